@@ -1,0 +1,1 @@
+"""One module per claim of the paper (see ../shared/spec/paper.md, section 3)."""
