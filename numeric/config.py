@@ -1,0 +1,92 @@
+"""Parsing and validating configurations: JSON or decimal strings in, decimal strings out, clear errors.
+
+Numbers stay decimal strings so that each tier can read them at its own precision (``"0.1"`` is read
+exactly by a 200-digit tier, and enclosed by a ball in the certified tier).
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = ["ConfigError", "parse_mu", "parse_vector", "parse_number", "as_decimal_string", "check_mu"]
+
+
+class ConfigError(ValueError):
+    """A user-supplied input is malformed; the message names the input and the problem."""
+
+
+def as_decimal_string(value: Any, name: str) -> str:
+    """Return ``value`` as a finite decimal string, or raise :class:`ConfigError` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, str, Decimal)):
+        raise ConfigError(f"{name}: expected a number, got {json.dumps(value) if _jsonable(value) else value!r}")
+    if isinstance(value, numbers.Integral):
+        text = str(int(value))
+    elif isinstance(value, numbers.Real) and not isinstance(value, Decimal):
+        text = repr(float(value))  # numpy scalars included; the shortest round-trip decimal
+    else:
+        text = str(value).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"{name}: {text!r} is not a number") from None
+    if not number.is_finite():
+        raise ConfigError(f"{name}: {text!r} is not finite")
+    return text
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _load_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text, parse_float=str, parse_int=str, parse_constant=_reject_constant(name))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name}: not valid JSON ({exc.msg} at position {exc.pos})") from None
+
+
+def _reject_constant(name: str):
+    def reject(token: str) -> None:
+        raise ConfigError(f"{name}: {token} is not a finite number")
+
+    return reject
+
+
+def check_mu(rows: Any, name: str = "--mu") -> list[list[str]]:
+    """Validate ``n`` parameter vectors of a common dimension ``d >= 1``; return them as decimal strings."""
+    if not isinstance(rows, (list, tuple)) or not rows:
+        raise ConfigError(f"{name}: expected a non-empty list of n parameter vectors, e.g. [[0.5], [-1.5]]")
+    parsed = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, (list, tuple)) or not row:
+            raise ConfigError(f"{name}: parameter {i + 1} must be a non-empty list of numbers")
+        parsed.append([as_decimal_string(value, f"{name}[{i}][{k}]") for k, value in enumerate(row)])
+    dims = {len(row) for row in parsed}
+    if len(dims) != 1:
+        raise ConfigError(f"{name}: ragged configuration, parameter lengths {[len(r) for r in parsed]} differ")
+    return parsed
+
+
+def parse_mu(text: str, name: str = "--mu") -> list[list[str]]:
+    """Parse a JSON list of ``n`` lists of ``d`` numbers (decimal strings allowed)."""
+    return check_mu(_load_json(text, name), name)
+
+
+def parse_vector(text: str, name: str) -> list[str]:
+    """Parse a JSON list of numbers (decimal strings allowed)."""
+    values = _load_json(text, name)
+    if not isinstance(values, list) or not values:
+        raise ConfigError(f"{name}: expected a non-empty JSON list of numbers")
+    return [as_decimal_string(value, f"{name}[{k}]") for k, value in enumerate(values)]
+
+
+def parse_number(text: str, name: str) -> str:
+    """Parse one finite number given as text."""
+    return as_decimal_string(text, name)

@@ -1,0 +1,211 @@
+"""Loss and gradient of the score-matching model at one configuration, in three tiers.
+
+``evaluate(mu, tier=..., dps=...)`` computes ``L(mu)`` and ``grad_i L(mu)`` (paper.md, section 1), or with
+``t`` the original-coordinate loss ``L_t(m)`` and its gradient in the ``m_i``
+(``mu_i = e^{-t} (m_i - m*)``, so ``grad_{m_i} L_t = e^{-t} grad_{mu_i} L``).
+
+* ``fast``: double precision, numpy; error is an honest estimate.
+* ``precise``: ``dps`` digits (python-flint balls used as fast multiprecision numbers); error estimate.
+* ``certified``: python-flint balls with proven quadrature and tail bounds; configurations whose
+  differences span one direction (collinear parameters, clusters spread along a line) or none.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Sequence
+
+import flint
+import mpmath
+import numpy as np
+
+from .config import ConfigError, check_mu, parse_number, as_decimal_string
+from .expectation import Expectation, gaussian_expectation, precision_bits
+from .reduction import Reduction, reduce_exact, reduce_float, reduce_precise
+
+__all__ = ["TIERS", "MIN_DPS", "MAX_DPS", "Evaluation", "evaluate", "loss_and_gradient_float"]
+
+TIERS = ("fast", "precise", "certified")
+MIN_DPS = 10
+MAX_DPS = 5000
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Loss and gradient with an error figure (a proof when ``rigorous``)."""
+
+    mu: list[list[str]]
+    t: str
+    tier: str
+    dps: int
+    loss: Any                 # float | mpf | arb ball
+    grad: list[list[Any]]
+    error: float              # max |computed - true| over the loss and every gradient entry
+    rigorous: bool
+    method: str
+
+    def to_json(self) -> dict:
+        """The ``eval --json`` object of the interface: decimal strings, ``[lo, hi]`` for enclosures."""
+        fmt = _formatter(self.tier, self.dps)
+        return {
+            "mu": self.mu,
+            "t": self.t,
+            "tier": self.tier,
+            "dps": self.dps if self.tier != "fast" else 16,
+            "loss": fmt(self.loss),
+            "grad": [[fmt(g) for g in row] for row in self.grad],
+            "error": _decimal(self.error),
+            "rigorous": self.rigorous,
+            "method": self.method,
+        }
+
+
+def _decimal(x: float) -> str:
+    return repr(float(x))
+
+
+def _formatter(tier: str, dps: int):
+    if tier == "fast":
+        return lambda x: repr(float(x))
+    if tier == "precise":
+        return lambda x: mpmath.nstr(x, dps, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
+    return lambda x: enclosure_strings(x, dps)
+
+
+def enclosure_strings(x: flint.arb, dps: int) -> list[str]:
+    """``[lo, hi]`` decimal strings that provably enclose the ball ``x`` (outward by one printed unit)."""
+    digits = dps + 5
+    lo = Decimal(x.lower().str(digits, radius=False))
+    hi = Decimal(x.upper().str(digits, radius=False))
+    unit = lambda d: Decimal(1).scaleb(d.adjusted() - digits + 1) if d else Decimal("1e-100000")  # noqa: E731
+    return [str(lo - unit(lo)), str(hi + unit(hi))]
+
+
+def evaluate(
+    mu: Sequence[Sequence[Any]],
+    *,
+    tier: str = "fast",
+    dps: int = 40,
+    t: Any = None,
+    truth: Sequence[Any] | None = None,
+) -> Evaluation:
+    """Loss and gradient at ``mu`` (reduced parameters), or at original means ``m = mu`` when ``t`` is set."""
+    if tier not in TIERS:
+        raise ConfigError(f"--tier: unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
+    if not isinstance(dps, int) or isinstance(dps, bool) or not MIN_DPS <= dps <= MAX_DPS:
+        raise ConfigError(f"--dps: {dps!r} is out of range; use an integer from {MIN_DPS} to {MAX_DPS}")
+    rows = check_mu(mu)
+    d = len(rows[0])
+    t_text = "0" if t is None else parse_number(str(t), "--t")
+    if truth is not None:
+        if t is None:
+            raise ConfigError("--truth: only meaningful with --t (original coordinates)")
+        truth = [as_decimal_string(v, f"--truth[{k}]") for k, v in enumerate(truth)]
+        if len(truth) != d:
+            raise ConfigError(f"--truth: has {len(truth)} entries, the parameters have dimension {d}")
+    truth = truth or ["0"] * d
+    run = {"fast": _evaluate_fast, "precise": _evaluate_precise, "certified": _evaluate_certified}[tier]
+    loss, grad, error, method = run(rows, truth, t_text, dps)
+    return Evaluation(rows, t_text, tier, dps, loss, grad, error, tier == "certified", method)
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _assemble(red: Reduction, expectation: Expectation | None, n: int, d: int):
+    """Loss and gradient from the reduced expectations (module docstring of numeric.reduction)."""
+    p = red.orth
+    p_norm2 = sum((pk * pk for pk in p[1:]), p[0] * p[0])
+    if expectation is None:  # coincident parameters: w_i = 1/n, closed form
+        return p_norm2, [[2 * pk / n for pk in p] for _ in range(n)], [0.0] * (1 + n * d)
+    r = red.rank
+    values, errors = expectation.values, expectation.errors
+    grad, grad_err = [], []
+    for i in range(n):
+        eg = values[1 + i * r: 1 + (i + 1) * r]
+        eg_err = errors[1 + i * r: 1 + (i + 1) * r]
+        k_w, k_ws = 1 + n * r + i, 1 + n * r + n + i
+        factor = 2 * (values[k_w] - values[k_ws])
+        factor_err = 2 * (errors[k_w] + errors[k_ws])
+        row, row_err = [], []
+        for k in range(d):
+            row.append(sum((red.basis[k][j] * eg[j] for j in range(1, r)), red.basis[k][0] * eg[0]) + factor * p[k])
+            row_err.append(sum(abs(float(_mid(red.basis[k][j]))) * eg_err[j] for j in range(r))
+                           + factor_err * abs(float(_mid(p[k]))))
+        grad.append(row)
+        grad_err.extend(row_err)
+    return values[0] + p_norm2, grad, [errors[0]] + grad_err
+
+
+def _mid(x):
+    return x.mid() if isinstance(x, flint.arb) else x
+
+
+def _evaluate_fast(rows, truth, t_text, dps):
+    try:
+        m = np.array([[float(x) for x in row] for row in rows])
+        shift = np.array([float(x) for x in truth])
+        scale = math.exp(-float(t_text))
+    except OverflowError:
+        raise ConfigError("--t: too negative for double precision (use --tier precise)") from None
+    mu = scale * (m - shift)
+    if not np.all(np.isfinite(mu)) or np.max(np.abs(mu), initial=0.0) > 1e150:
+        raise ConfigError("--mu: values too large for double precision (use --tier precise)")
+    loss, grad, errors, method = loss_and_gradient_float(mu)
+    grad = (scale * grad).tolist()
+    return float(loss), grad, max(errors[:1] + [scale * e for e in errors[1:]]), method
+
+
+def loss_and_gradient_float(mu: np.ndarray) -> tuple[float, np.ndarray, list[float], str]:
+    """Fast tier on a float array ``(n, d)``: loss, gradient ``(n, d)``, per-entry errors, method."""
+    n, d = mu.shape
+    red = reduce_float(mu)
+    expectation = gaussian_expectation(red, "fast", 16) if red.rank else None
+    loss, grad, errors = _assemble(red, expectation, n, d)
+    grad = np.asarray(grad, dtype=float)
+    rounding = 16 * np.finfo(float).eps * (1.0 + float(np.max(np.abs(mu)))) ** 3
+    errors = [e + rounding for e in errors]
+    method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
+    return float(loss), grad, errors, f"span reduction to r={red.rank}; {method}"
+
+
+def _evaluate_precise(rows, truth, t_text, dps):
+    with mpmath.workdps(dps + 15):
+        scale = mpmath.exp(-mpmath.mpf(t_text))
+        mu = [[scale * (mpmath.mpf(x) - mpmath.mpf(s)) for x, s in zip(row, truth)] for row in rows]
+    red = reduce_precise(mu, dps)
+    n, d = len(rows), len(rows[0])
+    expectation = gaussian_expectation(red, "precise", dps) if red.rank else None
+    with flint.ctx.workprec(precision_bits(dps)):
+        loss, grad, errors = _assemble(red, expectation, n, d)
+        scale_ball = flint.arb(scale)
+        grad = [[scale_ball * g for g in row] for row in grad]
+        rounding = max([float(loss.rad())] + [float(g.rad()) for row in grad for g in row])
+    to_mpf = lambda x: mpmath.mpf(x.mid())  # noqa: E731
+    with mpmath.workdps(dps + 10):
+        loss_mp, grad_mp = to_mpf(loss), [[to_mpf(g) for g in row] for row in grad]
+    error = max(errors[:1] + [float(scale) * e for e in errors[1:]]) + rounding
+    method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
+    return loss_mp, grad_mp, error, f"span reduction to r={red.rank}; {method}"
+
+
+def _evaluate_certified(rows, truth, t_text, dps):
+    exact = lambda s: Fraction(Decimal(s))  # noqa: E731  decimal strings are exact rationals
+    points = [[exact(x) - exact(s) for x, s in zip(row, truth)] for row in rows]
+    prec = precision_bits(dps)
+    with flint.ctx.workprec(prec):
+        q = exact(t_text)
+        scale = (-flint.arb(flint.fmpq(q.numerator, q.denominator))).exp()
+    red = reduce_exact(points, scale, prec)
+    n, d = len(rows), len(rows[0])
+    expectation = gaussian_expectation(red, "certified", dps) if red.rank else None
+    with flint.ctx.workprec(prec):
+        loss, grad, _ = _assemble(red, expectation, n, d)
+        grad = [[scale * g for g in row] for row in grad]
+        loss = loss if isinstance(loss, flint.arb) else flint.arb(loss)
+    error = max([float(loss.rad())] + [float(g.rad()) for row in grad for g in row]) * (1 + 1e-9)
+    method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n), exact balls"
+    return loss, grad, error, f"exact span reduction to r={red.rank}; {method}"

@@ -1,0 +1,228 @@
+"""One-dimensional node rules for expectations under the standard normal, and their caches.
+
+The reduced integrands are analytic, but the softmax switches sharply where two logits cross: between
+parameters whose offsets differ by ``D`` along an axis, the switch is a logistic of slope ``D`` with
+poles at imaginary distance ``pi / D``.  Gauss-Legendre panels are therefore graded geometrically
+around each crossing (panel length ~ pole distance), so every panel sees its nearest pole at a fixed
+relative distance and converges at a known geometric rate.  Axes along which all offsets are tiny
+carry an almost polynomial integrand; Gauss-Hermite rules integrate those with a handful of nodes.
+
+Layouts are computed in double precision: a breakpoint is only a place to cut, so rounding it costs
+no accuracy.  High-precision nodes are built from the float breakpoints exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import flint
+import mpmath
+import numpy as np
+
+__all__ = [
+    "Panel",
+    "Layout",
+    "crossings",
+    "panel_layout",
+    "make_panel",
+    "legendre_order",
+    "truncation_radius",
+    "hermite_order",
+    "legendre_float",
+    "legendre_ball",
+    "hermite_float",
+    "float_rule",
+    "hermite_ball",
+    "ball_rule",
+]
+
+#: Slowest convergence factor a panel is allowed: 1 + sqrt(2), the Bernstein ellipse through a pole
+#: at imaginary distance equal to the panel's half-length.
+RHO_MIN = 1.0 + math.sqrt(2.0)
+#: Ellipse used for panels far from every crossing; the Gaussian grows like exp(b^2/2) inside it.
+RHO_BASE = 4.0
+#: Base panel length on the truncated line.
+BASE_STEP = 2.0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """An interval ``[a, b]`` and the Bernstein-ellipse parameter its integrand allows."""
+
+    a: float
+    b: float
+    rho: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Panels covering ``[-radius, radius]``."""
+
+    panels: tuple[Panel, ...]
+    radius: float
+    poles: tuple[complex, ...]
+
+
+def crossings(center: float, offsets: list[float]) -> list[tuple[float, float]]:
+    """Positions and pole distances of the softmax switches along one axis.
+
+    Logits are ``(y - center) * delta_i - delta_i^2 / 2 = ((y - center)^2 - (y - center - delta_i)^2) / 2``:
+    the largest belongs to the offset nearest ``y - center``.  So only neighbours in sorted order ever
+    switch, at their midpoint ``center + (delta_i + delta_j) / 2``, with slope ``|delta_i - delta_j|``
+    (a logistic with poles at imaginary distance ``pi / slope``).  Other pairs cross where a third
+    term dominates, and the softmax has no pole near there.
+    """
+    ordered = sorted(set(offsets))
+    return [(center + 0.5 * (lo + hi), math.pi / (hi - lo)) for lo, hi in zip(ordered, ordered[1:])]
+
+
+def truncation_radius(digits: float, scale: float) -> float:
+    """Half-width ``L`` with ``(1 + scale) * P(|y| > L)`` far below ``10**-digits``.
+
+    ``scale`` bounds the integrand's polynomial growth (a power of ``max |mu|``).
+    """
+    budget = digits * math.log(10.0) + math.log1p(scale) + 3.0
+    return math.sqrt(2.0 * budget)
+
+
+def _rho_of_pole(pole: complex, a: float, b: float) -> float:
+    """Bernstein parameter of the ellipse for [a, b] passing through ``pole``."""
+    z = (2.0 * pole - (a + b)) / (b - a)
+    root = np.sqrt(complex(z) - 1.0) * np.sqrt(complex(z) + 1.0)
+    return max(abs(z + root), abs(z - root))
+
+
+def panel_layout(center: float, offsets: list[float], radius: float) -> Layout:
+    """Graded Gauss-Legendre panels on ``[-radius, radius]`` for one axis."""
+    switches = [(t, beta) for t, beta in crossings(center, offsets) if abs(t) < radius + 8.0 * beta]
+    points = set(np.linspace(-radius, radius, max(2, math.ceil(2 * radius / BASE_STEP) + 1)).tolist())
+    for t, beta in switches:
+        if beta >= BASE_STEP:
+            continue
+        points.add(t)
+        reach = beta
+        while reach < 2.0 * BASE_STEP:
+            points.update((t - reach, t + reach))
+            reach = 2.0 * reach + beta
+    cuts = sorted(p for p in points if -radius <= p <= radius)
+    cuts = [c for k, c in enumerate(cuts) if k == 0 or c - cuts[k - 1] > 1e-12 * (1.0 + radius)]
+    poles = tuple(complex(t, beta) for t, beta in switches)
+    return Layout(tuple(make_panel(a, b, poles) for a, b in zip(cuts, cuts[1:])), radius, poles)
+
+
+def make_panel(a: float, b: float, poles: tuple[complex, ...]) -> Panel:
+    """A panel whose ellipse stays well inside the one through the nearest logistic pole.
+
+    The softmax's true poles sit near, not exactly at, the pairwise logistic poles: the exponent 0.8
+    keeps a margin, and the sup-norm estimate on the ellipse detects any pole that comes closer.
+    """
+    rho = min([RHO_BASE] + [_rho_of_pole(p, a, b) ** 0.8 for p in poles])
+    return Panel(a, b, max(rho, 1.05))
+
+
+def legendre_order(digits: float, rho: float, half_length: float) -> int:
+    """Nodes for a Gauss-Legendre panel to reach ``10**-digits`` (Trefethen's bound, rounded to 4).
+
+    The error is at most ``64/15 * M * rho^(-2m) / (rho^2 - 1)``; ``M`` includes the Gaussian's growth
+    ``exp(b^2/2)`` at the ellipse's top, ``b = half_length * (rho - 1/rho) / 2``.
+    """
+    growth = 0.5 * (half_length * 0.5 * (rho - 1.0 / rho)) ** 2
+    needed = (digits * math.log(10.0) + growth + math.log(64.0 / 15.0) - math.log(rho * rho - 1.0))
+    m = max(4, math.ceil(needed / (2.0 * math.log(rho))))
+    return 4 * math.ceil(m / 4)
+
+
+def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
+    """Gauss-Hermite nodes for an axis whose logits change with ``slope``, or None if unsuitable.
+
+    With ``m`` nodes the rule is exact to degree ``2m - 1``; the integrand's Taylor coefficients decay
+    like ``(slope / pi)^k``, so the error is about ``(slope / pi)^(2m) * (2m - 1)!!``.
+    """
+    if slope == 0.0:
+        return 1
+    log_ratio = math.log(slope / math.pi)
+    target = -digits * math.log(10.0)
+    for m in range(2, cap + 1):
+        log_double_factorial = math.lgamma(2 * m + 1) - m * math.log(2.0) - math.lgamma(m + 1)
+        log_err = 2 * m * log_ratio + log_double_factorial
+        if log_err < target - 2.0:
+            return m
+    return None
+
+
+@lru_cache(maxsize=None)
+def legendre_float(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [-1, 1] in double precision."""
+    nodes, weights = np.polynomial.legendre.leggauss(m)
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
+
+
+@lru_cache(maxsize=None)
+def legendre_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.arb, ...]]:
+    """Gauss-Legendre nodes and weights on [-1, 1] as rigorous balls at ``prec`` bits."""
+    with flint.ctx.workprec(prec):
+        pairs = [flint.arb.legendre_p_root(m, k, weight=True) for k in range(m)]
+    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+
+
+@lru_cache(maxsize=None)
+def hermite_float(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Hermite nodes and weights for ``E[f(y)]``, ``y ~ N(0, 1)``, in double precision."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(m)
+    weights = weights / math.sqrt(2.0 * math.pi)
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
+
+
+def float_rule(layout: Layout, digits: float, order_shift: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights (Gaussian density included) for ``E[f(y)]`` on a layout, in double precision.
+
+    ``order_shift`` lowers every panel's order: the coarser companion rule of an error estimate.
+    """
+    nodes, weights = [], []
+    for panel in layout.panels:
+        half = 0.5 * (panel.b - panel.a)
+        m = max(2, legendre_order(digits, panel.rho, half) - order_shift)
+        x, w = legendre_float(m)
+        y = 0.5 * (panel.a + panel.b) + half * x
+        nodes.append(y)
+        weights.append(half * w * np.exp(-0.5 * y * y) / math.sqrt(2.0 * math.pi))
+    return np.concatenate(nodes), np.concatenate(weights)
+
+
+@lru_cache(maxsize=None)
+def hermite_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.arb, ...]]:
+    """Gauss-Hermite nodes and weights for ``E[f(y)]``, ``y ~ N(0, 1)``, at ``prec`` bits.
+
+    Computed by mpmath at the working precision plus guard digits (an accurate rule, not an
+    enclosure: the tensor tiers that use it estimate their error by comparison, not by proof).
+    """
+    with mpmath.workprec(prec + 32):
+        nodes, weights = mpmath.mp.gauss_quadrature(m, "hermite")
+        scale = mpmath.sqrt(2)
+        pairs = [(nodes[k] * scale, weights[k] / mpmath.sqrt(mpmath.pi)) for k in range(m)]
+    with flint.ctx.workprec(prec):
+        return tuple(flint.arb(y) for y, _ in pairs), tuple(flint.arb(w) for _, w in pairs)
+
+
+def ball_rule(layout: Layout, digits: float, prec: int, order_shift: int = 0) -> tuple[list, list]:
+    """Nodes and weights (Gaussian density included) of :func:`float_rule`, as balls at ``prec`` bits."""
+    nodes, weights = [], []
+    with flint.ctx.workprec(prec):
+        norm = 1 / (2 * flint.arb.pi()).sqrt()
+        for panel in layout.panels:
+            half_f = 0.5 * (panel.b - panel.a)
+            m = max(2, legendre_order(digits, panel.rho, half_f) - order_shift)
+            xs, ws = legendre_ball(m, prec)
+            half = (flint.arb(panel.b) - flint.arb(panel.a)) / 2
+            mid = (flint.arb(panel.b) + flint.arb(panel.a)) / 2
+            for x, w in zip(xs, ws):
+                y = mid + half * x
+                nodes.append(y)
+                weights.append(half * w * (-(y * y) / 2).exp() * norm)
+    return nodes, weights
