@@ -1,1 +1,76 @@
-"""One module per claim of the paper (see ../shared/spec/paper.md, section 3)."""
+"""One module per claim of the paper (see ``shared/spec/paper.md``, section 3), and their registry.
+
+Each module ``proofs_check/claims/<name>.py`` defines ``CLAIM = Claim(...)`` (see
+:mod:`proofs_check.claim`); ``<name>`` is the claim id with dots replaced by underscores
+(``lemma2.2`` -> ``lemma2_2.py``). :func:`discover` imports whatever modules are present -- none,
+some or all -- and orders the claims as the paper does (:data:`PAPER_ORDER`); a claim id not in
+that list comes after, alphabetically. A module that fails to import or does not define a valid
+``CLAIM`` is recorded in :attr:`Registry.errors` instead of stopping the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+
+from proofs_check.claim import Claim
+
+#: Claim ids in the paper's order.
+PAPER_ORDER = ("eq1", "lemma2.2", "bridge.em", "thm2.1", "thm3.1", "thm3.2", "lemma3.3",
+               "thm3.4", "thm3.5", "thm3.7")
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The claims found, in paper order, and the modules that could not be loaded."""
+
+    claims: tuple[Claim, ...] = ()
+    errors: dict[str, str] = field(default_factory=dict)  # module name -> one-line reason
+
+    @property
+    def ids(self) -> list[str]:
+        """Claim ids, in paper order."""
+        return [claim.id for claim in self.claims]
+
+    def get(self, claim_id: str) -> Claim:
+        """The claim with id ``claim_id``; ``KeyError`` if there is none."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(claim_id)
+
+
+def module_name(claim_id: str) -> str:
+    """The module a claim lives in: ``"lemma2.2"`` -> ``"lemma2_2"``."""
+    return claim_id.replace(".", "_")
+
+
+def paper_position(claim_id: str) -> tuple[int, str]:
+    """Sort key: the paper's order first, unknown ids after it alphabetically."""
+    if claim_id in PAPER_ORDER:
+        return PAPER_ORDER.index(claim_id), ""
+    return len(PAPER_ORDER), claim_id
+
+
+def discover(package: str = __name__) -> Registry:
+    """Import every public module of ``package`` and collect their ``CLAIM`` objects."""
+    claims: list[Claim] = []
+    errors: dict[str, str] = {}
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if info.name.startswith("_"):
+            continue
+        try:
+            claims.append(_load(f"{package}.{info.name}", info.name))
+        except Exception as error:  # a broken module must not hide the others
+            errors[info.name] = f"{type(error).__name__}: {error}"
+    return Registry(tuple(sorted(claims, key=lambda claim: paper_position(claim.id))), errors)
+
+
+def _load(qualified_name: str, name: str) -> Claim:
+    claim = getattr(importlib.import_module(qualified_name), "CLAIM", None)
+    if not isinstance(claim, Claim):
+        raise TypeError(f"module {name} defines no CLAIM = Claim(...)")
+    if module_name(claim.id) != name:
+        raise ValueError(f"claim id {claim.id!r} belongs in module {module_name(claim.id)}.py")
+    return claim
