@@ -1,0 +1,35 @@
+"""Pieces every command of the command line shares: option groups, errors, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+PROG = "proofs-check"
+
+
+class UsageError(ValueError):
+    """A mistake in the command line; reported in one line with exit status 2."""
+
+
+@dataclass(frozen=True)
+class CommonOptions:
+    """Parent parsers shared by the commands (pass them as ``parents=[...]``)."""
+
+    output: argparse.ArgumentParser  # --json, -q, -v
+    run: argparse.ArgumentParser     # --profile, --out, --seed, --jobs, --param
+
+
+def fail(message: str, status: int = 2) -> int:
+    """Print ``proofs-check: error: MESSAGE`` on stderr and return ``status``."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def print_json(data: Any) -> None:
+    """Pretty-print ``data`` as JSON on stdout."""
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")
