@@ -94,7 +94,8 @@ def markdown(doc: dict[str, Any], records: Sequence[ClaimRecord]) -> str:
 def _claim_section(record: ClaimRecord) -> list[str]:
     lines = [f'<a id="{_anchor(record.id)}"></a>', f"## {record.id} — {record.label}: "
              f"**{record.verdict.value}** ({record.seconds:.1f} s)", "", f"> {record.statement}", "",
-             "Parameters: " + ", ".join(f"`{k} = {_inline(v)}`" for k, v in record.params.items()), ""]
+             "Parameters: " + (", ".join(f"`{k} = {_inline(v)}`" for k, v in record.params.items())
+                               or "none"), ""]
     if record.error:
         lines += [f"**Internal error:** {record.error}", "", "```", (record.traceback or "").rstrip(),
                   "```", ""]
