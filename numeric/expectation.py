@@ -36,6 +36,9 @@ from .quadrature import (
     hermite_float,
     hermite_order,
     legendre_order,
+    trapezoid_ball,
+    trapezoid_float,
+    trapezoid_step,
     make_panel,
     panel_layout,
     truncation_radius,
@@ -47,6 +50,7 @@ __all__ = ["Expectation", "gaussian_expectation", "digits_of", "precision_bits"]
 EPS = np.finfo(float).eps
 ELLIPSE_SAMPLES = 48
 MAX_SPLITS = 400
+PRUNE = 1e-24
 
 
 @dataclass(frozen=True)
@@ -259,37 +263,37 @@ def _ball_sum(nodes, weights, red: Reduction, center, offsets, prec: int) -> lis
 
 @dataclass(frozen=True)
 class AxisRule:
-    """A 1-D rule along one reduced axis: Gauss-Hermite with ``order`` nodes, or graded panels."""
+    """A 1-D rule along one reduced axis: Gauss-Hermite with ``order`` nodes, or trapezoidal ``step``."""
 
     order: int | None = None
-    layout: Layout | None = None
-    digits: float = 16.0
+    step: float = 0.0
+    radius: float = 0.0
 
     def floats(self) -> tuple[np.ndarray, np.ndarray]:
-        return hermite_float(self.order) if self.layout is None else float_rule(self.layout, self.digits)
+        return hermite_float(self.order) if self.order else trapezoid_float(self.step, self.radius)
 
     def balls(self, prec: int) -> tuple[Sequence, Sequence]:
-        return hermite_ball(self.order, prec) if self.layout is None else ball_rule(self.layout, self.digits, prec)
+        return hermite_ball(self.order, prec) if self.order else trapezoid_ball(self.step, self.radius, prec)
 
     def describe(self) -> str:
-        return f"Gauss-Hermite {self.order}" if self.layout is None else f"GL {len(self.layout.panels)} panels"
+        return f"Gauss-Hermite {self.order}" if self.order else f"trapezoid h={self.step:.3g}"
 
 
 def _axis_rules(red: Reduction, digits: float) -> tuple[list[AxisRule], list[AxisRule]]:
-    """Fine and coarse rules per axis: Hermite where the offsets barely differ, graded panels elsewhere."""
-    center, offsets = _floats(red)
+    """Fine and coarse rules per axis: Hermite where the offsets barely differ, trapezoidal elsewhere."""
+    _, offsets = _floats(red)
     cut = truncation_radius(digits, sum(growth_bound(red.radius)))
     fine, coarse = [], []
     for k in range(red.rank):
-        column = offsets[:, k]
-        m = hermite_order(digits, float(np.max(column) - np.min(column)), cap=24)
+        slope = float(np.max(offsets[:, k]) - np.min(offsets[:, k]))
+        m = hermite_order(digits, slope, cap=24)
         if m is not None:
             fine.append(AxisRule(order=m + 2))
             coarse.append(AxisRule(order=m))
         else:
-            layout = panel_layout(float(center[k]), column.tolist(), cut)
-            fine.append(AxisRule(layout=layout, digits=digits))
-            coarse.append(AxisRule(layout=layout, digits=digits - 4))
+            step = trapezoid_step(digits, slope)
+            fine.append(AxisRule(step=step, radius=cut))
+            coarse.append(AxisRule(step=step * 1.25, radius=cut))
     return fine, coarse
 
 
@@ -307,6 +311,8 @@ def _tensor_float_sum(rules: Sequence[AxisRule], center, offsets, chunk: int = 2
     grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
     nodes = np.stack([g.ravel() for g in grids], axis=1)
     weights = np.prod(np.stack([g.ravel() for g in np.meshgrid(*[a[1] for a in axes], indexing="ij")], axis=1), axis=1)
+    keep = weights > PRUNE * np.max(weights)  # the Gaussian's corners of the box: below rounding
+    nodes, weights = nodes[keep], weights[keep]
     sums = np.zeros(output_count(*offsets.shape))
     magnitude = np.zeros_like(sums)
     for start in range(0, len(weights), chunk):
@@ -321,7 +327,7 @@ def _tensor_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
     fine, coarse = _axis_rules(red, digits)
     center, offsets = _floats(red)
     kinds = ", ".join(rule.describe() for rule in fine)
-    panel_axes = sum(rule.layout is not None for rule in fine)
+    panel_axes = sum(rule.order is None for rule in fine)
     cut = truncation_radius(digits, sum(growth_bound(red.radius)))
     tail = panel_axes * _tail_bound(red.radius, cut, rigorous=False)
     if tier == "fast":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Sequence
 
@@ -76,12 +76,19 @@ def _formatter(tier: str, dps: int):
 
 
 def enclosure_strings(x: flint.arb, dps: int) -> list[str]:
-    """``[lo, hi]`` decimal strings that provably enclose the ball ``x`` (outward by one printed unit)."""
+    """``[lo, hi]`` decimal strings that provably enclose the ball ``x``.
+
+    The ball's endpoints are printed with ``dps + 5`` digits and then moved outward by one unit in the
+    last printed place, in exact decimal arithmetic, so printing cannot cut into the enclosure.
+    """
     digits = dps + 5
-    lo = Decimal(x.lower().str(digits, radius=False))
-    hi = Decimal(x.upper().str(digits, radius=False))
-    unit = lambda d: Decimal(1).scaleb(d.adjusted() - digits + 1) if d else Decimal("1e-100000")  # noqa: E731
-    return [str(lo - unit(lo)), str(hi + unit(hi))]
+    with flint.ctx.workprec(precision_bits(dps) + 64):  # endpoints exact, not rounded to the context
+        lo = Decimal(x.lower().str(digits, radius=False))
+        hi = Decimal(x.upper().str(digits, radius=False))
+    with localcontext() as ctx:
+        ctx.prec = digits + 10
+        unit = lambda d: Decimal(1).scaleb(d.adjusted() - digits + 1) if d else Decimal("1e-100000")  # noqa: E731
+        return [str(lo - unit(lo)), str(hi + unit(hi))]
 
 
 def evaluate(

@@ -36,6 +36,9 @@ __all__ = [
     "float_rule",
     "hermite_ball",
     "ball_rule",
+    "trapezoid_step",
+    "trapezoid_float",
+    "trapezoid_ball",
 ]
 
 #: Slowest convergence factor a panel is allowed: 1 + sqrt(2), the Bernstein ellipse through a pole
@@ -179,15 +182,12 @@ def hermite_float(m: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, weights
 
 
-def float_rule(layout: Layout, digits: float, order_shift: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights (Gaussian density included) for ``E[f(y)]`` on a layout, in double precision.
-
-    ``order_shift`` lowers every panel's order: the coarser companion rule of an error estimate.
-    """
+def float_rule(layout: Layout, digits: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights (Gaussian density included) for ``E[f(y)]`` on a layout, in double precision."""
     nodes, weights = [], []
     for panel in layout.panels:
         half = 0.5 * (panel.b - panel.a)
-        m = max(2, legendre_order(digits, panel.rho, half) - order_shift)
+        m = legendre_order(digits, panel.rho, half)
         x, w = legendre_float(m)
         y = 0.5 * (panel.a + panel.b) + half * x
         nodes.append(y)
@@ -210,14 +210,14 @@ def hermite_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.
         return tuple(flint.arb(y) for y, _ in pairs), tuple(flint.arb(w) for _, w in pairs)
 
 
-def ball_rule(layout: Layout, digits: float, prec: int, order_shift: int = 0) -> tuple[list, list]:
+def ball_rule(layout: Layout, digits: float, prec: int) -> tuple[list, list]:
     """Nodes and weights (Gaussian density included) of :func:`float_rule`, as balls at ``prec`` bits."""
     nodes, weights = [], []
     with flint.ctx.workprec(prec):
         norm = 1 / (2 * flint.arb.pi()).sqrt()
         for panel in layout.panels:
             half_f = 0.5 * (panel.b - panel.a)
-            m = max(2, legendre_order(digits, panel.rho, half_f) - order_shift)
+            m = legendre_order(digits, panel.rho, half_f)
             xs, ws = legendre_ball(m, prec)
             half = (flint.arb(panel.b) - flint.arb(panel.a)) / 2
             mid = (flint.arb(panel.b) + flint.arb(panel.a)) / 2
@@ -226,3 +226,33 @@ def ball_rule(layout: Layout, digits: float, prec: int, order_shift: int = 0) ->
                 nodes.append(y)
                 weights.append(half * w * (-(y * y) / 2).exp() * norm)
     return nodes, weights
+
+
+def trapezoid_step(digits: float, slope: float) -> float:
+    """Step of the trapezoidal rule on the line for an axis whose logits change with ``slope``.
+
+    The integrand times the Gaussian is analytic in the strip ``|Im y| < beta`` (``beta`` below the
+    softmax poles at ``pi / slope``) and grows there like ``exp(beta^2 / 2)``; the trapezoidal rule's
+    error is about ``exp(beta^2 / 2 - 2 pi beta / h)``, whatever the direction of the switches, so it
+    needs no breakpoints (which oblique switches in two or three dimensions could not provide).
+    """
+    budget = digits * math.log(10.0) + 3.0
+    beta = min(0.85 * math.pi / slope, math.sqrt(2.0 * budget))
+    return 2.0 * math.pi * beta / (budget + 0.5 * beta * beta)
+
+
+def trapezoid_float(step: float, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Trapezoidal nodes ``k * step`` on ``[-radius, radius]`` with Gaussian-density weights."""
+    count = math.ceil(radius / step)
+    nodes = step * np.arange(-count, count + 1)
+    return nodes, step * np.exp(-0.5 * nodes * nodes) / math.sqrt(2.0 * math.pi)
+
+
+def trapezoid_ball(step: float, radius: float, prec: int) -> tuple[list, list]:
+    """:func:`trapezoid_float` as balls at ``prec`` bits (the float step is taken as exact)."""
+    count = math.ceil(radius / step)
+    with flint.ctx.workprec(prec):
+        h = flint.arb(step)
+        norm = 1 / (2 * flint.arb.pi()).sqrt()
+        nodes = [h * k for k in range(-count, count + 1)]
+        return nodes, [h * (-(y * y) / 2).exp() * norm for y in nodes]
