@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Sequence
 
 import flint
@@ -35,6 +36,7 @@ from .quadrature import (
     hermite_ball,
     hermite_float,
     hermite_order,
+    MAX_ORDER,
     legendre_order,
     trapezoid_ball,
     trapezoid_float,
@@ -106,17 +108,17 @@ def _line_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
     layout = panel_layout(float(center[0]), offsets[:, 0].tolist(), radius)
     target = 10.0 ** (-digits) * (1.0 + red.radius**2)
     bound = _sup_sampled if tier != "certified" else _sup_enclosed
-    panels, bounds = _refine(layout, digits, target, lambda p, m: bound(p, m, red, center, offsets))
-    nodes = sum(legendre_order(digits, p.rho, 0.5 * (p.b - p.a)) for p in panels)
+    panels, bounds = _refine(layout, target, lambda p: bound(p, red, center, offsets))
+    nodes = sum(p.order for p in panels)
     tail = _tail_bound(red.radius, radius, rigorous=tier == "certified")
     quad_error = np.sum(bounds, axis=0)
     if tier == "fast":
-        values, rounding = _line_float(panels, digits, center, offsets)
+        values, rounding = _line_float(panels, center, offsets)
         errors = quad_error + tail + rounding
         return Expectation(list(values), errors.tolist(), False,
                            f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, double); "
                            "error: Trefethen bound with sampled ellipse sup + tail + rounding", nodes)
-    sums = _line_balls(panels, digits, red, center, offsets, dps)
+    sums = _line_balls(panels, red, center, offsets, dps)
     errors = [float(q + tail) + float(s.rad()) for q, s in zip(quad_error, sums)]
     if tier == "precise":
         return Expectation([s.mid() for s in sums], errors, False,
@@ -129,21 +131,27 @@ def _line_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
                        "proven: Trefethen bound with ball-enclosed ellipse sup + Gaussian tail bound", nodes)
 
 
-def _refine(layout: Layout, digits: float, target: float, sup):
-    """Split panels until each one's quadrature bound is within its share of ``target``."""
+def _refine(layout: Layout, target: float, sup):
+    """Give each panel the fewest nodes that meet its share of ``target``; split panels that cannot.
+
+    ``sup(panel)`` bounds (or estimates) ``|F * density|`` on the panel's Bernstein ellipse, output by
+    output; Trefethen's bound then fixes the node count.  Panels far out in the Gaussian tail need few.
+    """
     queue = list(layout.panels)
     done, bounds, splits = [], [], 0
     while queue:
         panel = queue.pop()
         half = 0.5 * (panel.b - panel.a)
-        m = legendre_order(digits, panel.rho, half)
-        sup_values = sup(panel, m)
-        factor = 64.0 / 15.0 * panel.rho ** (-2 * m) / (panel.rho**2 - 1.0) * half
-        bound = sup_values * factor
         share = target * (panel.b - panel.a) / (2 * layout.radius)
-        if np.all(np.isfinite(bound)) and np.max(bound) <= share or splits >= MAX_SPLITS or half < 1e-12:
-            done.append(panel)
-            bounds.append(bound if np.all(np.isfinite(bound)) else np.full_like(bound, np.inf))
+        factor = 64.0 / 15.0 / (panel.rho**2 - 1.0) * half
+        sup_values = sup(panel)
+        worst = float(np.max(sup_values)) * factor
+        m = legendre_order(panel.rho, share / worst if worst > 0 else 1.0) if np.isfinite(worst) else MAX_ORDER + 4
+        if m <= MAX_ORDER or splits >= MAX_SPLITS or half < 1e-12:
+            m = min(m, MAX_ORDER)
+            done.append(replace(panel, order=m))
+            bound = sup_values * factor * panel.rho ** (-2 * m)
+            bounds.append(np.where(np.isfinite(bound), bound, np.inf))
         else:
             splits += 1
             mid = 0.5 * (panel.a + panel.b)
@@ -162,7 +170,7 @@ def _density_complex(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
 
 
-def _sup_sampled(panel: Panel, m: int, red: Reduction, center, offsets) -> np.ndarray:
+def _sup_sampled(panel: Panel, red: Reduction, center, offsets) -> np.ndarray:
     """Sampled sup of |F * density| on the panel's ellipse (times 2 for the gaps between samples)."""
     z = _ellipse(panel, ELLIPSE_SAMPLES)[:, None]
     with np.errstate(all="ignore"):
@@ -171,7 +179,7 @@ def _sup_sampled(panel: Panel, m: int, red: Reduction, center, offsets) -> np.nd
     return np.where(np.isfinite(sup), 2.0 * sup, np.inf)
 
 
-def _sup_enclosed(panel: Panel, m: int, red: Reduction, center, offsets) -> np.ndarray:
+def _sup_enclosed(panel: Panel, red: Reduction, center, offsets) -> np.ndarray:
     """Proven upper bound of |F * density| on the filled upper half ellipse, by a grid of complex boxes.
 
     A finite bound on every box also proves the softmax denominator has no zero there, i.e. the
@@ -221,18 +229,18 @@ def _tail_bound(param_radius: float, cut: float, rigorous: bool) -> float:
         return float((2 * a * q + 2 * b * phi).upper()) * (1 + 1e-9)
 
 
-def _line_float(panels, digits, center, offsets) -> tuple[np.ndarray, np.ndarray]:
+def _line_float(panels, center, offsets) -> tuple[np.ndarray, np.ndarray]:
     layout = Layout(tuple(panels), 0.0, ())
-    y, w = float_rule(layout, digits)
+    y, w = float_rule(layout)
     values = integrand_float(y[:, None], center, offsets)
     sums = w @ values
     rounding = 64.0 * EPS * (np.abs(w) @ np.abs(values))
     return sums, rounding
 
 
-def _line_balls(panels, digits, red: Reduction, center, offsets, dps) -> list:
+def _line_balls(panels, red: Reduction, center, offsets, dps) -> list:
     prec = precision_bits(dps)
-    nodes, weights = ball_rule(Layout(tuple(panels), 0.0, ()), digits, prec)
+    nodes, weights = ball_rule(Layout(tuple(panels), 0.0, ()), prec)
     return _ball_sum(nodes, weights, red, center, offsets, prec)
 
 
@@ -306,13 +314,25 @@ def _tensor(rules: Sequence[tuple[Sequence, Sequence]]) -> tuple[list, list]:
     return nodes, weights
 
 
-def _tensor_float_sum(rules: Sequence[AxisRule], center, offsets, chunk: int = 200_000):
+@lru_cache(maxsize=64)
+def _tensor_float_rule(rules: tuple[AxisRule, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Tensor-product nodes ``(N, r)`` and weights, without the Gaussian's negligible corners (cached)."""
     axes = [rule.floats() for rule in rules]
     grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
     nodes = np.stack([g.ravel() for g in grids], axis=1)
     weights = np.prod(np.stack([g.ravel() for g in np.meshgrid(*[a[1] for a in axes], indexing="ij")], axis=1), axis=1)
-    keep = weights > PRUNE * np.max(weights)  # the Gaussian's corners of the box: below rounding
+    keep = weights > PRUNE * np.max(weights)
     nodes, weights = nodes[keep], weights[keep]
+    nodes.setflags(write=False)
+    weights.setflags(write=False)
+    return nodes, weights
+
+
+def _tensor_float_sum(rules: Sequence[AxisRule], center, offsets, chunk: int = 200_000):
+    nodes, weights = _tensor_float_rule(tuple(rules))
+    if len(weights) <= chunk:
+        values = integrand_float(nodes, center, offsets)
+        return weights @ values, np.abs(weights) @ np.abs(values)
     sums = np.zeros(output_count(*offsets.shape))
     magnitude = np.zeros_like(sums)
     for start in range(0, len(weights), chunk):
@@ -334,7 +354,7 @@ def _tensor_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
         values, magnitude = _tensor_float_sum(fine, center, offsets)
         rough, _ = _tensor_float_sum(coarse, center, offsets)
         errors = np.abs(values - rough) + tail + 64.0 * EPS * magnitude
-        size = int(np.prod([len(rule.floats()[0]) for rule in fine]))
+        size = len(_tensor_float_rule(tuple(fine))[1])
         return Expectation(list(values), errors.tolist(), False,
                            f"tensor rule [{kinds}] ({size} nodes, double); "
                            "error: difference from a coarser rule + tail + rounding", size)

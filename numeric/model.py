@@ -26,7 +26,9 @@ from .config import ConfigError, check_mu, parse_number, as_decimal_string
 from .expectation import Expectation, gaussian_expectation, precision_bits
 from .reduction import Reduction, reduce_exact, reduce_float, reduce_precise
 
-__all__ = ["TIERS", "MIN_DPS", "MAX_DPS", "Evaluation", "evaluate", "loss_and_gradient_float"]
+__all__ = [
+    "TIERS", "MIN_DPS", "MAX_DPS", "Evaluation", "evaluate", "loss_and_gradient_float", "loss_and_gradient_precise",
+]
 
 TIERS = ("fast", "precise", "certified")
 MIN_DPS = 10
@@ -170,33 +172,50 @@ def loss_and_gradient_float(mu: np.ndarray) -> tuple[float, np.ndarray, list[flo
     """Fast tier on a float array ``(n, d)``: loss, gradient ``(n, d)``, per-entry errors, method."""
     n, d = mu.shape
     red = reduce_float(mu)
-    expectation = gaussian_expectation(red, "fast", 16) if red.rank else None
-    loss, grad, errors = _assemble(red, expectation, n, d)
-    grad = np.asarray(grad, dtype=float)
-    rounding = 16 * np.finfo(float).eps * (1.0 + float(np.max(np.abs(mu)))) ** 3
-    errors = [e + rounding for e in errors]
-    method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
-    return float(loss), grad, errors, f"span reduction to r={red.rank}; {method}"
+    rounding = 16 * np.finfo(float).eps * (1.0 + red.radius + float(np.linalg.norm(red.orth))) ** 3
+    if red.rank == 0:
+        grad = np.repeat(2.0 * red.orth[None, :] / n, n, axis=0)
+        return float(red.orth @ red.orth), grad, [rounding] * (1 + n * d), "closed form (coincident parameters: w_i = 1/n)"
+    expectation = gaussian_expectation(red, "fast", 16)
+    values, errors = np.asarray(expectation.values), np.asarray(expectation.errors)
+    r = red.rank
+    reduced_grad = values[1:1 + n * r].reshape(n, r)
+    factor = 2.0 * (values[1 + n * r:1 + n * r + n] - values[1 + n * r + n:])
+    factor_err = 2.0 * (errors[1 + n * r:1 + n * r + n] + errors[1 + n * r + n:])
+    grad = reduced_grad @ red.basis.T + factor[:, None] * red.orth[None, :]
+    grad_err = errors[1:1 + n * r].reshape(n, r) @ np.abs(red.basis.T) + factor_err[:, None] * np.abs(red.orth)[None, :]
+    loss = values[0] + float(red.orth @ red.orth)
+    errors = [errors[0] + rounding] + (grad_err.ravel() + rounding).tolist()
+    return float(loss), grad, errors, f"span reduction to r={r}; {expectation.method}"
 
 
 def _evaluate_precise(rows, truth, t_text, dps):
     with mpmath.workdps(dps + 15):
         scale = mpmath.exp(-mpmath.mpf(t_text))
         mu = [[scale * (mpmath.mpf(x) - mpmath.mpf(s)) for x, s in zip(row, truth)] for row in rows]
+    loss, grad, errors, method = loss_and_gradient_precise(mu, dps)
+    with mpmath.workdps(dps + 15):
+        grad = [[scale * g for g in row] for row in grad]
+    return loss, grad, max(errors[:1] + [float(scale) * e for e in errors[1:]]), method
+
+
+def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> tuple[Any, list, list[float], str]:
+    """Precise tier on mpmath numbers ``(n, d)``: loss, gradient (mpf), per-entry error estimates, method.
+
+    Values carry ``dps + 10`` digits; the errors include the balls' rounding radii.
+    """
     red = reduce_precise(mu, dps)
-    n, d = len(rows), len(rows[0])
+    n, d = len(mu), len(mu[0])
     expectation = gaussian_expectation(red, "precise", dps) if red.rank else None
     with flint.ctx.workprec(precision_bits(dps)):
         loss, grad, errors = _assemble(red, expectation, n, d)
-        scale_ball = flint.arb(scale)
-        grad = [[scale_ball * g for g in row] for row in grad]
-        rounding = max([float(loss.rad())] + [float(g.rad()) for row in grad for g in row])
-    to_mpf = lambda x: mpmath.mpf(x.mid())  # noqa: E731
+        loss = loss if isinstance(loss, flint.arb) else flint.arb(loss)
+        radii = [float(loss.rad())] + [float(g.rad()) for row in grad for g in row]
     with mpmath.workdps(dps + 10):
-        loss_mp, grad_mp = to_mpf(loss), [[to_mpf(g) for g in row] for row in grad]
-    error = max(errors[:1] + [float(scale) * e for e in errors[1:]]) + rounding
+        loss_mp = mpmath.mpf(loss.mid())
+        grad_mp = [[mpmath.mpf(g.mid()) for g in row] for row in grad]
     method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
-    return loss_mp, grad_mp, error, f"span reduction to r={red.rank}; {method}"
+    return loss_mp, grad_mp, [e + r for e, r in zip(errors, radii)], f"span reduction to r={red.rank}; {method}"
 
 
 def _evaluate_certified(rows, truth, t_text, dps):

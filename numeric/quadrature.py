@@ -48,15 +48,18 @@ RHO_MIN = 1.0 + math.sqrt(2.0)
 RHO_BASE = 4.0
 #: Base panel length on the truncated line.
 BASE_STEP = 2.0
+#: Most nodes on one panel before it is split instead.
+MAX_ORDER = 96
 
 
 @dataclass(frozen=True)
 class Panel:
-    """An interval ``[a, b]`` and the Bernstein-ellipse parameter its integrand allows."""
+    """An interval ``[a, b]``, the Bernstein-ellipse parameter its integrand allows, its node count."""
 
     a: float
     b: float
     rho: float
+    order: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,16 @@ def make_panel(a: float, b: float, poles: tuple[complex, ...]) -> Panel:
     return Panel(a, b, max(rho, 1.05))
 
 
-def legendre_order(digits: float, rho: float, half_length: float) -> int:
-    """Nodes for a Gauss-Legendre panel to reach ``10**-digits`` (Trefethen's bound, rounded to 4).
+def legendre_order(rho: float, ratio: float, cap: int = MAX_ORDER) -> int:
+    """Fewest Gauss-Legendre nodes (a multiple of 4) with ``rho^(-2m) <= ratio``, or ``cap + 4`` if more.
 
-    The error is at most ``64/15 * M * rho^(-2m) / (rho^2 - 1)``; ``M`` includes the Gaussian's growth
-    ``exp(b^2/2)`` at the ellipse's top, ``b = half_length * (rho - 1/rho) / 2``.
+    Trefethen's bound for a panel is ``64/15 * M * rho^(-2m) / (rho^2 - 1) * half_length``; the caller
+    folds everything but ``rho^(-2m)`` into ``ratio``.
     """
-    growth = 0.5 * (half_length * 0.5 * (rho - 1.0 / rho)) ** 2
-    needed = (digits * math.log(10.0) + growth + math.log(64.0 / 15.0) - math.log(rho * rho - 1.0))
-    m = max(4, math.ceil(needed / (2.0 * math.log(rho))))
-    return 4 * math.ceil(m / 4)
+    if ratio >= 1.0:
+        return 4
+    m = math.ceil(-math.log(ratio) / (2.0 * math.log(rho)))
+    return min(4 * math.ceil(max(m, 4) / 4), cap + 4)
 
 
 def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
@@ -182,13 +185,12 @@ def hermite_float(m: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, weights
 
 
-def float_rule(layout: Layout, digits: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights (Gaussian density included) for ``E[f(y)]`` on a layout, in double precision."""
+def float_rule(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights (Gaussian density included) for ``E[f(y)]`` on panels with orders, in double precision."""
     nodes, weights = [], []
     for panel in layout.panels:
         half = 0.5 * (panel.b - panel.a)
-        m = legendre_order(digits, panel.rho, half)
-        x, w = legendre_float(m)
+        x, w = legendre_float(panel.order)
         y = 0.5 * (panel.a + panel.b) + half * x
         nodes.append(y)
         weights.append(half * w * np.exp(-0.5 * y * y) / math.sqrt(2.0 * math.pi))
@@ -210,15 +212,13 @@ def hermite_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.
         return tuple(flint.arb(y) for y, _ in pairs), tuple(flint.arb(w) for _, w in pairs)
 
 
-def ball_rule(layout: Layout, digits: float, prec: int) -> tuple[list, list]:
+def ball_rule(layout: Layout, prec: int) -> tuple[list, list]:
     """Nodes and weights (Gaussian density included) of :func:`float_rule`, as balls at ``prec`` bits."""
     nodes, weights = [], []
     with flint.ctx.workprec(prec):
         norm = 1 / (2 * flint.arb.pi()).sqrt()
         for panel in layout.panels:
-            half_f = 0.5 * (panel.b - panel.a)
-            m = legendre_order(digits, panel.rho, half_f)
-            xs, ws = legendre_ball(m, prec)
+            xs, ws = legendre_ball(panel.order, prec)
             half = (flint.arb(panel.b) - flint.arb(panel.a)) / 2
             mid = (flint.arb(panel.b) + flint.arb(panel.a)) / 2
             for x, w in zip(xs, ws):

@@ -30,7 +30,7 @@ def test_permuting_parameters_permutes_the_gradient(mu, rnd):
     assert np.allclose(grad[order], grad_p, rtol=0, atol=1e-12 * _scale(mu))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(configurations(max_d=3), st.integers(0, 2**32 - 1))
 def test_rotating_all_parameters_rotates_the_gradient(mu, seed):
     d = len(mu[0])

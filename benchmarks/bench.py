@@ -1,0 +1,224 @@
+"""Side-by-side speed and accuracy comparisons, each printed as a ratio (one run, same machine).
+
+    python benchmarks/bench.py [--json] [--only NAME ...] [--repeat K]
+
+Wall-clock times on a shared machine are noisy: every comparison times both sides in the same run,
+warm (caches filled by one untimed call each), and reports the best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from typing import Callable
+
+import flint
+import mpmath
+import numpy as np
+
+from numeric.model import evaluate, loss_and_gradient_float
+
+PAPER_SEED = 0
+LINE_MU = [["-2.5"], ["-1"], ["0.25"], ["1.5"], ["3"]]  # n = 5, d = 1: five switches of varied sharpness
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Best wall time of ``repeat`` warm calls, and the last result."""
+    result = fn()  # warm: caches filled, not timed
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def paper_configuration(seed: int = PAPER_SEED) -> list[list[str]]:
+    """The paper's experiment start ``(4, 0, 0) + 1e-7 z_i`` for ``n = 5, d = 3`` (seeded)."""
+    z = np.random.default_rng(seed).standard_normal((5, 3))
+    mu = np.array([4.0, 0.0, 0.0]) + 1e-7 * z
+    return [[repr(float(x)) for x in row] for row in mu]
+
+
+def monte_carlo_gradient(mu: np.ndarray, rng: np.random.Generator, samples: int = 20_000) -> np.ndarray:
+    """The paper's estimator: the direct-form gradient averaged over fresh standard normal samples."""
+    x = rng.standard_normal((samples, mu.shape[1]))
+    logits = x @ mu.T - 0.5 * np.sum(mu * mu, axis=1)
+    logits -= logits.max(axis=1, keepdims=True)
+    w = np.exp(logits)
+    w /= w.sum(axis=1, keepdims=True)
+    v = w @ mu
+    s = v @ mu.T - np.sum(v * v, axis=1, keepdims=True)
+    grad = w[:, :, None] * v[:, None, :] + (w * s)[:, :, None] * (x[:, None, :] - mu[None, :, :])
+    return 2.0 * grad.mean(axis=0)
+
+
+def relative_error(values: np.ndarray, reference: np.ndarray) -> float:
+    """``max |values - reference| / max |reference|`` (normwise: tiny entries do not dominate)."""
+    return float(np.max(np.abs(values - reference)) / np.max(np.abs(reference)))
+
+
+def fast_vs_mc(repeat: int) -> dict:
+    mu_text = paper_configuration()
+    mu = np.array([[float(x) for x in row] for row in mu_text])
+    reference = evaluate(mu_text, tier="precise", dps=40)
+    ref = np.array([[float(g) for g in row] for row in reference.grad])
+    ours_time, ours = best_time(lambda: loss_and_gradient_float(mu), repeat)
+    rng = np.random.default_rng(PAPER_SEED + 1)
+    mc_time, mc = best_time(lambda: monte_carlo_gradient(mu, rng), repeat)
+    _, grad, errors, method = ours
+    return {
+        "name": "fast_vs_mc",
+        "what": "one gradient at n=5, d=3, mu_i = (4,0,0) + 1e-7 z_i: fast tier vs Monte-Carlo (20,000 samples)",
+        "ours_seconds": ours_time,
+        "baseline_seconds": mc_time,
+        "ratio": mc_time / ours_time,
+        "ours_error": relative_error(grad, ref),
+        "baseline_error": relative_error(mc, ref),
+        "error_measure": "max |grad - reference| / max |reference|, reference: precise tier at dps 40",
+        "ours_error_estimate": max(errors),
+        "method": method,
+    }
+
+
+def _mpquad_outputs(dps: int) -> list:
+    """Loss and every gradient entry, one ``mpmath.quad`` on the whole line per output."""
+    with mpmath.workdps(dps):
+        mu = [mpmath.mpf(row[0]) for row in LINE_MU]
+        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
+
+        def parts(x):
+            logits = [x * m - m * m / 2 for m in mu]
+            top = max(logits)
+            e = [mpmath.exp(a - top) for a in logits]
+            total = mpmath.fsum(e)
+            w = [a / total for a in e]
+            return w, mpmath.fsum(wi * m for wi, m in zip(w, mu)), mpmath.exp(-x * x / 2) * norm
+
+        def loss(x):
+            _, v, density = parts(x)
+            return v * v * density
+
+        def grad(i):
+            def integrand(x):
+                w, v, density = parts(x)
+                return 2 * (w[i] * v + w[i] * (x - mu[i]) * (mu[i] * v - v * v)) * density
+            return integrand
+
+        line = [-mpmath.inf, mpmath.inf]
+        return [mpmath.quad(loss, line)] + [mpmath.quad(grad(i), line) for i in range(len(mu))]
+
+
+def precise_vs_mpquad(repeat: int, dps: int = 50) -> dict:
+    ours_time, ours = best_time(lambda: evaluate(LINE_MU, tier="precise", dps=dps), repeat)
+    quad_time, quad = best_time(lambda: _mpquad_outputs(dps), max(1, repeat // 3))
+    with mpmath.workdps(dps + 10):
+        values = [ours.loss] + [row[0] for row in ours.grad]
+        worst = max(abs(a - b) for a, b in zip(values, quad)) / max(abs(b) for b in quad)
+        digits = float(-mpmath.log10(worst)) if worst else float(dps + 10)
+    return {
+        "name": "precise_vs_mpquad",
+        "what": f"loss + 5 gradient entries at n=5, d=1, mu={[r[0] for r in LINE_MU]}, dps={dps}: "
+                "precise tier vs mpmath.quad on the whole line (one integral per output)",
+        "ours_seconds": ours_time,
+        "baseline_seconds": quad_time,
+        "ratio": quad_time / ours_time,
+        "agree_digits": digits,
+        "ours_error_estimate": ours.error,
+        "method": ours.method,
+    }
+
+
+def _acb_integral_outputs(dps: int, cut: float) -> list:
+    """The straightforward rigorous route: ``acb.integral`` on ``[-cut, cut]`` per output, plus the tail bound."""
+    from numeric.expectation import precision_bits
+    from numeric.integrand import growth_bound
+
+    prec = precision_bits(dps)
+    with flint.ctx.workprec(prec):
+        mu = [flint.acb(flint.arb(row[0])) for row in LINE_MU]
+        norm = 1 / (2 * flint.arb.pi()).sqrt()
+        radius = max(abs(float(row[0])) for row in LINE_MU)
+        a, b = growth_bound(flint.arb(radius))
+        c = flint.arb(cut)
+        tail = 2 * a * (c / flint.arb(2).sqrt()).erfc() / 2 + 2 * b * (-(c * c) / 2).exp() * norm
+
+        def parts(z):
+            e = [(z * m - m * m / 2).exp() for m in mu]
+            total = sum(e[1:], e[0])
+            w = [x / total for x in e]
+            return w, sum((wi * m for wi, m in zip(w[1:], mu[1:])), w[0] * mu[0]), (-(z * z) / 2).exp() * norm
+
+        def output(k):
+            def integrand(z, analytic):
+                w, v, density = parts(z)
+                if k == 0:
+                    return v * v * density
+                i = k - 1
+                return 2 * (w[i] * v + w[i] * (z - mu[i]) * (mu[i] * v - v * v)) * density
+            return integrand
+
+        results = []
+        for k in range(1 + len(mu)):
+            value = flint.acb.integral(output(k), -cut, cut).real
+            results.append(value + flint.arb(0, tail.upper()))
+        return results
+
+
+def certified(repeat: int, dps: int = 50) -> dict:
+    from numeric.expectation import digits_of
+    from numeric.integrand import growth_bound
+    from numeric.quadrature import truncation_radius
+
+    ours_time, ours = best_time(lambda: evaluate(LINE_MU, tier="certified", dps=dps), repeat)
+    precise_time, _ = best_time(lambda: evaluate(LINE_MU, tier="precise", dps=dps), repeat)
+    radius = max(abs(float(row[0])) for row in LINE_MU)
+    cut = truncation_radius(digits_of("certified", dps), sum(growth_bound(radius)))
+    acb_time, acb = best_time(lambda: _acb_integral_outputs(dps, cut), max(1, repeat // 3))
+    balls = [ours.loss] + [row[0] for row in ours.grad]
+    with flint.ctx.workprec(400):
+        overlap = all(x.overlaps(y) for x, y in zip(balls, acb))
+    return {
+        "name": "certified",
+        "what": f"the same outputs as rigorous enclosures (dps={dps}): certified tier vs flint acb.integral per output",
+        "seconds": ours_time,
+        "baseline_seconds": acb_time,
+        "max_radius": max(float(b.rad()) for b in balls),
+        "baseline_max_radius": max(float(b.rad()) for b in acb),
+        "ratio": acb_time / ours_time,
+        "vs_precise": ours_time / precise_time,
+        "enclosures_overlap": overlap,
+        "method": ours.method,
+    }
+
+
+COMPARISONS = {"fast_vs_mc": fast_vs_mc, "precise_vs_mpquad": precise_vs_mpquad, "certified": certified}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print {\"comparisons\": [...]} on stdout")
+    parser.add_argument("--only", nargs="+", choices=sorted(COMPARISONS), help="run only these comparisons")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per side (best is kept)")
+    args = parser.parse_args(argv)
+    results = []
+    for name in args.only or COMPARISONS:
+        if not args.json:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+        results.append(COMPARISONS[name](max(1, args.repeat)))
+    if args.json:
+        print(json.dumps({"comparisons": results}, indent=2))
+        return 0
+    for item in results:
+        extras = {k: v for k, v in item.items() if k not in ("name", "what", "ratio", "method")}
+        print(f"{item['name']:<20} ratio {item['ratio']:8.1f}   " + "  ".join(
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in extras.items()))
+        print(f"{'':<20} {item['what']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
