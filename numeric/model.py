@@ -202,7 +202,7 @@ def _evaluate_precise(rows, truth, t_text, dps):
 def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> tuple[Any, list, list[float], str]:
     """Precise tier on mpmath numbers ``(n, d)``: loss, gradient (mpf), per-entry error estimates, method.
 
-    Values carry ``dps + 10`` digits; the errors include the balls' rounding radii.
+    Values carry the balls' precision (``dps`` plus guard digits); the errors include their radii.
     """
     red = reduce_precise(mu, dps)
     n, d = len(mu), len(mu[0])
@@ -211,7 +211,7 @@ def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> t
         loss, grad, errors = _assemble(red, expectation, n, d)
         loss = loss if isinstance(loss, flint.arb) else flint.arb(loss)
         radii = [float(loss.rad())] + [float(g.rad()) for row in grad for g in row]
-    with mpmath.workdps(dps + 10):
+    with mpmath.workprec(precision_bits(dps)):  # the balls' own precision: the conversion is exact
         loss_mp = mpmath.mpf(loss.mid())
         grad_mp = [[mpmath.mpf(g.mid()) for g in row] for row in grad]
     method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
