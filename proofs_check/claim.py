@@ -88,6 +88,10 @@ class Check:
     ``Figure`` or to the path of an image file; the report saves them under ``figures/``.
     Numbers in ``instance``, ``claimed`` and ``observed`` may be floats, ``mpf``, ``arb``,
     ``Fraction`` ... (see :mod:`proofs_check.jsonfmt`).
+
+    ``corroborates`` marks an independent cross-check of a stronger argument made by other checks
+    (numbers confirming a proof): it refutes the claim when it fails, but its passing does not
+    lower the claim's verdict to its own, weaker word.
     """
 
     name: str
@@ -100,6 +104,7 @@ class Check:
     verdict: Verdict
     detail: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
+    corroborates: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.verdict, Verdict):
@@ -111,8 +116,15 @@ class Check:
 
 
 def combine(checks: Iterable[Check]) -> Verdict:
-    """The claim's verdict: the weakest verdict among ``checks`` (``inconclusive`` if none)."""
-    return min((check.verdict for check in checks), default=Verdict.INCONCLUSIVE)
+    """The claim's verdict: the weakest verdict among ``checks`` (``inconclusive`` if none).
+
+    Corroborating checks count only when they refute, or when nothing else was checked.
+    """
+    checks = list(checks)
+    evidence = [check for check in checks if not check.corroborates] or checks
+    if any(check.verdict is Verdict.REFUTED for check in checks):
+        return Verdict.REFUTED
+    return min((check.verdict for check in evidence), default=Verdict.INCONCLUSIVE)
 
 
 class Progress(Protocol):

@@ -133,7 +133,8 @@ def _check_json(claim_id: str, check: Check, figures: dict[str, bytes]) -> dict[
     return {"name": check.name, "instance": to_json(check.instance), "method": check.method,
             "dps": check.dps, "claimed": to_json(check.claimed),
             "observed": to_json(check.observed), "ok": check.ok,
-            "verdict": check.verdict.value, "detail": check.detail, "figures": paths}
+            "verdict": check.verdict.value, "corroborates": check.corroborates,
+            "detail": check.detail, "figures": paths}
 
 
 def _error_check(error: str) -> dict[str, Any]:

@@ -235,3 +235,17 @@ def test_shipped_claims_load_in_paper_order():
     assert registry.errors == {}
     assert registry.ids == sorted(registry.ids, key=paper_position)
     assert len(PAPER_ORDER) == 10
+
+
+def test_corroborating_checks_refute_when_they_fail_but_never_weaken_a_proof():
+    from proofs_check.claim import Check, Verdict, combine
+
+    def check(verdict, ok, corroborates=False):
+        return Check(name="c", instance={}, method="m", dps=None, claimed=None, observed={}, ok=ok,
+                     verdict=verdict, corroborates=corroborates)
+
+    proof = check(Verdict.PROVED, True)
+    assert combine([proof, check(Verdict.SUPPORTED, True, corroborates=True)]) is Verdict.PROVED
+    assert combine([proof, check(Verdict.INCONCLUSIVE, None, corroborates=True)]) is Verdict.PROVED
+    assert combine([proof, check(Verdict.REFUTED, False, corroborates=True)]) is Verdict.REFUTED
+    assert combine([check(Verdict.SUPPORTED, True, corroborates=True)]) is Verdict.SUPPORTED

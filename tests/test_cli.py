@@ -15,7 +15,7 @@ from conftest import BROKEN, PASSING, REFUTED
 
 REPO = Path(__file__).resolve().parents[1]
 CLAIM_KEYS = {"id", "label", "statement", "verdict", "checks", "notes", "seconds", "params", "error"}
-CHECK_KEYS = {"name", "instance", "method", "dps", "claimed", "observed", "ok", "verdict", "detail",
+CHECK_KEYS = {"name", "instance", "method", "dps", "claimed", "observed", "ok", "verdict", "corroborates", "detail",
               "figures"}
 
 
