@@ -60,7 +60,8 @@ def evidence(record: ClaimRecord) -> str:
         return f"refuted by {refuting[0]!r}" + (f" (+{len(refuting) - 1})" if len(refuting) > 1 else "")
     if not record.checks:
         return "no checks"
-    counts = Counter(check["verdict"] for check in record.checks)
+    counts = Counter(check["verdict"] + (" cross-checks" if check.get("corroborates") else "")
+                     for check in record.checks)
     return f"{len(record.checks)} checks: " + ", ".join(f"{n} {word}" for word, n in counts.items())
 
 
