@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import flint
 import mpmath
@@ -134,7 +133,7 @@ def precise_vs_mpquad(repeat: int, dps: int = 50) -> dict:
 
 def _acb_integral_outputs(dps: int, cut: float) -> list:
     """The straightforward rigorous route: ``acb.integral`` on ``[-cut, cut]`` per output, plus the tail bound."""
-    from numeric.expectation import precision_bits
+    from numeric.precision import precision_bits
     from numeric.integrand import growth_bound
 
     prec = precision_bits(dps)
@@ -169,7 +168,7 @@ def _acb_integral_outputs(dps: int, cut: float) -> list:
 
 
 def certified(repeat: int, dps: int = 50) -> dict:
-    from numeric.expectation import digits_of
+    from numeric.precision import digits_of
     from numeric.integrand import growth_bound
     from numeric.quadrature import truncation_radius
 

@@ -45,6 +45,7 @@ from .quadrature import (
     panel_layout,
     truncation_radius,
 )
+from .precision import digits_of, precision_bits
 from .reduction import Reduction
 
 __all__ = ["Expectation", "gaussian_expectation", "digits_of", "precision_bits"]
@@ -64,16 +65,6 @@ class Expectation:
     rigorous: bool
     method: str
     nodes: int
-
-
-def digits_of(tier: str, dps: int) -> float:
-    """Target digits of the quadrature for a tier (guard digits above the working precision)."""
-    return 16.0 if tier == "fast" else dps + 6.0
-
-
-def precision_bits(dps: int) -> int:
-    """Ball precision for ``dps`` digits, with guard bits."""
-    return int((dps + 10) * 3.33) + 8
 
 
 def gaussian_expectation(red: Reduction, tier: str, dps: int) -> Expectation:

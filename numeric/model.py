@@ -23,7 +23,8 @@ import mpmath
 import numpy as np
 
 from .config import ConfigError, check_mu, parse_number, as_decimal_string
-from .expectation import Expectation, gaussian_expectation, precision_bits
+from .expectation import Expectation, gaussian_expectation
+from .precision import precision_bits
 from .reduction import Reduction, reduce_exact, reduce_float, reduce_precise
 
 __all__ = [

@@ -25,6 +25,7 @@ import mpmath
 import numpy as np
 
 from .config import ConfigError
+from .precision import precision_bits
 
 __all__ = ["Reduction", "reduce_float", "reduce_precise", "reduce_exact"]
 
@@ -84,7 +85,7 @@ def reduce_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> Reduction:
         center = [mpmath.fsum(rows[j][k] * mean[k] for k in range(d)) for j in range(rank)]
         offsets = [[mpmath.fsum(rows[j][k] * centred[i, k] for k in range(d)) for j in range(rank)] for i in range(n)]
         orth = [mean[k] - mpmath.fsum(rows[j][k] * center[j] for j in range(rank)) for k in range(d)]
-    prec = _bits(dps)
+    prec = precision_bits(dps)
     with flint.ctx.workprec(prec):
         ball = flint.arb
         return Reduction(
@@ -130,8 +131,3 @@ def reduce_exact(points: Sequence[Sequence[Fraction]], scale: flint.arb, prec: i
         spread = max(abs(float(along(points[i]) - mean_along)) for i in range(n)) / float(norm2) ** 0.5
         radius = max(float(abs(center[0] + off[0]).upper()) for off in offsets) * (1 + 1e-9)
         return Reduction(basis, center, offsets, orth, 1, (spread * float(scale.mid()),), radius)
-
-
-def _bits(dps: int) -> int:
-    """Working precision in bits for ``dps`` digits plus guard digits."""
-    return int((dps + 10) * 3.33) + 8

@@ -24,7 +24,8 @@ import flint
 import mpmath
 import numpy as np
 
-from .expectation import gaussian_expectation, precision_bits
+from .expectation import gaussian_expectation
+from .precision import precision_bits
 from .model import loss_and_gradient_float, loss_and_gradient_precise
 from .reduction import Reduction
 
