@@ -27,7 +27,9 @@ import numpy as np
 from .expectation import gaussian_expectation
 from .precision import precision_bits
 from .model import loss_and_gradient_float, loss_and_gradient_precise
+from .quadrature import truncation_radius
 from .reduction import Reduction
+from .integrand import integrand_line
 
 __all__ = ["family", "family_gradient_float", "family_gradient_precise", "family_enclosure",
            "SymmetricRoot", "certify_family_root", "hessian_precise"]
@@ -70,13 +72,20 @@ class SymmetricRoot:
     interval: tuple[str, str]       # decimal endpoints [lo, hi]: g(lo), g(hi) have opposite signs
     g_at_ends: tuple[flint.arb, flint.arb]
     loss: flint.arb                 # encloses L(s) for every s in the interval
-    g_over_interval: flint.arb      # encloses g(s) for every s in the interval (contains 0)
+    g_over_interval: flint.arb      # encloses g(s) for every s in the enclosure (contains 0)
     estimate: mpmath.mpf            # the polished root
+    newton: flint.arb | None        # interval-Newton enclosure of the unique root in the interval, if proven
+    slope: flint.arb                # encloses g' over the interval
+
+    @property
+    def sign_change(self) -> bool:
+        lo, hi = self.g_at_ends
+        return bool((lo < 0 and hi > 0) or (lo > 0 and hi < 0))
 
     @property
     def certified(self) -> bool:
-        lo, hi = self.g_at_ends
-        return bool((lo < 0 and hi > 0) or (lo > 0 and hi < 0))
+        """Interval Newton proved a unique root, and the sign change agrees."""
+        return self.newton is not None and self.sign_change
 
 
 def bracket_family_root(n: int, grid: Sequence[float]) -> tuple[float, float] | None:
@@ -107,8 +116,51 @@ def polish_family_root(n: int, lo: float, hi: float, dps: int, steps: int = 60) 
         return b
 
 
+def family_slope_enclosure(s: flint.arb, n: int, dps: int) -> flint.arb:
+    """Ball enclosing ``g'(s')`` for every ``s'`` in the ball ``s``.
+
+    ``d/ds`` of the gradient integrand comes from evaluating it on first-order power series in ``s``;
+    ``acb.integral`` integrates it rigorously on ``[-L, L]`` and a closed-form tail bound is added:
+    with ``R = |s|`` and ``X = |x| + R``, ``|dG/ds| <= 2 (1 + 2R^2 + 8 R X + 10 R^2 X^2)``.
+    """
+    prec = precision_bits(dps)
+    radius = float(abs(s).upper()) * (1 + 1e-9)
+    cut = truncation_radius(dps + 6, 100 * (1 + radius) ** 4)
+    saved_cap = flint.ctx.cap
+    try:
+        flint.ctx.cap = 2
+        with flint.ctx.workprec(prec):
+            series = flint.acb_series([flint.acb(s), 1])
+            offsets = [v[0] for v in family(series, n)]
+            column = [v[0] for v in family(float(s.mid()), n)]
+            norm = 1 / (2 * flint.arb.pi()).sqrt()
+
+            def slope(x, analytic):
+                ref = min(range(n), key=lambda i: abs(float(x.real.mid()) - column[i]))
+                try:
+                    value = integrand_line(x, flint.acb(0), offsets, lambda z: z.exp(), ref)[1]
+                except ValueError:  # the softmax denominator's ball contains 0: tell acb.integral to subdivide
+                    return flint.acb(flint.arb("nan"))
+                return value.coeffs()[1] * (-(x * x) / 2).exp() * norm
+
+            body = flint.acb.integral(slope, -cut, cut).real
+            r, c = flint.arb(radius), flint.arb(cut)
+            a0, a1, a2 = 2 * (1 + 10 * r**2 + 10 * r**4), 2 * (8 * r + 20 * r**3), 20 * r**2
+            q = (c / flint.arb(2).sqrt()).erfc() / 2
+            phi = (-(c * c) / 2).exp() * norm
+            tail = 2 * (a0 * q + a1 * phi + a2 * (c * phi + q))
+            return body + flint.arb(0, tail.upper())
+    finally:
+        flint.ctx.cap = saved_cap
+
+
 def certify_family_root(n: int, dps: int = 40, grid: Sequence[float] | None = None) -> SymmetricRoot | None:
-    """Bracket, polish and certify the first positive root of ``g`` for ``n`` parameters."""
+    """Bracket, polish and certify the first positive root of ``g`` for ``n`` parameters.
+
+    Certification is an interval-Newton step on ``S = [lo, hi]``: ``N = m - g(m) / g'(S)``; when ``N``
+    lies inside ``S``, ``S`` holds exactly one root, and it lies in ``N``.  The sign change of ``g`` at
+    the ends of ``S`` is recorded as a second, independent existence argument.
+    """
     grid = list(grid) if grid is not None else [0.05 * k for k in range(1, 161)]
     bracket = bracket_family_root(n, grid)
     if bracket is None:
@@ -117,14 +169,18 @@ def certify_family_root(n: int, dps: int = 40, grid: Sequence[float] | None = No
     half_width = Fraction(1, 10 ** (dps - 8))
     centre = Fraction(Decimal(mpmath.nstr(root, dps + 5, min_fixed=-1, max_fixed=1)))
     lo, hi = centre - half_width, centre + half_width
-    prec = precision_bits(dps)
-    with flint.ctx.workprec(prec):
+    with flint.ctx.workprec(precision_bits(dps)):
         ball = lambda q: flint.arb(flint.fmpq(q.numerator, q.denominator))  # noqa: E731
         g_lo = family_enclosure(ball(lo), n, dps)[1]
         g_hi = family_enclosure(ball(hi), n, dps)[1]
         interval = ball(lo).union(ball(hi))
-        loss, g_all = family_enclosure(interval, n, dps)
-    return SymmetricRoot(n, dps, (_decimal(lo), _decimal(hi)), (g_lo, g_hi), loss, g_all, root)
+        g_mid = family_enclosure(ball(centre), n, dps)[1]
+        slope = family_slope_enclosure(interval, n, dps)
+        newton = ball(centre) - g_mid / slope if not slope.contains(0) else interval
+        unique = bool(not slope.contains(0) and newton.lower() > ball(lo) and newton.upper() < ball(hi))
+        loss, g_all = family_enclosure(newton if unique else interval, n, dps)
+    return SymmetricRoot(n, dps, (_decimal(lo), _decimal(hi)), (g_lo, g_hi), loss, g_all, root,
+                         newton if unique else None, slope)
 
 
 def _decimal(q: Fraction) -> str:

@@ -147,9 +147,10 @@ def _interval_endpoints(value: Any) -> list[str] | None:
 def _arb_endpoints(ball: Any) -> list[str]:
     if not ball.is_finite():
         return ["-inf", "inf"]
-    lo, hi = (_binary_fraction(*(int(part) for part in end.man_exp()))
-              for end in (ball.lower(), ball.upper()))
-    return enclosure(lo, hi)
+    # exact endpoints mid -/+ rad (``lower()``/``upper()`` would round to the context precision)
+    mid, rad = (_binary_fraction(*(int(part) for part in part_ball.man_exp()))
+                for part_ball in (ball.mid(), ball.rad()))
+    return enclosure(mid - rad, mid + rad)
 
 
 def _width_digits(lo: Fraction, hi: Fraction) -> int:
