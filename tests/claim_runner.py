@@ -1,0 +1,16 @@
+"""Run one claim as the command line would, and return its verdict and checks (for claim tests)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from proofs_check.claim import Check, Verdict, combine
+from proofs_check.claims import module_name
+
+
+def run_claim(claim_id: str, profile: str = "quick", seed: int = 0, **overrides: str) -> tuple[Verdict, list[Check]]:
+    """Resolve ``--param`` style overrides (strings), run, and combine the checks."""
+    claim = import_module(f"proofs_check.claims.{module_name(claim_id)}").CLAIM
+    params = claim.resolve(profile, overrides)
+    checks = claim.run(profile, params, seed=seed, progress=lambda note: None)
+    return combine(checks), checks
