@@ -124,11 +124,9 @@ def prove_reduction_eq1(n: int, d: int) -> Proof:
 
 
 def _stein_statement(coefficients: tuple) -> str:
-    c1, c2, c3, c4, c5 = coefficients
-    return (
-        f"grad_i L = 2 E[ {c1} w_i v + {c2} w_i sum_j w_j mu_j mu_j^T mu_i + {c3} w_i v v^T mu_i "
-        f"+ {c4} w_i sum_j w_j <v, mu_j> mu_j + {c5} w_i |v|^2 v ]"
-    )
+    terms = ("w_i v", "w_i sum_j w_j mu_j mu_j^T mu_i", "w_i v v^T mu_i", "w_i sum_j w_j <v, mu_j> mu_j", "w_i |v|^2 v")
+    body = " + ".join(f"{c} {t}" for c, t in zip(coefficients, terms)).replace("+ -", "- ")
+    return f"grad_i L = 2 E[ {body} ]"
 
 
 def prove_stein_gradient(n: int, d: int, coefficients: tuple = DEFAULT_STEIN_COEFFICIENTS) -> Proof:
@@ -144,6 +142,7 @@ def prove_stein_gradient(n: int, d: int, coefficients: tuple = DEFAULT_STEIN_COE
         loss = loss_integrand(model)
         v = mean_field(model)
         derivative_ok, stein_ok = True, True
+        g_first = weights(model)[0] * (parameter(model, 0).dot(v) - v.dot(v))
         for i in range(n):
             direct = gradient_integrand_direct(model, i)
             stein = gradient_integrand_stein(model, i, coefficients)
@@ -155,7 +154,8 @@ def prove_stein_gradient(n: int, d: int, coefficients: tuple = DEFAULT_STEIN_COE
         certificate = (
             f"(a) d|v|^2/dmu_i = 2[w_i v + w_i (x - mu_i)(<mu_i, v> - |v|^2)] for all i: {derivative_ok}. "
             f"(b) for each i, k: direct_k - stein_k + div(h phi)/phi reduces to 0 with h = 2 g e_k, "
-            f"g = w_i (<mu_i, v> - |v|^2): {stein_ok}. Boundary terms: {GROWTH_CONDITION}"
+            f"g = w_i (<mu_i, v> - |v|^2): {stein_ok}; e.g. g for i = 1: {readable(g_first, 300)}. "
+            f"Boundary terms: {GROWTH_CONDITION}"
         )
         return certificate, derivative_ok and stein_ok
 
