@@ -11,9 +11,10 @@
   has no pole inside).  The truncated Gaussian tail is bounded in closed form; rounding is estimated
   (double precision) or carried by the balls (precise, certified).  Panels whose bound is too large
   are split.
-* two or three reduced dimensions (fast and precise only): a tensor product of per-axis rules
-  (Gauss-Hermite along axes where every offset difference is tiny, graded panels elsewhere); the
-  error estimate is the difference from a coarser companion rule.
+* two or three reduced dimensions (fast and precise only), and one dimension whose offsets are so
+  close that a few Gauss-Hermite nodes suffice: a tensor product of per-axis rules (Gauss-Hermite
+  along axes where every offset difference is tiny, trapezoidal elsewhere); the error estimate is the
+  difference from a coarser companion rule.
 """
 
 from __future__ import annotations
@@ -71,11 +72,18 @@ def gaussian_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
     """Expectations of all reduced integrand outputs (see module docstring)."""
     if red.rank == 0:
         raise ValueError("rank-0 reductions have closed forms; nothing to integrate")
-    if red.rank == 1:
+    if red.rank == 1 and (tier == "certified" or not _nearly_polynomial(red, digits_of(tier, dps))):
         return _line_expectation(red, tier, dps)
     if tier == "certified":
         raise ValueError("the certified tier integrates in one reduced dimension only")
     return _tensor_expectation(red, tier, dps)
+
+
+def _nearly_polynomial(red: Reduction, digits: float) -> bool:
+    """Parameters so close that a few Gauss-Hermite nodes beat graded panels (e.g. spreads ~ e^-318)."""
+    offsets = _floats(red)[1][:, 0]
+    order = hermite_order(digits, float(np.max(offsets) - np.min(offsets)), cap=24)
+    return order is not None and order <= 8
 
 
 # --------------------------------------------------------------------------- one dimension
@@ -245,6 +253,7 @@ def _ball_sum(nodes, weights, red: Reduction, center, offsets, prec: int) -> lis
             line = [row[0] for row in red.offsets]
             column, c0 = offsets[:, 0].tolist(), float(center[0])
             for y in nodes:
+                y = y[0] if isinstance(y, (list, tuple)) else y  # tensor rules give 1-element lists
                 gap = float(y.mid()) - c0
                 ref = min(range(len(column)), key=lambda i: abs(gap - column[i]))  # nearest offset: top logit
                 rows.append(integrand_line(y, red.center[0], line, exp, ref))
