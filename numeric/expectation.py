@@ -133,52 +133,62 @@ def _line_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
 def _refine(layout: Layout, target: float, sup):
     """Give each panel the fewest nodes that meet its share of ``target``; split panels that cannot.
 
-    ``sup(panel)`` bounds (or estimates) ``|F * density|`` on the panel's Bernstein ellipse, output by
-    output; Trefethen's bound then fixes the node count.  Panels far out in the Gaussian tail need few.
+    ``sup(panels)`` bounds (or estimates) ``|F * density|`` on each panel's Bernstein ellipse, output by
+    output (an array ``(len(panels), K)``); Trefethen's bound then fixes the node count.  Panels far out
+    in the Gaussian tail need few nodes.  Panels are handled in rounds, so ``sup`` sees them in batches.
     """
     queue = list(layout.panels)
     done, bounds, splits = [], [], 0
     while queue:
-        panel = queue.pop()
-        half = 0.5 * (panel.b - panel.a)
-        share = target * (panel.b - panel.a) / (2 * layout.radius)
-        factor = 64.0 / 15.0 / (panel.rho**2 - 1.0) * half
-        sup_values = sup(panel)
-        worst = float(np.max(sup_values)) * factor
-        m = legendre_order(panel.rho, share / worst if worst > 0 else 1.0) if np.isfinite(worst) else MAX_ORDER + 4
-        if m <= MAX_ORDER or splits >= MAX_SPLITS or half < 1e-12:
-            m = min(m, MAX_ORDER)
-            done.append(replace(panel, order=m))
-            bound = sup_values * factor * panel.rho ** (-2 * m)
-            bounds.append(np.where(np.isfinite(bound), bound, np.inf))
-        else:
-            splits += 1
-            mid = 0.5 * (panel.a + panel.b)
-            queue.extend([make_panel(panel.a, mid, layout.poles), make_panel(mid, panel.b, layout.poles)])
+        batch, queue = queue, []
+        for panel, sup_values in zip(batch, sup(batch)):
+            half = 0.5 * (panel.b - panel.a)
+            share = target * (panel.b - panel.a) / (2 * layout.radius)
+            factor = 64.0 / 15.0 / (panel.rho**2 - 1.0) * half
+            worst = float(np.max(sup_values)) * factor
+            finite = np.isfinite(worst)
+            m = legendre_order(panel.rho, share / worst if worst > 0 else 1.0) if finite else MAX_ORDER + 4
+            if m <= MAX_ORDER or splits >= MAX_SPLITS or half < 1e-12:
+                m = min(m, MAX_ORDER)
+                done.append(replace(panel, order=m))
+                bound = sup_values * factor * panel.rho ** (-2 * m)
+                bounds.append(np.where(np.isfinite(bound), bound, np.inf))
+            else:
+                splits += 1
+                mid = 0.5 * (panel.a + panel.b)
+                queue.extend([make_panel(panel.a, mid, layout.poles), make_panel(mid, panel.b, layout.poles)])
     order = np.argsort([p.a for p in done])
     return [done[k] for k in order], np.array([bounds[k] for k in order])
 
 
-def _ellipse(panel: Panel, count: int) -> np.ndarray:
-    theta = np.linspace(0.0, np.pi, count)  # upper half: the integrand is real on the real line
-    unit = 0.5 * (panel.rho * np.exp(1j * theta) + np.exp(-1j * theta) / panel.rho)
-    return 0.5 * (panel.a + panel.b) + 0.5 * (panel.b - panel.a) * unit
+def _ellipses(panels: Sequence[Panel], count: int) -> np.ndarray:
+    """``count`` points on the upper half of each panel's ellipse (the integrand is real on the line)."""
+    theta = np.linspace(0.0, np.pi, count)
+    rho = np.array([p.rho for p in panels])[:, None]
+    unit = 0.5 * (rho * np.exp(1j * theta) + np.exp(-1j * theta) / rho)
+    a, b = (np.array([getattr(p, end) for p in panels])[:, None] for end in ("a", "b"))
+    return 0.5 * (a + b) + 0.5 * (b - a) * unit
 
 
 def _density_complex(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
 
 
-def _sup_sampled(panel: Panel, red: Reduction, center, offsets) -> np.ndarray:
-    """Sampled sup of |F * density| on the panel's ellipse (times 2 for the gaps between samples)."""
-    z = _ellipse(panel, ELLIPSE_SAMPLES)[:, None]
+def _sup_sampled(panels: Sequence[Panel], red: Reduction, center, offsets) -> np.ndarray:
+    """Sampled sup of |F * density| on each panel's ellipse (times 2 for the gaps between samples)."""
+    z = _ellipses(panels, ELLIPSE_SAMPLES).reshape(-1, 1)
     with np.errstate(all="ignore"):
         values = np.abs(integrand_float(z, center.astype(complex), offsets) * _density_complex(z))
-    sup = np.max(values, axis=0)
+    sup = np.max(values.reshape(len(panels), ELLIPSE_SAMPLES, -1), axis=1)
     return np.where(np.isfinite(sup), 2.0 * sup, np.inf)
 
 
-def _sup_enclosed(panel: Panel, red: Reduction, center, offsets) -> np.ndarray:
+def _sup_enclosed(panels: Sequence[Panel], red: Reduction, center, offsets) -> np.ndarray:
+    """:func:`_panel_sup_enclosed` for each panel."""
+    return np.array([_panel_sup_enclosed(panel, red, center, offsets) for panel in panels])
+
+
+def _panel_sup_enclosed(panel: Panel, red: Reduction, center, offsets) -> np.ndarray:
     """Proven upper bound of |F * density| on the filled upper half ellipse, by a grid of complex boxes.
 
     A finite bound on every box also proves the softmax denominator has no zero there, i.e. the

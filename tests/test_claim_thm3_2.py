@@ -1,0 +1,25 @@
+"""Theorem 3.2: supported at the quick profile; spreads far above the bound (an edited statement) are refuted."""
+
+import pytest
+
+from proofs_check.claim import Verdict
+from tests.claim_runner import run_claim
+
+
+@pytest.fixture(autouse=True)
+def no_disk_cache(monkeypatch):
+    monkeypatch.setenv("PROOFS_CHECK_CACHE", "off")
+
+
+def test_quick_profile_supports_convergence_from_the_hypothesis_spread():
+    verdict, checks = run_claim("thm3.2")
+    assert verdict is Verdict.SUPPORTED
+    direct, linear = checks
+    assert direct.observed["status"] == ["converged"] * 3
+    assert linear.observed["log_spread_peak"] < -1e5
+
+
+@pytest.mark.slow
+def test_a_bound_allowing_spreads_of_one_third_is_refuted():
+    verdict, _ = run_claim("thm3.2", M0="3", spread_exponent="0", spread_factor="1", steps="20000")
+    assert verdict is Verdict.REFUTED
