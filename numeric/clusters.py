@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 import mpmath
 import numpy as np
 
@@ -78,12 +79,12 @@ def direct_cluster_run(n: int, d: int, m0: float, log_spread: float, eta: str, s
     return ClusterRun(n, d, m0, log_spread, eta, coefficient, dps, seed, result, tuple(reference), tuple(deviation))
 
 
-def first_below(values: tuple[float, ...], threshold: float) -> int | None:
-    """First update (1-based iteration) whose value is at most ``threshold``."""
-    return next((k + 1 for k, value in enumerate(values) if value <= threshold), None)
+def first_below(iterations: Sequence[int], values: Sequence[float], threshold: float) -> int | None:
+    """First iteration whose value is at most ``threshold``, or None."""
+    return next((k for k, value in zip(iterations, values) if value <= threshold), None)
 
 
-def worst_while_above(reference: tuple[float, ...], deviation: tuple[float, ...], threshold: float) -> float:
+def worst_while_above(reference: Sequence[float], deviation: Sequence[float], threshold: float) -> float:
     """Largest deviation while the reference is above ``threshold`` (0 if it never is)."""
     return max((dev for ref, dev in zip(reference, deviation) if ref > threshold), default=0.0)
 

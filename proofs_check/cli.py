@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (UsageError, ParameterError) as error:
         return fail(str(error))
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, like other Unix tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return fail("interrupted", status=130)
 

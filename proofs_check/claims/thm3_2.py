@@ -54,15 +54,18 @@ def log_bound(params: dict, n: int, d: int, m0: float) -> float:
     return hypothesis_log_spread(n, d, m0, params["spread_factor"], params["spread_exponent"])
 
 
-def direct_run(params: dict):
-    """The direct run at the statement's spread bound (cached on disk), and whether it was reused."""
+def direct_run(params: dict, coefficient: float = 2):
+    """The direct run at the statement's spread bound (cached on disk), and whether it was reused.
+
+    ``coefficient`` fixes the reference path ``A(tau) = (1 - coefficient eta/n)^tau c`` it is tracked against.
+    """
     n, d, m0 = params["n"], params["d"], params["M0"]
     log_spread = log_bound(params, n, d, m0)
     dps = max(30, int(-log_spread / math.log(10)) + 40)  # the spread itself plus 40 digits of it
     key = {"n": n, "d": d, "M0": m0, "log_spread": log_spread, "eta": params["eta"], "steps": params["steps"],
-           "dps": dps, "seed": params["seed"]}
+           "dps": dps, "seed": params["seed"], "coefficient": coefficient}
     return cached("cluster-run", key, lambda: direct_cluster_run(
-        n, d, m0, log_spread, params["eta"], params["steps"], 2, dps, params["seed"]), __file__)
+        n, d, m0, log_spread, params["eta"], params["steps"], coefficient, dps, params["seed"]), __file__)
 
 
 def _direct_check(params: dict) -> Check:
