@@ -14,11 +14,12 @@ import json
 import os
 import pickle
 import tempfile
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TypeVar
 
-__all__ = ["cached", "cache_folder", "code_fingerprint"]
+__all__ = ["cache_folder", "cached", "code_fingerprint"]
 
 T = TypeVar("T")
 _ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +36,7 @@ def cache_folder() -> Path | None:
     return Path(base) / "proofs-check"
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_fingerprint(*modules: str) -> str:
     """Hash of the sources of ``numeric/``, ``symbolic/`` and the given module files."""
     digest = hashlib.sha256()

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
+from typing import Any, Callable
 
 import mpmath
 
 from proofs_check.claim import Check, Verdict
 
-__all__ = ["proof_check", "agreement_check", "random_line_configuration"]
+__all__ = ["proof_check", "agreement_check", "random_line_configuration", "digits_needed", "identity_checks"]
 
 
 def proof_check(proof: Any) -> Check:
@@ -67,3 +67,19 @@ def random_line_configuration(rng: random.Random, n: int, spread: float = 2.5) -
 def digits_needed(min_digits: float) -> int:
     """A working precision comfortably above ``min_digits``."""
     return int(math.ceil(min_digits)) + 10
+
+
+def identity_checks(params: dict, *, seed: int, progress, prove: Callable[[int, int], Check],
+                    cross_check: Callable[[random.Random, int, int], Check]) -> list[Check]:
+    """The checks of an identity claim: ``prove(n, d)`` for each of ``params["instances"]``, then
+    ``cross_check(rng, sample, dps)`` at ``params["samples"]`` seeded random configurations."""
+    checks = []
+    for n, d in params["instances"]:
+        progress(f"symbolic proof n={n}, d={d}")
+        checks.append(prove(n, d))
+    rng = random.Random(seed)
+    dps = digits_needed(params["min_digits"])
+    for sample in range(1, params["samples"] + 1):
+        progress(f"numeric sample {sample}/{params['samples']}")
+        checks.append(cross_check(rng, sample, dps))
+    return checks

@@ -74,3 +74,9 @@ def use_claims(monkeypatch):
 def fake_registry(use_claims):
     """The command line sees two fake claims: one passing, one refuted."""
     return use_claims(PASSING, REFUTED)
+
+
+@pytest.fixture(autouse=True)
+def no_disk_cache(monkeypatch):
+    """Tests compute everything afresh: a result cached by an earlier run must not decide a test."""
+    monkeypatch.setenv("PROOFS_CHECK_CACHE", "off")

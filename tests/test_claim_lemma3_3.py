@@ -1,15 +1,8 @@
 """Lemma 3.3: the contraction factor is proved, tracking supported; the reported coefficient under
 this toolkit's loss normalization is refuted (and the report says why)."""
 
-import pytest
-
 from proofs_check.claim import Verdict
 from tests.claim_runner import run_claim
-
-
-@pytest.fixture(autouse=True)
-def no_disk_cache(monkeypatch):
-    monkeypatch.setenv("PROOFS_CHECK_CACHE", "off")
 
 
 def test_quick_profile_proves_the_factor_and_supports_the_tracking():

@@ -6,11 +6,6 @@ from proofs_check.claim import Verdict
 from tests.claim_runner import run_claim
 
 
-@pytest.fixture(autouse=True)
-def no_disk_cache(monkeypatch):
-    monkeypatch.setenv("PROOFS_CHECK_CACHE", "off")
-
-
 def test_quick_profile_supports_convergence_from_the_hypothesis_spread():
     verdict, checks = run_claim("thm3.2")
     assert verdict is Verdict.SUPPORTED

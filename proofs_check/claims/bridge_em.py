@@ -10,13 +10,11 @@ separately by mpmath (``numeric.forms``) agree to ``min_digits`` digits.
 
 from __future__ import annotations
 
-import random
-
 import mpmath
 
 from numeric.forms import em_gradients
 from proofs_check.claim import Check, Claim
-from proofs_check.evidence import agreement_check, digits_needed, proof_check, random_line_configuration
+from proofs_check.evidence import agreement_check, identity_checks, proof_check, random_line_configuration
 from symbolic.identities import prove_em_bridge
 
 STATEMENT = {"factor": 2}
@@ -26,25 +24,20 @@ PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"sa
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
     factor = params["factor"]
-    checks = []
-    for n, d in params["instances"]:
-        progress(f"symbolic proof n={n}, d={d}")
-        checks.append(proof_check(prove_em_bridge(n, d, factor)))
-    rng = random.Random(seed)
-    dps = digits_needed(params["min_digits"])
-    for sample in range(params["samples"]):
-        progress(f"numeric sample {sample + 1}/{params['samples']}")
+
+    def cross_check(rng, sample: int, dps: int) -> Check:
         n = rng.randint(2, 4)
         mu = random_line_configuration(rng, n)
         i = rng.randrange(n)
         (linear, err_linear), (kl, err_kl) = em_gradients(mu, i, dps)
         with mpmath.workdps(dps + 10):
             first, second = (2 * linear, 2 * err_linear), (factor * kl, abs(factor) * err_kl)
-        checks.append(agreement_check(
-            f"2 E[w_i v] = {factor} grad KL (sample {sample + 1}, i={i + 1})",
-            {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
-            "mpmath.quad of both integrands", dps, first, second, params["min_digits"]))
-    return checks
+        return agreement_check(
+            f"2 E[w_i v] = {factor} grad KL (sample {sample}, i={i + 1})", {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
+            "mpmath.quad of both integrands", dps, first, second, params["min_digits"])
+
+    return identity_checks(params, seed=seed, progress=progress, cross_check=cross_check,
+                           prove=lambda n, d: proof_check(prove_em_bridge(n, d, factor)))
 
 
 CLAIM = Claim(

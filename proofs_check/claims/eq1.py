@@ -13,14 +13,12 @@ reported form ``k = 1``; an edited ``k`` is judged by the numbers.
 
 from __future__ import annotations
 
-import random
-
 import mpmath
 
 from numeric.forms import original_loss
 from numeric.model import evaluate
 from proofs_check.claim import Check, Claim, Verdict
-from proofs_check.evidence import agreement_check, digits_needed, proof_check, random_line_configuration
+from proofs_check.evidence import agreement_check, identity_checks, proof_check, random_line_configuration
 from symbolic.identities import prove_reduction_eq1
 
 STATEMENT = {"scale_exponent": 1}
@@ -29,14 +27,7 @@ PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"sa
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
-    checks = []
-    for n, d in params["instances"]:
-        progress(f"symbolic proof n={n}, d={d}")
-        checks.append(_symbolic_check(n, d, params["scale_exponent"]))
-    rng = random.Random(seed)
-    dps = digits_needed(params["min_digits"])
-    for sample in range(params["samples"]):
-        progress(f"numeric sample {sample + 1}/{params['samples']}")
+    def cross_check(rng, sample: int, dps: int) -> Check:
         n = rng.randint(2, 4)
         m = random_line_configuration(rng, n)
         t, truth = f"{rng.uniform(0, 1.5):.3f}", f"{rng.uniform(-2, 2):.3f}"
@@ -44,12 +35,14 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
             scale = mpmath.exp(-params["scale_exponent"] * mpmath.mpf(t))
             mu = [[mpmath.nstr(scale * (mpmath.mpf(x) - mpmath.mpf(truth)), dps + 10)] for x in m]
         reduced = evaluate(mu, tier="precise", dps=dps)
-        checks.append(agreement_check(
-            f"L_t(m) from its definition = L(mu) (sample {sample + 1})",
+        return agreement_check(
+            f"L_t(m) from its definition = L(mu) (sample {sample})",
             {"n": n, "d": 1, "m": m, "t": t, "truth": truth, "seed": seed}, "mpmath.quad of the original-"
             "coordinate integrand vs the reduced loss by Gauss-Legendre panels (precise tier)", dps,
-            original_loss(m, t, truth, dps), (reduced.loss, reduced.error), params["min_digits"]))
-    return checks
+            original_loss(m, t, truth, dps), (reduced.loss, reduced.error), params["min_digits"])
+
+    return identity_checks(params, seed=seed, progress=progress, cross_check=cross_check,
+                           prove=lambda n, d: _symbolic_check(n, d, params["scale_exponent"]))
 
 
 def _symbolic_check(n: int, d: int, exponent) -> Check:

@@ -13,12 +13,10 @@ routes answer: the certificate no longer reduces to 0, and the numbers disagree.
 
 from __future__ import annotations
 
-import random
-
 from numeric.forms import stein_gradient
 from numeric.model import evaluate
 from proofs_check.claim import Check, Claim
-from proofs_check.evidence import agreement_check, digits_needed, proof_check, random_line_configuration
+from proofs_check.evidence import agreement_check, identity_checks, proof_check, random_line_configuration
 from symbolic.identities import prove_stein_gradient
 
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
@@ -28,24 +26,19 @@ PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"sa
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
     coefficients = tuple(params["coefficients"])
-    checks = []
-    for n, d in params["instances"]:
-        progress(f"symbolic proof n={n}, d={d}")
-        checks.append(proof_check(prove_stein_gradient(n, d, coefficients)))
-    rng = random.Random(seed)
-    dps = digits_needed(params["min_digits"])
-    for sample in range(params["samples"]):
-        progress(f"numeric sample {sample + 1}/{params['samples']}")
+
+    def cross_check(rng, sample: int, dps: int) -> Check:
         n = rng.randint(2, 4)
         mu = random_line_configuration(rng, n)
         i = rng.randrange(n)
         gradient = evaluate([[x] for x in mu], tier="precise", dps=dps)
-        checks.append(agreement_check(
-            f"Stein form = gradient of L (sample {sample + 1}, i={i + 1})",
-            {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
+        return agreement_check(
+            f"Stein form = gradient of L (sample {sample}, i={i + 1})", {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
             "mpmath.quad of the Stein integrand vs the direct-form gradient by Gauss-Legendre panels", dps,
-            stein_gradient(mu, i, dps, coefficients), (gradient.grad[i][0], gradient.error), params["min_digits"]))
-    return checks
+            stein_gradient(mu, i, dps, coefficients), (gradient.grad[i][0], gradient.error), params["min_digits"])
+
+    return identity_checks(params, seed=seed, progress=progress, cross_check=cross_check,
+                           prove=lambda n, d: proof_check(prove_stein_gradient(n, d, coefficients)))
 
 
 CLAIM = Claim(
