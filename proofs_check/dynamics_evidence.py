@@ -1,8 +1,8 @@
 """Evidence about gradient-descent dynamics, shared by the claims thm2.1, thm3.4, thm3.5 and thm3.7.
 
-* :func:`gd_runs` runs fast-tier GD (``numeric.gd``) from given starts, reusing finished runs from a
-  small on-disk cache (keyed by the run's configuration and a hash of the ``numeric`` sources), and
-  says how many were reused;
+* :func:`gd_runs` runs fast-tier GD (``numeric.gd``) from given starts, reusing finished runs from the
+  on-disk cache of :mod:`proofs_check.cache` (keyed by the run's configuration and the code), and says
+  how many were reused;
 * :class:`Outcome` reads off who converged and who diverged (``numeric.gd.classify``);
 * :func:`rate_test` judges a claimed power law ``L = O(tau^-p)`` or ``L = Omega(tau^-p)`` on the tail
   of a loss curve (``numeric.rates``), and :func:`pooled_losses` pools several runs' curves;
@@ -10,94 +10,47 @@
   theorem's hypotheses;
 * :func:`norms_figure` and :func:`loss_figure` draw ``||mu_i||`` against the iterations and the loss
   with the claimed rate, both on log axes.
-
-The cache lives in ``$PROOFS_CHECK_CACHE`` (default ``~/.cache/proofs_check/gd``); set the variable to
-``off`` to disable it.  An unreadable entry counts as a miss, so a stale cache can only cost time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-import numeric
 from numeric.gd import GDResult, cluster_start, make_config, run_gd
 from numeric.rates import SlopeFit, log_values, tail_slope
+from proofs_check.cache import cached
 from proofs_check.claim import Check, Verdict
 
-__all__ = ["CACHE_ENV", "Outcome", "RateTest", "cache_dir", "gd_runs", "reuse_words", "hypothesis_verdict",
+__all__ = ["Outcome", "RateTest", "gd_runs", "reuse_words", "hypothesis_verdict",
            "rate_test", "pooled_losses", "pooled_fit", "slope_words", "norms_figure", "loss_figure", "with_figures",
            "FAR_PARAMETERS", "FAR_PROFILES", "FAR_HYPOTHESIS", "far_hypothesis", "far_runs", "far_instance"]
 
-CACHE_ENV = "PROOFS_CHECK_CACHE"
 
-
-# --------------------------------------------------------------------------- runs and their cache
-
-
-def cache_dir() -> Path | None:
-    """Where finished runs are kept, or ``None`` when ``$PROOFS_CHECK_CACHE`` is ``off``."""
-    setting = os.environ.get(CACHE_ENV, "")
-    if setting.lower() == "off":
-        return None
-    return Path(setting) if setting else Path.home() / ".cache" / "proofs_check" / "gd"
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """SHA-256 of the ``numeric`` package's sources: a cached run is reused only under the same code."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(numeric.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _load(path: Path) -> GDResult | None:
-    try:
-        with path.open("rb") as handle:
-            result = pickle.load(handle)
-    except Exception:  # a missing, partial or outdated entry is a cache miss
-        return None
-    return result if isinstance(result, GDResult) else None
-
-
-def _store(path: Path, result: GDResult) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as stream:
-        pickle.dump(result, stream)
-    os.replace(temporary, path)  # atomic: concurrent writers of the same run leave one whole file
+# --------------------------------------------------------------------------- runs
 
 
 def gd_runs(starts: Sequence[Sequence[Sequence[float]]], eta: float, steps: int, *,
-            points_per_decade: int = 20, progress: Callable[[str], None] = lambda note: None,
-            label: str = "") -> tuple[list[GDResult], int]:
-    """Fast-tier GD on the reduced parameters from each start; the results and how many came from the cache."""
-    directory = cache_dir()
+            points_per_decade: int = 20, classification: dict[str, float] | None = None,
+            progress: Callable[[str], None] = lambda note: None, label: str = "") -> tuple[list[GDResult], int]:
+    """Fast-tier GD on the reduced parameters from each start; the results and how many came from the cache.
+
+    ``classification`` overrides thresholds of :func:`numeric.gd.classify` (e.g. ``converged_below``).
+    """
     results, reused = [], 0
+    thresholds = dict(classification or {})
     for k, start in enumerate(starts):
         progress(f"{label} GD run {k + 1}/{len(starts)}".strip())
         config = make_config([[repr(float(x)) for x in row] for row in start], repr(float(eta)), steps,
                              points_per_decade=points_per_decade)
-        path = None if directory is None else directory / f"{config.fingerprint()[:32]}-{code_version()[:16]}.pkl"
-        result = _load(path) if path is not None else None
-        if result is not None and result.config == config:
-            reused += 1
-        else:
-            result = run_gd(config)
-            if path is not None:
-                _store(path, result)
+        result, hit = cached("gd-run", {"config": config.to_json(), "classification": thresholds},
+                             lambda config=config: run_gd(config, **thresholds), __file__)
         results.append(result)
+        reused += hit
     return results, reused
 
 
@@ -276,8 +229,10 @@ def with_figures(check: Check, figures: dict[str, Figure]) -> Check:
 
 #: The run set of Theorems 3.5 and 3.7 (shared, so that the second claim reuses the first one's runs).
 #: ``seeds`` runs of ``steps`` decide who converges; the first ``rate_seeds`` are rerun to ``rate_steps`` for rates.
-FAR_PARAMETERS = {"n": 5, "d": 1, "M0_values": [6.0], "seeds": 50, "eta": 0.5, "steps": 200, "rate_seeds": 3,
-                  "rate_steps": 1200}
+#: A survivor shrinks like ``tau^(-1/2)``: within 250 steps it gets below ``converged_below = 0.03`` (0.5% of
+#: ``M0 = 6``; ``numeric.gd``'s default 1e-2 would need about twice the steps), while the others are near 7 and rising.
+FAR_PARAMETERS = {"n": 5, "d": 1, "M0_values": [6.0], "seeds": 50, "eta": 0.5, "steps": 250, "rate_seeds": 3,
+                  "rate_steps": 1200, "converged_below": 0.03}
 FAR_PROFILES = {
     "quick": {"seeds": 2, "steps": 200, "rate_seeds": 1, "rate_steps": 1000},
     "deep": {"M0_values": [6.0, 8.0, 10.0], "seeds": 100, "rate_seeds": 10, "rate_steps": 5000},
@@ -304,7 +259,8 @@ def far_runs(M0: float, params: dict, seed: int, progress: Callable[[str], None]
     count, steps = (params["rate_seeds"], params["rate_steps"]) if long else (params["seeds"], params["steps"])
     starts = [[[float(x) for x in row] for row in cluster_start(params["n"], params["d"], M0, 1, seed + k)]
               for k in range(count)]
-    return gd_runs(starts, params["eta"], steps, progress=progress, label=f"M0={M0:g}{' (long)' if long else ''}:")
+    return gd_runs(starts, params["eta"], steps, classification={"converged_below": params["converged_below"]},
+                   progress=progress, label=f"M0={M0:g}{' (long)' if long else ''}:")
 
 
 def far_instance(M0: float, params: dict, seed: int, *, long: bool = False) -> dict:

@@ -101,8 +101,9 @@ def _outcome_check(orientation: str, M0: float, mu: np.ndarray, result: GDResult
     first, last = statuses[0].window
     divergers = "; ".join(f"{', '.join(names)}: log(||mu(T)|| / ||mu(T/2)||) = {g:.3g}"
                           for g, names in _grouped(growth).items())
+    gap = observed["group_2_to_n_max_gap"]
     detail = (f"{outcome.words()}. Growth over iterations {first}..{last}, rising at every recorded point: "
-              f"{divergers or 'no diverging parameter'}. Parameters 2..{n} stay equal (max gap {observed['group_2_to_n_max_gap']:.1e}). "
+              f"{divergers or 'no diverging parameter'}. Parameters 2..{n} stay equal (max gap {gap:.1e}). "
               f"Loss {slope_words(result.slope)}; stopped: {result.reason}.{hypothesis}"
               + reuse_words(reused, 1))
     return Check(
