@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 GD_TIERS = ("fast", "precise")
-STATUSES = ("converged", "diverging", "undecided")
 
 
 # --------------------------------------------------------------------------- configuration
@@ -82,11 +81,6 @@ class GDConfig:
         data["truth"] = list(self.truth) if self.truth is not None else None
         data["init"] = dict(self.init)
         return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> GDConfig:
-        """Inverse of :meth:`to_json` (validated again)."""
-        return make_config(**{**data, "init": data.get("init") or {}})
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON form."""
