@@ -178,13 +178,14 @@ def norms_figure(runs: Sequence[tuple[str, GDResult]], title: str) -> Figure:
     axes = figure.add_subplot()
     colours = [f"C{k % 10}" for k in range(len(runs))]
     for colour, (label, result) in zip(colours, runs):
-        tau = np.array([max(k, 1) for k in result.iterations], dtype=float)
-        norms = np.array([[float(x) for x in r.norms] for r in result.records])
+        records = [r for r in result.records if r.iteration >= 1]
+        tau = np.array([r.iteration for r in records], dtype=float)
+        norms = np.array([[float(x) for x in r.norms] for r in records])
         for i in range(norms.shape[1]):
             axes.plot(tau, norms[:, i], color=colour, linewidth=1, label=label if i == 0 else None)
     axes.set_xscale("log")
     axes.set_yscale("log")
-    axes.set_xlabel("iteration tau (0 drawn at 1)")
+    axes.set_xlabel("iteration tau (from 1)")
     axes.set_ylabel("||mu_i(tau)||")
     axes.set_title(title, fontsize=9)
     axes.legend(fontsize=7)
