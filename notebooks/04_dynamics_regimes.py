@@ -237,7 +237,7 @@ plt.show()
 
 # %%
 n, d, M0 = 3, 1, 5.0
-steps = 20000 if DEEP else 4000
+steps = 20000 if DEEP else 3000
 fig, axes = plt.subplots(1, 3, figsize=(16, 4))
 for seed in range(3 if DEEP else 2):
     result = run_gd(make_config(cluster_start(n, d, M0, 1, seed), "0.01", steps))
