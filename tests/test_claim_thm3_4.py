@@ -30,7 +30,7 @@ def test_each_orientation_is_reported_and_away_perpendicular_refute():
         assert by_orientation[orientation].verdict is Verdict.REFUTED
         assert by_orientation[orientation].observed["converged"] == [2, 3, 4, 5]
         assert by_orientation[orientation].observed["diverging"] == [1]
-    assert all(check.observed["group_2_to_n_max_gap"] == 0 for check in checks)
+    assert all(check.observed["group_2_to_n_max_gap"] < 1e-6 for check in checks)  # exactly 0 without rounding
 
 
 def test_toward_the_truth_is_supported_and_reuses_cached_runs():

@@ -28,8 +28,13 @@ cached on disk, see :mod:`proofs_check.dynamics_evidence`):
    grows on every sub-window of the tail beyond the drift of the local slope (:func:`rate_test`: the only
    tolerance is that measured drift).  Per-run slopes are reported.
 
-The step ``eta = 0.5`` (the paper's experiment: 0.01) keeps 50 runs within budget; at ``M0 = 6`` the loss at
-equal flow time ``eta tau`` agrees with ``eta = 0.05`` to a few per cent.
+The step ``eta = 0.5`` (the paper's experiment: 0.01) keeps 50 runs within budget.  Spot check: seeds 0-5
+at ``eta = 0.05`` (2500 steps, the same flow time ``eta tau = 125``) end with the same survivor, final norms
+within 1% and tail slopes within 0.05 of those at ``eta = 0.5``.
+
+Finding (standard profile, M0 = 6, n = 5, d = 1): 49 of 50 runs end with exactly one survivor (one still
+undecided), always the parameter that started nearest to the truth; the pooled loss's local slope
+steepens through -1 (-0.82, -0.97, -1.06 over tau in [126, 1200]).
 
 Edit ``rate_exponent`` to 2 together with ``hypothesis_constant=0`` and the rate check is refuted:
 ``L tau^2`` grows across the tail.
