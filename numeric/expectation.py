@@ -28,7 +28,9 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .integrand import growth_bound, integrand_float, integrand_line, integrand_scalar, output_count
+from .integrand import (
+    growth_bound, integrand_float, integrand_line, integrand_scalar, output_count, weighted_sums_float,
+)
 from .quadrature import (
     Layout,
     Panel,
@@ -68,15 +70,19 @@ class Expectation:
     nodes: int
 
 
-def gaussian_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
-    """Expectations of all reduced integrand outputs (see module docstring)."""
+def gaussian_expectation(red: Reduction, tier: str, dps: int, estimate: bool = True) -> Expectation:
+    """Expectations of all reduced integrand outputs (see module docstring).
+
+    ``estimate=False`` (fast tier only) skips the coarse companion of tensor rules: for inner loops
+    such as gradient descent, where no error figure is reported; the errors are then NaN.
+    """
     if red.rank == 0:
         raise ValueError("rank-0 reductions have closed forms; nothing to integrate")
     if red.rank == 1 and (tier == "certified" or not _nearly_polynomial(red, digits_of(tier, dps))):
         return _line_expectation(red, tier, dps)
     if tier == "certified":
         raise ValueError("the certified tier integrates in one reduced dimension only")
-    return _tensor_expectation(red, tier, dps)
+    return _tensor_expectation(red, tier, dps, estimate)
 
 
 def _nearly_polynomial(red: Reduction, digits: float) -> bool:
@@ -239,12 +245,9 @@ def _tail_bound(param_radius: float, cut: float, rigorous: bool) -> float:
 
 
 def _line_float(panels, center, offsets) -> tuple[np.ndarray, np.ndarray]:
-    layout = Layout(tuple(panels), 0.0, ())
-    y, w = float_rule(layout)
-    values = integrand_float(y[:, None], center, offsets)
-    sums = w @ values
-    rounding = 64.0 * EPS * (np.abs(w) @ np.abs(values))
-    return sums, rounding
+    y, w = float_rule(Layout(tuple(panels), 0.0, ()))
+    sums, magnitude = weighted_sums_float(y[:, None], w, center, offsets)
+    return sums, 64.0 * EPS * magnitude
 
 
 def _line_balls(panels, red: Reduction, center, offsets, dps) -> list:
@@ -306,7 +309,7 @@ def _axis_rules(red: Reduction, digits: float) -> tuple[list[AxisRule], list[Axi
         slope = float(np.max(offsets[:, k]) - np.min(offsets[:, k]))
         m = hermite_order(digits, slope, cap=24)
         if m is not None:
-            fine.append(AxisRule(order=m + 2))
+            fine.append(AxisRule(order=m + 1))
             coarse.append(AxisRule(order=m))
         else:
             step = trapezoid_step(digits, slope)
@@ -340,19 +343,16 @@ def _tensor_float_rule(rules: tuple[AxisRule, ...]) -> tuple[np.ndarray, np.ndar
 
 def _tensor_float_sum(rules: Sequence[AxisRule], center, offsets, chunk: int = 200_000):
     nodes, weights = _tensor_float_rule(tuple(rules))
-    if len(weights) <= chunk:
-        values = integrand_float(nodes, center, offsets)
-        return weights @ values, np.abs(weights) @ np.abs(values)
     sums = np.zeros(output_count(*offsets.shape))
     magnitude = np.zeros_like(sums)
     for start in range(0, len(weights), chunk):
-        values = integrand_float(nodes[start:start + chunk], center, offsets)
-        sums += weights[start:start + chunk] @ values
-        magnitude += np.abs(weights[start:start + chunk]) @ np.abs(values)
+        part, size = weighted_sums_float(nodes[start:start + chunk], weights[start:start + chunk], center, offsets)
+        sums += part
+        magnitude += size
     return sums, magnitude
 
 
-def _tensor_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
+def _tensor_expectation(red: Reduction, tier: str, dps: int, estimate: bool = True) -> Expectation:
     digits = digits_of(tier, dps)
     fine, coarse = _axis_rules(red, digits)
     center, offsets = _floats(red)
@@ -362,7 +362,7 @@ def _tensor_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
     tail = panel_axes * _tail_bound(red.radius, cut, rigorous=False)
     if tier == "fast":
         values, magnitude = _tensor_float_sum(fine, center, offsets)
-        rough, _ = _tensor_float_sum(coarse, center, offsets)
+        rough = _tensor_float_sum(coarse, center, offsets)[0] if estimate else np.full_like(values, np.nan)
         errors = np.abs(values - rough) + tail + 64.0 * EPS * magnitude
         size = len(_tensor_float_rule(tuple(fine))[1])
         return Expectation(list(values), errors.tolist(), False,

@@ -181,7 +181,7 @@ class _FastTier:
         return self.scale * (np.array([[float(x) for x in row] for row in rows]) - self.truth)
 
     def loss_grad(self, mu: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, grad, _, _ = loss_and_gradient_float(mu)
+        loss, grad, _, _ = loss_and_gradient_float(mu, estimate_error=False)
         return loss, grad
 
     def update(self, mu: np.ndarray, grad: np.ndarray) -> np.ndarray:

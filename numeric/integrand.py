@@ -97,3 +97,32 @@ def integrand_line(y, center, offsets: Sequence, exp: Callable, reference: int) 
     ws = [wi * ((d - mean_offset) * v) for wi, d in zip(w, offsets)]
     grad = [wi * two_v + 2 * wsi * (u - d) for wi, wsi, d in zip(w, ws, offsets)]
     return [v * v] + grad + w + ws
+
+
+def weighted_sums_float(y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_k weights[k] F(y[k])`` for every output, and a bound of ``sum_k |weights[k] F(y[k])|``.
+
+    The same numbers as ``weights @ integrand_float(y, ...)``, but the gradient block is assembled from
+    matrix products (``(W w_i)^T v`` and so on) instead of an ``(N, n, r)`` array: the hot path of
+    gradient descent.  ``weights`` must be non-negative (every rule here has positive weights).
+    """
+    n, r = offsets.shape
+    shifted = y - center
+    logits = shifted @ offsets.T - 0.5 * np.sum(offsets * offsets, axis=1)
+    logits -= np.max(logits, axis=1, keepdims=True)
+    w = np.exp(logits)
+    w /= np.sum(w, axis=1, keepdims=True)
+    mean_offset = w @ offsets
+    v = center + mean_offset
+    s = v @ offsets.T - np.sum(mean_offset * v, axis=1, keepdims=True)
+    ws = w * s
+    weighted_w, weighted_ws = weights[:, None] * w, weights[:, None] * ws
+    sum_ws = np.sum(weighted_ws, axis=0)
+    grad = 2.0 * (weighted_w.T @ v + weighted_ws.T @ shifted - sum_ws[:, None] * offsets)
+    sums = np.concatenate([[weights @ np.sum(v * v, axis=1)], grad.ravel(), np.sum(weighted_w, axis=0), sum_ws])
+    abs_ws = np.abs(weighted_ws)
+    grad_size = 2.0 * (weighted_w.T @ np.abs(v) + abs_ws.T @ np.abs(shifted)
+                       + np.sum(abs_ws, axis=0)[:, None] * np.abs(offsets))
+    sizes = np.concatenate([[sums[0]], grad_size.ravel(), np.sum(weighted_w, axis=0), np.sum(abs_ws, axis=0)])
+    return sums, sizes

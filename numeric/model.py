@@ -169,15 +169,18 @@ def _evaluate_fast(rows, truth, t_text, dps):
     return float(loss), grad, max(errors[:1] + [scale * e for e in errors[1:]]), method
 
 
-def loss_and_gradient_float(mu: np.ndarray) -> tuple[float, np.ndarray, list[float], str]:
-    """Fast tier on a float array ``(n, d)``: loss, gradient ``(n, d)``, per-entry errors, method."""
+def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tuple[float, np.ndarray, list[float], str]:
+    """Fast tier on a float array ``(n, d)``: loss, gradient ``(n, d)``, per-entry errors, method.
+
+    ``estimate_error=False`` skips the work that only serves the error figure (errors may be NaN).
+    """
     n, d = mu.shape
     red = reduce_float(mu)
     rounding = 16 * np.finfo(float).eps * (1.0 + red.radius + float(np.linalg.norm(red.orth))) ** 3
     if red.rank == 0:
         grad = np.repeat(2.0 * red.orth[None, :] / n, n, axis=0)
         return float(red.orth @ red.orth), grad, [rounding] * (1 + n * d), "closed form (coincident parameters: w_i = 1/n)"
-    expectation = gaussian_expectation(red, "fast", 16)
+    expectation = gaussian_expectation(red, "fast", 16, estimate=estimate_error)
     values, errors = np.asarray(expectation.values), np.asarray(expectation.errors)
     r = red.rank
     reduced_grad = values[1:1 + n * r].reshape(n, r)
