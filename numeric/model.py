@@ -186,11 +186,29 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
     reduced_grad = values[1:1 + n * r].reshape(n, r)
     factor = 2.0 * (values[1 + n * r:1 + n * r + n] - values[1 + n * r + n:])
     factor_err = 2.0 * (errors[1 + n * r:1 + n * r + n] + errors[1 + n * r + n:])
-    grad = reduced_grad @ red.basis.T + factor[:, None] * red.orth[None, :]
+    grad = _equal_rows_equal(mu, reduced_grad @ red.basis.T + factor[:, None] * red.orth[None, :])
     grad_err = errors[1:1 + n * r].reshape(n, r) @ np.abs(red.basis.T) + factor_err[:, None] * np.abs(red.orth)[None, :]
     loss = values[0] + float(red.orth @ red.orth)
     errors = [errors[0] + rounding] + (grad_err.ravel() + rounding).tolist()
     return float(loss), grad, errors, f"span reduction to r={r}; {expectation.method}"
+
+
+def _equal_rows_equal(mu: Sequence, grad: Any) -> Any:
+    """Give exactly equal parameters exactly equal gradients (the mean over each group).
+
+    Mathematically they are equal; in floating point, matrix products may round identical columns
+    differently, and gradient descent would then split parameters that must stay together.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, row in enumerate(mu):
+        groups.setdefault(tuple(row), []).append(i)
+    for members in groups.values():
+        if len(members) > 1:
+            d = len(grad[members[0]])
+            mean = [sum(grad[i][k] for i in members) / len(members) for k in range(d)]
+            for i in members:
+                grad[i] = np.array(mean) if isinstance(grad, np.ndarray) else list(mean)
+    return grad
 
 
 def _evaluate_precise(rows, truth, t_text, dps):
@@ -217,7 +235,7 @@ def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> t
         radii = [float(loss.rad())] + [float(g.rad()) for row in grad for g in row]
     with mpmath.workprec(precision_bits(dps)):  # the balls' own precision: the conversion is exact
         loss_mp = mpmath.mpf(loss.mid())
-        grad_mp = [[mpmath.mpf(g.mid()) for g in row] for row in grad]
+        grad_mp = _equal_rows_equal(mu, [[mpmath.mpf(g.mid()) for g in row] for row in grad])
     method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
     return loss_mp, grad_mp, [e + r for e, r in zip(errors, radii)], f"span reduction to r={red.rank}; {method}"
 

@@ -109,3 +109,13 @@ def test_single_parameter_loss_is_its_squared_norm(vector):
     with mpmath.workdps(40):
         expected = sum(mpmath.mpf(x) ** 2 for x in vector)
         assert abs(result.loss - expected) <= mpmath.mpf("1e-28") * (1 + expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(configurations(max_n=3, max_d=3), st.integers(1, 3))
+def test_equal_parameters_get_bitwise_equal_gradients(mu, copies):
+    """Gradient descent keeps equal parameters together only if their gradients agree to the bit."""
+    repeated = [mu[0]] * copies + mu
+    for tier in ("fast", "precise"):
+        grad = evaluate(repeated, tier=tier, dps=20).grad
+        assert all(grad[i] == grad[0] for i in range(copies + 1))
