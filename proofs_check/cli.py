@@ -30,6 +30,7 @@ from proofs_check.claim import PROFILES, Claim, Verdict
 from proofs_check.claims import Registry, discover, module_name
 from proofs_check.cli_support import PROG, CommonOptions, UsageError, fail, print_json
 from proofs_check.evaluate import add_eval
+from proofs_check.explore_command import add_explore
 from proofs_check.gd_command import add_gd
 from proofs_check.jsonfmt import to_json
 from proofs_check.params import ParameterError, route_assignments
@@ -226,4 +227,4 @@ def _report_load_errors(errors: dict[str, str]) -> int:
 
 #: Registration functions, in the order the commands appear in ``--help``.
 COMMANDS: tuple[Callable[[Any, CommonOptions], None], ...] = (add_list, add_all, add_check,
-                                                               add_eval, add_gd)
+                                                               add_eval, add_gd, add_explore)
