@@ -66,7 +66,8 @@ def describe(result: Any, t: str | None = None) -> str:
     lines = [f"loss      {_text(result.loss)}"]
     lines += [f"grad[{i}]   {_text(row)}" for i, row in enumerate(to_json(result.grad))]
     lines += [f"error     {_text(result.error)}  ({kind})",
-              f"tier {result.tier}, {result.dps} digits, method: {result.method}"
+              f"tier {result.tier}, {'double precision' if result.tier == 'fast' else f'{result.dps} digits'}, "
+              f"method: {result.method}"
               + ("" if t is None else f", t = {t}")]
     return "\n".join(lines)
 
