@@ -80,3 +80,15 @@ def fake_registry(use_claims):
 def no_disk_cache(monkeypatch):
     """Tests compute everything afresh: a result cached by an earlier run must not decide a test."""
     monkeypatch.setenv("PROOFS_CHECK_CACHE", "off")
+
+
+@pytest.fixture(scope="module")
+def module_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("gd-cache")
+
+
+@pytest.fixture
+def shared_module_cache(no_disk_cache, monkeypatch, module_cache_dir):
+    """A fresh cache shared by one test module (use with ``pytest.mark.usefixtures``): no earlier run
+    decides a test, and later tests reuse the GD runs of earlier ones, as claims do in production."""
+    monkeypatch.setenv("PROOFS_CHECK_CACHE", str(module_cache_dir))

@@ -12,16 +12,7 @@ from tests.claim_runner import run_claim
 SMALL = {"n_values": "[2]", "d_values": "[1, 2]", "starts": "1", "flow_per_n2": "30"}
 
 
-@pytest.fixture(scope="module")
-def module_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("gd-cache")
-
-
-@pytest.fixture(autouse=True)
-def no_disk_cache(monkeypatch, module_cache):
-    """Overrides the suite's fixture: this module's tests share one fresh cache (no earlier run decides a
-    test), so later tests reuse the GD runs of earlier ones, as claims do in production."""
-    monkeypatch.setenv("PROOFS_CHECK_CACHE", str(module_cache))
+pytestmark = pytest.mark.usefixtures("shared_module_cache")
 
 
 @pytest.mark.parametrize("x", [Fraction(2), Fraction(1), Fraction(-3, 2), Fraction(0), Fraction(37, 5)])

@@ -8,16 +8,7 @@ from tests.claim_runner import run_claim
 FAST = {"M0_values": "[10]", "steps": "100"}
 
 
-@pytest.fixture(scope="module")
-def module_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("gd-cache")
-
-
-@pytest.fixture(autouse=True)
-def no_disk_cache(monkeypatch, module_cache):
-    """Overrides the suite's fixture: this module's tests share one fresh cache (no earlier run decides a
-    test), so later tests reuse the GD runs of earlier ones, as claims do in production."""
-    monkeypatch.setenv("PROOFS_CHECK_CACHE", str(module_cache))
+pytestmark = pytest.mark.usefixtures("shared_module_cache")
 
 
 def test_each_orientation_is_reported_and_away_perpendicular_refute():

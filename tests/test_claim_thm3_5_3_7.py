@@ -9,16 +9,7 @@ SMALL = {"seeds": "2", "steps": "200", "rate_seeds": "1", "rate_steps": "1000"}
 INSIDE = {"hypothesis_constant": "0"}  # edits the hypothesis so that M0 = 6 lies inside it
 
 
-@pytest.fixture(scope="module")
-def module_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("gd-cache")
-
-
-@pytest.fixture(autouse=True)
-def no_disk_cache(monkeypatch, module_cache):
-    """Overrides the suite's fixture: this module's tests share one fresh cache (no earlier run decides a
-    test), so later tests reuse the GD runs of earlier ones, as claims do in production."""
-    monkeypatch.setenv("PROOFS_CHECK_CACHE", str(module_cache))
+pytestmark = pytest.mark.usefixtures("shared_module_cache")
 
 
 def test_thm3_5_is_supported_and_says_it_is_outside_the_hypothesis():
