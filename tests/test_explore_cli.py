@@ -46,7 +46,7 @@ def test_json_shape_and_files(fake, tmp_path, capsys):
     assert float(bounds["thm3.2"]) < float(point["log10_eps_c"]) < float(bounds["thm3.4"])
     fit = record["fits"][0]
     assert fit["best_power"] == 2 and float(fit["laws"][0]["slope_natural_log"]) == pytest.approx(-1.0)
-    assert len(fit["laws"][0]["residuals"]) == 4
+    assert len(fit["laws"][0]["residuals"]) == 4 and float(fit["first_order_law"]["rms"]) < 1e-6
     saved = json.loads(Path(record["files"]["record"]).read_text())
     assert saved["points"] == record["points"] and "git_commit" in saved["run"]
     assert Path(record["files"]["figure"]).stat().st_size > 0

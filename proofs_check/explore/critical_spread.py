@@ -7,7 +7,8 @@ Theorems 3.2 and 3.4 bracket it between ``(1/(108 n d)) exp(-106 n d M0^3)`` and
 :func:`numeric.critical.critical_spread` (bisection on ``log10 eps``, linearized runner for tiny
 spreads, direct fast-tier GD once the spread is resolvable; its docstring has the decision rules).
 For each ``(n, d)`` with at least three bracketed points, ``log10 eps_c = a + b M0^p`` is fitted for
-``p = 1, 2, 3`` and the best law (smallest rms residual) is reported with its residuals.
+``p = 1, 2, 3`` and the best law (smallest rms residual) is reported with its residuals, next to the
+first-order law ``log10 eps_c = a - log10 A(infinity)`` (one constant, below).
 
 First-order expectation: the spread along ``c`` grows by ``A(infinity) ~ exp(M0^2)`` while the cluster
 contracts, so ``log10 eps_c + log10 A(infinity)`` should tend to a constant, i.e. the ``M0^2`` law with
@@ -153,10 +154,15 @@ def _fits(points) -> list[dict[str, Any]]:
         if len(group) < 3:
             continue
         laws = fit_power_laws([p.M0 for p in group], [p.log10_eps_c for p in group])
+        collapse = [p.log10_eps_c + p.log10_amplification for p in group]
+        constant = sum(collapse) / len(collapse)
         out.append({"n": n, "d": d, "M0": [p.M0 for p in group], "best_power": laws[0].power,
                     "laws": [{"power": law.power, "intercept": law.intercept, "slope": law.slope,
                               "slope_natural_log": law.slope * math.log(10), "rms": law.rms,
-                              "residuals": list(law.residuals)} for law in laws]})
+                              "residuals": list(law.residuals)} for law in laws],
+                    "first_order_law": {"law": "log10 eps_c = a - log10 A(infinity)", "intercept": constant,
+                                        "residuals": [c - constant for c in collapse],
+                                        "rms": math.sqrt(sum((c - constant) ** 2 for c in collapse) / len(collapse))}})
     return out
 
 
@@ -187,7 +193,7 @@ def _figure(points, fits):
     left.plot([], [], "k:", label="thm3.2: exp(-106 n d M0^3)/(108 n d)")
     left.set(xscale="log", yscale="log", xlabel="M0", ylabel="-log10 eps",
              title="critical spread (points, best law) between the theorem bounds")
-    left.legend(fontsize="x-small")
+    left.legend(fontsize="x-small", loc="center left")
     right.set(xlabel="M0", ylabel="log10(eps_c A(inf))", title="eps_c times first-order growth A(inf) ~ exp(M0^2)")
     right.legend(fontsize="x-small")
     figure.tight_layout()
@@ -209,6 +215,9 @@ def _table(points, fits) -> str:
             f"(rms {law['rms']:.3f})" for law in fit["laws"]))
         best = fit["laws"][0]
         rows.append(f"  best M0^{best['power']}, residuals " + " ".join(f"{r:+.3f}" for r in best["residuals"]))
+        first = fit["first_order_law"]
+        rows.append(f"  first-order law log10 eps_c = {first['intercept']:.3f} - log10 A(inf): rms {first['rms']:.3f}, "
+                    f"residuals " + " ".join(f"{r:+.3f}" for r in first["residuals"]))
     return "\n".join(rows)
 
 
