@@ -41,9 +41,6 @@ __all__ = [
     "trapezoid_ball",
 ]
 
-#: Slowest convergence factor a panel is allowed: 1 + sqrt(2), the Bernstein ellipse through a pole
-#: at imaginary distance equal to the panel's half-length.
-RHO_MIN = 1.0 + math.sqrt(2.0)
 #: Ellipse used for panels far from every crossing; the Gaussian grows like exp(b^2/2) inside it.
 RHO_BASE = 4.0
 #: Base panel length on the truncated line.

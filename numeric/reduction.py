@@ -39,7 +39,6 @@ class Reduction:
     offsets: Any    # n x r
     orth: Any       # d
     rank: int
-    singular_values: tuple[float, ...]  # spreads along the basis directions, for choosing rules
     radius: float   # upper bound of max_i |b_i|, rounded up: the integrands' growth constant
 
 
@@ -62,7 +61,6 @@ def reduce_float(mu: np.ndarray) -> Reduction:
         offsets=centred @ basis,
         orth=mean - basis @ center,
         rank=rank,
-        singular_values=tuple(float(s) for s in sing[:rank]),
         radius=_radius(center + centred @ basis),
     )
 
@@ -94,7 +92,6 @@ def reduce_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> Reduction:
             offsets=[[ball(x) for x in row] for row in offsets],
             orth=[ball(x) for x in orth],
             rank=rank,
-            singular_values=tuple(float(s) for s in sing),
             radius=_radius([[float(center[j] + offsets[i][j]) for j in range(rank)] for i in range(n)]),
         )
 
@@ -113,7 +110,7 @@ def reduce_exact(points: Sequence[Sequence[Fraction]], scale: flint.arb, prec: i
         ball = lambda q: flint.arb(flint.fmpq(q.numerator, q.denominator))  # noqa: E731
         if pivot is None:
             return Reduction([[] for _ in range(d)], [], [[] for _ in range(n)],
-                             [scale * ball(x) for x in mean], 0, (), 0.0)
+                             [scale * ball(x) for x in mean], 0, 0.0)
         for row in diffs:
             if any(row[a] * pivot[b] != row[b] * pivot[a] for a in range(d) for b in range(a + 1, d)):
                 raise ConfigError(
@@ -128,6 +125,5 @@ def reduce_exact(points: Sequence[Sequence[Fraction]], scale: flint.arb, prec: i
         offsets = [[scale * ball(along(points[i]) - mean_along) / norm] for i in range(n)]
         orth = [scale * ball(mean[k] - mean_along * pivot[k] / norm2) for k in range(d)]
         basis = [[ball(pivot[k]) / norm] for k in range(d)]
-        spread = max(abs(float(along(points[i]) - mean_along)) for i in range(n)) / float(norm2) ** 0.5
         radius = max(float(abs(center[0] + off[0]).upper()) for off in offsets) * (1 + 1e-9)
-        return Reduction(basis, center, offsets, orth, 1, (spread * float(scale.mid()),), radius)
+        return Reduction(basis, center, offsets, orth, 1, radius)

@@ -57,7 +57,7 @@ def family_enclosure(s: flint.arb, n: int, dps: int) -> tuple[flint.arb, flint.a
     with flint.ctx.workprec(precision_bits(dps)):
         offsets = [[v[0]] for v in family(s, n)]  # the family's mean is 0: center 0, no orthogonal part
         red = Reduction(basis=[[flint.arb(1)]], center=[flint.arb(0)], offsets=offsets, orth=[flint.arb(0)],
-                        rank=1, singular_values=(float(s.mid()),),
+                        rank=1,
                         radius=float(abs(s).upper()) * (1 + 1e-9))
         expectation = gaussian_expectation(red, "certified", dps)
         return expectation.values[0], expectation.values[1]
