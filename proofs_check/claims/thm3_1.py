@@ -130,7 +130,7 @@ CLAIM = Claim(
     id="thm3.1",
     label="Theorem 3.1",
     statement="At t = 0, for n >= 3, mu = (s e_1, -s e_1, 0, ..., 0) is a stationary point for some s* > 0, "
-              "with L(s*) {loss_sign} relative to {loss_threshold}",
+              "with L(s*) - {loss_threshold} {loss_sign}",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
