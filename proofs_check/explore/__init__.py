@@ -26,7 +26,7 @@ from tqdm import tqdm
 __all__ = ["Finding", "Study", "MODULES", "studies", "sweep", "number_list"]
 
 #: Study modules of this package, in the order ``explore --help`` lists them.
-MODULES = ("critical_spread",)
+MODULES = ("critical_spread", "k_near")
 
 T = TypeVar("T")
 R = TypeVar("R")
