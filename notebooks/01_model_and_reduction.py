@@ -35,14 +35,13 @@ import matplotlib.pyplot as plt
 import mpmath
 import numpy as np
 import sympy as sp
-from IPython.display import Markdown, Math, display
+from IPython.display import Math, display
 
 from numeric.forms import original_loss
 from numeric.gd import make_config, run_gd
 from numeric.model import evaluate, loss_and_gradient_float
-from proofs_check.claims import discover
 from proofs_check.report import table
-from proofs_check.runner import Task, run_claim
+from proofs_check.runner import run_claims_by_id
 from symbolic.identities import prove_coincident, prove_reduction_eq1
 from symbolic.model import (
     explicit,
@@ -185,8 +184,7 @@ plt.show()
 
 # %%
 profile = "deep" if DEEP else "quick"
-claim = discover().get("eq1")
-record = run_claim(Task(claim, claim.resolve(profile)), profile, seed=0)
+[record] = run_claims_by_id(["eq1"], profile)
 print(record.statement)
 print(table([record]))
 for check in record.checks:

@@ -38,9 +38,8 @@ from IPython.display import Math, display
 
 from numeric.forms import direct_gradient, em_gradients, stein_gradient
 from numeric.model import evaluate, loss_and_gradient_float
-from proofs_check.claims import discover
 from proofs_check.report import table
-from proofs_check.runner import Task, run_claim
+from proofs_check.runner import run_claims_by_id
 from symbolic.identities import gaussian_divergence, is_identically_zero, prove_em_bridge, prove_stein_gradient
 from symbolic.model import (
     d_dmu,
@@ -249,10 +248,7 @@ assert min(fast_errors) < 1e-8 and min(precise_errors) < 1e-20
 
 # %%
 profile = "deep" if DEEP else "quick"
-records = []
-for claim_id in ("lemma2.2", "bridge.em"):
-    claim = discover().get(claim_id)
-    records.append(run_claim(Task(claim, claim.resolve(profile)), profile, seed=0))
+records = run_claims_by_id(["lemma2.2", "bridge.em"], profile)
 print(table(records))
 for record in records:
     print(record.id, ":", record.statement)

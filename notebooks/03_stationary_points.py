@@ -41,9 +41,8 @@ from IPython.display import Math, display
 
 from numeric.model import loss_and_gradient_float
 from numeric.stationary import certify_family_root, family, family_gradient_float, hessian_precise
-from proofs_check.claims import discover
 from proofs_check.report import table
-from proofs_check.runner import Task, run_claim
+from proofs_check.runner import run_claims_by_id
 from symbolic.export import to_mpmath
 from symbolic.identities import prove_thm31_symmetry, symmetric_family
 
@@ -214,8 +213,7 @@ plt.show()
 
 # %%
 profile = "deep" if DEEP else "quick"
-claim = discover().get("thm3.1")
-record = run_claim(Task(claim, claim.resolve(profile)), profile, seed=0)
+[record] = run_claims_by_id(["thm3.1"], profile)
 print(record.statement)
 print(table([record]))
 for check in record.checks:

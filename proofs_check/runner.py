@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from proofs_check.claim import Check, Claim, Progress, Verdict, combine
+from proofs_check.claims import discover
 from proofs_check.jsonfmt import to_json
 
 FIGURES_DIR = "figures"
@@ -74,6 +75,14 @@ def run_claim(task: Task, profile: str, seed: int, progress: Progress | None = N
         error, trace = f"{type(exc).__name__}: {exc}", traceback.format_exc()
         verdict, checks_json, figures = Verdict.INCONCLUSIVE, [_error_check(error)], {}
     return _record(task, verdict, checks_json, time.perf_counter() - start, figures, error, trace)
+
+
+def run_claims_by_id(ids: Sequence[str], profile: str = "quick", seed: int = 0) -> list[ClaimRecord]:
+    """Run the claims with these ids at ``profile``'s defaults, as ``check`` does, without writing reports
+    (for notebooks and scripts; ``KeyError`` for an unknown id)."""
+    registry = discover()
+    return [run_claim(Task(claim, claim.resolve(profile)), profile, seed)
+            for claim in (registry.get(claim_id) for claim_id in ids)]
 
 
 def run_claims(tasks: Sequence[Task], profile: str, seed: int, *, jobs: int = 1,
