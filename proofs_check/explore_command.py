@@ -1,10 +1,13 @@
 """``explore NAME``: studies beyond the paper, one module each in :mod:`proofs_check.explore`.
 
     python -m proofs_check explore critical-spread --n 5 --d 1 --M0 3 [--out DIR] [--jobs N] [--json]
+    python -m proofs_check explore k-near --dask tcp://scheduler:8786     # the sweep on a dask cluster
 
 Every study writes ``<out>/explore-<name>.json`` (its record plus the ``run`` object: versions, git
-commit, seed, start time) and ``<out>/explore-<name>.png``, then prints a table (or, with ``--json``,
-the record with the two paths).  Bad input is one line on stderr and exit status 2.
+commit, seed, start time, ``jobs`` and the ``dask`` address) and ``<out>/explore-<name>.png``, then
+prints a table (or, with ``--json``, the record with the two paths).  A sweep runs in ``--jobs``
+processes here or, with ``--dask ADDRESS``, on a dask.distributed cluster (:func:`proofs_check.explore.sweep`).
+Bad input, including an unreachable scheduler, is one line on stderr and exit status 2, with nothing written.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ def _study_options() -> argparse.ArgumentParser:
     options.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     options.add_argument("--seed", default="0", help="random seed, recorded (default: 0)")
     options.add_argument("--jobs", default="1", help="parallel processes for sweeps (default: 1)")
+    options.add_argument("--dask", metavar="ADDRESS",
+                         help="run the sweep on a dask.distributed cluster instead, e.g. tcp://host:8786 "
+                              "(its workers need this package installed, same version; not with --jobs > 1)")
     return options
 
 
@@ -59,7 +65,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
         if args.verbose:
             traceback.print_exc(file=sys.stderr)
         return fail(f"internal error in explore {study.name}: {type(error).__name__}: {error}")
-    run = run_info(profile="n/a", seed=args.seed, jobs=args.jobs, params=[], started=started)
+    run = {**run_info(profile="n/a", seed=args.seed, jobs=args.jobs, params=[], started=started), "dask": args.dask}
     try:
         paths = _write(args.out, study.name, finding, run)
     except OSError as error:

@@ -8,7 +8,9 @@ name, a one-line summary, ``add_arguments(parser)`` for its own options, and ``r
 Adding a study is adding its module name to :data:`MODULES`.
 
 Shared helpers for sweeps: :func:`sweep` maps a picklable function over points in a process pool
-(``--jobs``) with a tqdm bar on terminals, and :func:`number_list` parses one value or a grid.
+(``--jobs``) or on the workers of a dask.distributed cluster (``--dask ADDRESS``, the ``dask`` extra),
+with a tqdm bar on terminals, and :func:`number_list` parses one value or a grid.  A study hands the
+shared options on: ``sweep(function, points, jobs=args.jobs, quiet=args.quiet, dask=args.dask)``.
 """
 
 from __future__ import annotations
@@ -58,19 +60,64 @@ def studies() -> dict[str, Study]:
 
 
 def sweep(function: Callable[[T], R], points: Sequence[T], *, jobs: int = 1, quiet: bool = False,
-          unit: str = "point") -> list[R]:
-    """``[function(p) for p in points]``, in ``jobs`` processes, with a progress bar on a terminal."""
+          unit: str = "point", dask: str | None = None) -> list[R]:
+    """``[function(p) for p in points]``, in ``jobs`` processes or on the dask scheduler at ``dask``.
+
+    The progress bar (stderr) shows on terminals only, and not when ``quiet``.  With ``dask`` the
+    points go to the cluster's workers, which must have this package installed (``function`` travels by
+    reference); the client waits :data:`DASK_CONNECT_TIMEOUT` seconds for the scheduler.  Raises
+    :class:`numeric.config.ConfigError` naming ``--dask`` when dask.distributed is missing, the scheduler
+    cannot be reached, or ``jobs > 1`` is asked for too.
+    """
     bar = tqdm(total=len(points), unit=unit, file=sys.stderr, leave=False,
                disable=quiet or not sys.stderr.isatty())
     with bar:
+        if dask is not None:
+            return _on_dask(function, points, dask, jobs, bar)
         if jobs == 1 or len(points) < 2:
             return [_tick(bar, function(point)) for point in points]
         with ProcessPoolExecutor(max_workers=min(jobs, len(points))) as pool:
-            futures = {pool.submit(function, point): k for k, point in enumerate(points)}
-            results: list[Any] = [None] * len(points)
-            for future in as_completed(futures):
-                results[futures[future]] = _tick(bar, future.result())
-            return results
+            futures = [pool.submit(function, point) for point in points]
+            return _in_order(futures, as_completed(futures), bar)
+
+
+#: Seconds the dask client waits for the scheduler before ``--dask`` is reported unreachable.
+DASK_CONNECT_TIMEOUT = 10.0
+
+
+def _on_dask(function: Callable[[T], R], points: Sequence[T], address: str, jobs: int, bar: tqdm) -> list[R]:
+    from numeric.config import ConfigError
+
+    if jobs > 1:
+        raise ConfigError(f"--dask: the cluster's workers run the sweep; choose --dask or --jobs {jobs}, not both")
+    try:
+        from distributed import Client, as_completed as completed
+        from distributed.comm import resolve_address
+    except ImportError:
+        raise ConfigError("--dask: needs dask.distributed, which is not installed "
+                          "(pip install 'proofs-check[dask]')") from None
+    try:
+        # checked before the Client exists: one whose start fails on a malformed address stalls the exit
+        resolve_address(address)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except ValueError as error:  # malformed address
+        raise ConfigError(f"--dask {address}: not a scheduler address ({error}); "
+                          "expected e.g. tcp://host:8786") from None
+    except OSError as error:  # unknown host, refused or timed out (TimeoutError is an OSError)
+        raise ConfigError(f"--dask {address}: cannot connect to the scheduler ({error})") from None
+    with client:
+        # pure=False: no hashing of the points, and equal points each run (results carry their timings)
+        futures = client.map(function, points, pure=False)
+        return _in_order(futures, completed(futures, loop=client.loop), bar)
+
+
+def _in_order(futures: list[Any], completed: Iterable[Any], bar: tqdm) -> list[Any]:
+    """The futures' results in submission order, ticking ``bar`` as each completes (the first error raises)."""
+    position = {future: k for k, future in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    for future in completed:
+        results[position[future]] = _tick(bar, future.result())
+    return results
 
 
 def _tick(bar: tqdm, result: R) -> R:

@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> Finding:
 
     problems, requested = _problems(args), _requested(args)
     rules = Rules(tol=_positive(args.tol, "--tol"), budget=_budget(args.budget))
-    solved = dict(zip(problems, sweep(_solve, [(*key, rules) for key in problems], jobs=args.jobs, quiet=args.quiet)))
+    solved = dict(zip(problems, sweep(_solve, [(*key, rules) for key in problems], jobs=args.jobs, quiet=args.quiet,
+                                      dask=args.dask)))
     points = [replace(solved[key], d=d) for d, key in requested]
     fits = _fits(points)
     record = {"study": "critical-spread", "eta": args.eta, "pattern": args.pattern, "seed": args.seed,

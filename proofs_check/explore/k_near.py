@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> Finding:
     """Run every grid point, summarize each in words, draw the counts per ``k``."""
     problems = grid(args)
-    points = sweep(solve, problems, jobs=args.jobs, quiet=args.quiet)
+    points = sweep(solve, problems, jobs=args.jobs, quiet=args.quiet, dask=args.dask)
     first = problems[0]
     record = {"study": "k-near", "n": first.n, "d": first.d, "eta": first.eta, "steps": first.steps,
               "seed": args.seed, "jitter": float(JITTER), "converged_below": CONVERGED_BELOW, "points": points}
