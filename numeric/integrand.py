@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["output_count", "integrand_float", "integrand_scalar", "growth_bound"]
+__all__ = ["output_count", "integrand_float", "integrand_scalar", "integrand_line", "line_weights", "growth_bound"]
 
 
 def output_count(n: int, r: int) -> int:
@@ -86,17 +86,25 @@ def growth_bound(radius):
 def integrand_line(y, center, offsets: Sequence, exp: Callable, reference: int) -> list:
     """:func:`integrand_scalar` for one reduced dimension, written out for speed (the high-precision hot path)."""
     u = y - center
-    base = offsets[reference]
-    gaps = [d - base for d in offsets]
-    e = [exp(g * (u - base - g / 2)) if i != reference else 1 for i, g in enumerate(gaps)]
-    inverse = 1 / sum(e[1:], e[0])
-    w = [ei * inverse for ei in e]
-    mean_offset = base + sum(wi * g for wi, g in zip(w, gaps))
+    w, mean_offset = line_weights(u, offsets, exp, reference)
     v = center + mean_offset
     two_v = 2 * v
     ws = [wi * ((d - mean_offset) * v) for wi, d in zip(w, offsets)]
     grad = [wi * two_v + 2 * wsi * (u - d) for wi, wsi, d in zip(w, ws, offsets)]
     return [v * v] + grad + w + ws
+
+
+def line_weights(u, offsets: Sequence, exp: Callable, reference: int) -> tuple[list, object]:
+    """Softmax weights ``w_i`` at ``u = y - center`` in one reduced dimension and ``sum_i w_i offsets_i``.
+
+    Written relative to the ``reference`` logit (see :func:`integrand_scalar`) so that balls stay tight.
+    """
+    base = offsets[reference]
+    gaps = [d - base for d in offsets]
+    e = [exp(g * (u - base - g / 2)) if i != reference else 1 for i, g in enumerate(gaps)]
+    inverse = 1 / sum(e[1:], e[0])
+    w = [ei * inverse for ei in e]
+    return w, base + sum(wi * g for wi, g in zip(w, gaps))
 
 
 def weighted_sums_float(y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray

@@ -24,12 +24,9 @@ import flint
 import mpmath
 import numpy as np
 
-from .expectation import gaussian_expectation
-from .precision import precision_bits
+from .line_hessian import gradient_derivative_enclosure, line_value_enclosure
 from .model import loss_and_gradient_float, loss_and_gradient_precise
-from .quadrature import truncation_radius
-from .reduction import Reduction
-from .integrand import integrand_line
+from .precision import precision_bits
 
 __all__ = ["family", "family_gradient_float", "family_gradient_precise", "family_enclosure",
            "SymmetricRoot", "certify_family_root", "hessian_precise"]
@@ -54,13 +51,8 @@ def family_gradient_precise(s: mpmath.mpf, n: int, dps: int) -> tuple[mpmath.mpf
 
 def family_enclosure(s: flint.arb, n: int, dps: int) -> tuple[flint.arb, flint.arb]:
     """Ball enclosures of ``L`` and ``g`` valid for *every* ``s`` in the ball ``s`` (certified tier)."""
-    with flint.ctx.workprec(precision_bits(dps)):
-        offsets = [[v[0]] for v in family(s, n)]  # the family's mean is 0: center 0, no orthogonal part
-        red = Reduction(basis=[[flint.arb(1)]], center=[flint.arb(0)], offsets=offsets, orth=[flint.arb(0)],
-                        rank=1,
-                        radius=float(abs(s).upper()) * (1 + 1e-9))
-        expectation = gaussian_expectation(red, "certified", dps)
-        return expectation.values[0], expectation.values[1]
+    loss, gradient = line_value_enclosure([row[0] for row in family(s, n)], dps)
+    return loss, gradient[0]
 
 
 @dataclass(frozen=True)
@@ -117,41 +109,11 @@ def polish_family_root(n: int, lo: float, hi: float, dps: int, steps: int = 60) 
 
 
 def family_slope_enclosure(s: flint.arb, n: int, dps: int) -> flint.arb:
-    """Ball enclosing ``g'(s')`` for every ``s'`` in the ball ``s``.
-
-    ``d/ds`` of the gradient integrand comes from evaluating it on first-order power series in ``s``;
-    ``acb.integral`` integrates it rigorously on ``[-L, L]`` and a closed-form tail bound is added:
-    with ``R = |s|`` and ``X = |x| + R``, ``|dG/ds| <= 2 (1 + 2R^2 + 8 R X + 10 R^2 X^2)``.
-    """
-    prec = precision_bits(dps)
-    radius = float(abs(s).upper()) * (1 + 1e-9)
-    cut = truncation_radius(dps + 6, 100 * (1 + radius) ** 4)
-    saved_cap = flint.ctx.cap
-    try:
-        flint.ctx.cap = 2
-        with flint.ctx.workprec(prec):
-            series = flint.acb_series([flint.acb(s), 1])
-            offsets = [v[0] for v in family(series, n)]
-            column = [v[0] for v in family(float(s.mid()), n)]
-            norm = 1 / (2 * flint.arb.pi()).sqrt()
-
-            def slope(x, analytic):
-                ref = min(range(n), key=lambda i: abs(float(x.real.mid()) - column[i]))
-                try:
-                    value = integrand_line(x, flint.acb(0), offsets, lambda z: z.exp(), ref)[1]
-                except ValueError:  # the softmax denominator's ball contains 0: tell acb.integral to subdivide
-                    return flint.acb(flint.arb("nan"))
-                return value.coeffs()[1] * (-(x * x) / 2).exp() * norm
-
-            body = flint.acb.integral(slope, -cut, cut).real
-            r, c = flint.arb(radius), flint.arb(cut)
-            a0, a1, a2 = 2 * (1 + 10 * r**2 + 10 * r**4), 2 * (8 * r + 20 * r**3), 20 * r**2
-            q = (c / flint.arb(2).sqrt()).erfc() / 2
-            phi = (-(c * c) / 2).exp() * norm
-            tail = 2 * (a0 * q + a1 * phi + a2 * (c * phi + q))
-            return body + flint.arb(0, tail.upper())
-    finally:
-        flint.ctx.cap = saved_cap
+    """Ball enclosing ``g'(s')`` for every ``s'`` in the ball ``s`` (power series in the direction
+    ``(1, -1, 0, ..., 0)``, rigorous integration and a tail bound: :mod:`numeric.line_hessian`)."""
+    direction = [1, -1] + [0] * (n - 2)
+    with flint.ctx.workprec(precision_bits(dps)):
+        return gradient_derivative_enclosure([row[0] for row in family(s, n)], direction, [0], dps)[0]
 
 
 def certify_family_root(n: int, dps: int = 40, grid: Sequence[float] | None = None) -> SymmetricRoot | None:
