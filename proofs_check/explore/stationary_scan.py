@@ -59,10 +59,10 @@ def run(args: argparse.Namespace) -> Finding:
     """Search, merge, certify, classify; draw the configurations and their losses."""
     ns, ds, names, dps = _options(args)
     searches = [Search(n, name, args.seed) for n in ns for name in names]
-    found = sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family")
+    found = sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family", dask=args.dask)
     candidates = _merge(searches, found)
     points = sweep(_certify, [(c["configuration"], dps, ds) for c in candidates], jobs=args.jobs,
-                   quiet=args.quiet, unit="point")
+                   quiet=args.quiet, unit="point", dask=args.dask)
     points = [{**c, **p} for c, p in zip(candidates, points)]
     summary = _summary(points, ns, ds)
     record = {"study": "stationary-scan", "n": ns, "d": ds, "families": names, "dps": dps, "seed": args.seed,
