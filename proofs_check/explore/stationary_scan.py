@@ -170,7 +170,13 @@ def _figure(points: list[dict[str, Any]], ds: list[int]):
     for row, point in enumerate(points):
         kind = point["kind"][str(ds[0])]
         colour = colours.get("saddle" if kind.startswith("saddle") else kind, "tab:gray")
-        left.plot(point["configuration"], [row] * point["n"], "o", color=colour, alpha=0.8)
+        values = [float(x) for x in point["configuration"]]
+        for value in sorted(set(round(x, 6) for x in values)):
+            count = sum(round(x, 6) == value for x in values)
+            left.plot(value, row, "o", color=colour, alpha=0.8, markersize=5 + 2 * count)
+            if count > 1:  # coincident parameters (they stay together under gradient descent)
+                left.annotate(f"x{count}", (value, row), xytext=(0, 7), textcoords="offset points",
+                              ha="center", fontsize=7)
         loss = float(point["loss"][0]) if point["loss"] else float("nan")
         right.barh(row, loss, color=colour, alpha=0.8)
         right.text(loss, row, f" {kind}", va="center", fontsize=8)
