@@ -37,7 +37,8 @@ __all__ = ["Family", "families", "antipodal", "two_groups", "mirror", "find_root
            "morse_index"]
 
 ROOT_TOLERANCE = 1e-6  # a double-precision root is off by ~1e-10; a first step this large means "not a root"
-BOUND = 10.0  # roots farther out are artefacts: gradients there are Gaussian tails below double precision
+BOUND = 10.0
+TRUTH_RADIUS = 1e-2  # roots farther out are artefacts: gradients there are Gaussian tails below double precision
 
 
 @dataclass(frozen=True)
@@ -102,20 +103,30 @@ def _jacobian(family: Family, theta: np.ndarray, step: float = 1e-6) -> np.ndarr
     return np.array(columns).T
 
 
-def _newton(family: Family, theta: np.ndarray, iterations: int = 40) -> np.ndarray | None:
-    """Damped Newton on ``F = P^T g``, halving steps until ``|F|`` drops; None unless it converges."""
+def _newton(family: Family, theta: np.ndarray, known: Sequence[np.ndarray] = (), iterations: int = 40
+            ) -> np.ndarray | None:
+    """Damped Newton on ``F = P^T g``, halving steps until ``|F|`` drops; None unless it converges.
+
+    A run that comes within ``1e-4`` of a ``known`` root stops there (None): it would find it again.  So
+    does one that enters ``|theta| < TRUTH_RADIUS``: it is converging (linearly, the truth's Hessian is
+    singular) to the truth, which the scan leaves out.
+    """
     value = _restricted(family, theta)
     for _ in range(iterations):
+        if any(np.max(np.abs(theta - root)) < 1e-4 for root in known) or np.max(np.abs(theta)) < TRUTH_RADIUS:
+            return None
         try:
             step = np.linalg.solve(_jacobian(family, theta), value)
         except np.linalg.LinAlgError:
             return None
-        for _ in range(30):
+        for _ in range(12):
             trial = theta - step
             trial_value = _restricted(family, trial)
             if np.linalg.norm(trial_value) < np.linalg.norm(value) or np.linalg.norm(step) < 1e-13:
                 break
             step = step / 2
+        else:  # no decrease along the Newton direction: stalled
+            return None
         theta, value = trial, trial_value
         if np.max(np.abs(theta)) > BOUND:
             return None
@@ -134,7 +145,7 @@ def find_roots(family: Family) -> list[np.ndarray]:
     """Distinct roots of ``P^T g(P theta)`` from the family's starts (double precision, not the truth)."""
     found: dict[tuple, np.ndarray] = {}
     for start in family.starts:
-        theta = _newton(family, np.array(start, dtype=float))
+        theta = _newton(family, np.array(start, dtype=float), list(found.values()))
         if theta is None:
             continue
         a = family.configuration(list(theta))
