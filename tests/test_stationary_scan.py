@@ -109,6 +109,7 @@ def test_cli_record(tmp_path, capsys):
     assert status == 0
     record = json.loads(capsys.readouterr().out)
     assert record["study"] == "stationary-scan" and record["n"] == [3] and record["d"] == [1, 2]
+    assert [(s["family"], s["starts"], len(s["roots"])) for s in record["searches"]] == [("antipodal", 32, 1)]
     (point,) = record["points"]
     assert point["found_in"] == ["antipodal"] and point["certified"]
     assert point["kind"] == {"1": "saddle (index 2)", "2": "saddle (index 3)"}

@@ -59,14 +59,15 @@ def run(args: argparse.Namespace) -> Finding:
     """Search, merge, certify, classify; draw the configurations and their losses."""
     ns, ds, names, dps = _options(args)
     searches = [Search(n, name, args.seed) for n in ns for name in names]
-    found = sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family", dask=args.dask)
-    candidates = _merge(searches, found)
+    searched = [family for found in sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family",
+                                          dask=args.dask) for family in found]
+    candidates = _merge(searched)
     points = sweep(_certify, [(c["configuration"], dps, ds) for c in candidates], jobs=args.jobs,
                    quiet=args.quiet, unit="point", dask=args.dask)
     points = [{**c, **p} for c, p in zip(candidates, points)]
     summary = _summary(points, ns, ds)
     record = {"study": "stationary-scan", "n": ns, "d": ds, "families": names, "dps": dps, "seed": args.seed,
-              "points": points, "summary": summary}
+              "searches": searched, "points": points, "summary": summary}
     return Finding(record, _figure(points, ds), _table(points, ds, summary))
 
 
@@ -89,31 +90,30 @@ def _options(args: argparse.Namespace) -> tuple[list[int], list[int], list[str],
 
 
 def search(problem: Search) -> list[dict[str, Any]]:
-    """Roots of one family (module-level, so that worker processes can run it)."""
+    """Each family's roots, starts and time (module-level, so that worker processes can run it)."""
     from numeric.symmetric_scan import families, find_roots
 
     found = []
     for family in families(problem.n, [problem.family], problem.seed):
         clock = time.perf_counter()
         roots = find_roots(family)
-        seconds = time.perf_counter() - clock
-        found += [{"family": family.name, "configuration": [float(x) for x in family.configuration(list(root))],
-                   "search_seconds": seconds} for root in roots]
+        found.append({"n": problem.n, "family": family.name, "starts": len(family.starts),
+                      "roots": [[float(x) for x in family.configuration(list(root))] for root in roots],
+                      "seconds": time.perf_counter() - clock})
     return found
 
 
-def _merge(searches: list[Search], found: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _merge(searched: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One candidate per point up to permutations and sign, with every family that found it."""
     from numeric.symmetric_scan import point_key
 
     merged: dict[tuple, dict[str, Any]] = {}
-    for problem, roots in zip(searches, found):
-        for root in roots:
-            key = (problem.n, point_key(root["configuration"]))
-            entry = merged.setdefault(key, {"n": problem.n, "configuration": sorted(root["configuration"]),
-                                            "found_in": []})
-            if root["family"] not in entry["found_in"]:
-                entry["found_in"].append(root["family"])
+    for family in searched:
+        for root in family["roots"]:
+            key = (family["n"], point_key(root))
+            entry = merged.setdefault(key, {"n": family["n"], "configuration": sorted(root), "found_in": []})
+            if family["family"] not in entry["found_in"]:
+                entry["found_in"].append(family["family"])
     return [merged[key] for key in sorted(merged)]
 
 
