@@ -28,7 +28,7 @@ from tqdm import tqdm
 __all__ = ["Finding", "Study", "MODULES", "studies", "sweep", "number_list"]
 
 #: Study modules of this package, in the order ``explore --help`` lists them.
-MODULES = ("critical_spread", "k_near", "stationary_scan")
+MODULES = ("critical_spread", "k_near", "stationary_scan", "time_averaged")
 
 T = TypeVar("T")
 R = TypeVar("R")
