@@ -34,8 +34,9 @@ Defaults, measured (2-core machine shared with other jobs): of the steps tried (
 ``eta = 0.3`` it moves to 4-5).  1500 steps decide every run of the default grid; at 1000 the averaged
 ``M0 = 5`` run is still undecided (its last parameter comes back from ``||m|| ~ 3.8`` between steps 400
 and 800).  The averaged run costs ``K = 8`` fixed-``t`` runs, and once
-parameters have spread out every node costs 4-14 ms, so a point takes 15-65 s (the averaged ``M0 = 4``-``6``
-runs 35-45 s) and the default grid about 2.5 minutes with ``--jobs 2``.
+parameters have spread out every node costs 4-14 ms: a point takes 11-50 s on a lightly loaded machine
+(the averaged ``M0 = 4``-``6`` runs 25-36 s, up to 45 s under load), the default grid 2.5 minutes in one
+process (about as long with ``--jobs 2`` on the busy machine).
 """
 
 from __future__ import annotations
