@@ -24,7 +24,6 @@ in ``m`` so that both runs are classified with the same thresholds in the same c
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Sequence
@@ -44,6 +43,7 @@ from .gd import (
     start_state,
 )
 from .model import loss_and_gradient_float
+from .quadrature import legendre_float
 
 __all__ = [
     "WEIGHT_KINDS", "Weight", "parse_weight", "nodes", "Averaged", "averaged_float", "choose_nodes", "Trajectory",
@@ -132,17 +132,9 @@ def parse_weight(kind: str, t0: Any, t1: Any) -> Weight:
 # --------------------------------------------------------------------------- quadrature over t
 
 
-@functools.cache
-def _legendre(k: int) -> tuple[np.ndarray, np.ndarray]:
-    x, g = np.polynomial.legendre.leggauss(k)
-    x.setflags(write=False)
-    g.setflags(write=False)
-    return x, g
-
-
 def nodes(weight: Weight, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Times ``t_k`` and combined weights ``W_k = g_k w(t_k)`` of the ``k``-node rule on ``[t0, t1]``."""
-    x, g = _legendre(k)
+    x, g = legendre_float(k)  # cached
     half, mid = (weight.t1 - weight.t0) / 2, (weight.t1 + weight.t0) / 2
     t = mid + half * x
     return t, half * g * weight.density(t)
