@@ -39,7 +39,7 @@ from .quadrature import truncation_radius
 from .reduction import Reduction
 
 __all__ = ["LineEnclosures", "line_value_enclosure", "gradient_derivative_enclosure", "line_enclosures",
-           "hessian_blocks_float", "inertia"]
+           "hessian_float", "hessian_blocks_float", "inertia"]
 
 
 
@@ -157,30 +157,33 @@ def line_enclosures(a: Sequence[flint.arb], dps: int) -> LineEnclosures:
     return LineEnclosures(loss, gradient, parallel, _perpendicular_enclosure(a, dps))
 
 
+def hessian_float(mu: np.ndarray, step: float = 1e-5) -> tuple[np.ndarray, float]:
+    """The ``nd x nd`` Hessian of ``L`` at ``mu`` (shape ``(n, d)``, index ``i d + k``) by central
+    differences of the fast tier's gradient, symmetrized, and an error estimate (steps ``h`` vs ``2h``)."""
+    n, d = mu.shape
+    estimates = []
+    for h in (step, 2 * step):
+        columns = []
+        for index in range(n * d):
+            plus, minus = mu.astype(float), mu.astype(float)
+            plus.flat[index] += h
+            minus.flat[index] -= h
+            columns.append((loss_and_gradient_float(plus, False)[1] - loss_and_gradient_float(minus, False)[1]).ravel()
+                           / (2 * h))
+        estimates.append(np.array(columns).T)
+    return 0.5 * (estimates[0] + estimates[0].T), float(np.max(np.abs(estimates[0] - estimates[1])))
+
+
 def hessian_blocks_float(a: Sequence[float], step: float = 1e-5) -> tuple[np.ndarray, np.ndarray, float]:
-    """``H_par`` and ``H_perp`` by central differences of the fast tier's gradient, and an error estimate.
+    """``H_par`` and ``H_perp`` from :func:`hessian_float` of ``a`` placed on the first axis in ``d = 2``.
 
     ``H_perp`` perturbs the second coordinate of a two-dimensional configuration, so it exercises the
-    general engine rather than the block formula above.  The estimate compares steps ``h`` and ``2h``.
+    general engine rather than the block formula above.
     """
-    n = len(a)
-    base = np.zeros((n, 2))
+    base = np.zeros((len(a), 2))
     base[:, 0] = a
-    blocks, worst = [], 0.0
-    for axis in (0, 1):
-        estimates = []
-        for h in (step, 2 * step):
-            columns = []
-            for m in range(n):
-                plus, minus = base.copy(), base.copy()
-                plus[m, axis] += h
-                minus[m, axis] -= h
-                columns.append((loss_and_gradient_float(plus, False)[1][:, axis]
-                                - loss_and_gradient_float(minus, False)[1][:, axis]) / (2 * h))
-            estimates.append(np.array(columns).T)
-        blocks.append(0.5 * (estimates[0] + estimates[0].T))
-        worst = max(worst, float(np.max(np.abs(estimates[0] - estimates[1]))))
-    return blocks[0], blocks[1], worst
+    full, error = hessian_float(base, step)
+    return full[0::2, 0::2], full[1::2, 1::2], error
 
 
 def inertia(matrix: Sequence[Sequence[flint.arb]]) -> tuple[int, int, int] | None:
