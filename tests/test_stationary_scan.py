@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numeric.line_hessian import hessian_blocks_float, inertia, line_enclosures
+from numeric.model import loss_and_gradient_float
 from numeric.stationary import certify_family_root
+from numeric.ring_scan import radial_gradient, ring
 from numeric.symmetric_scan import antipodal, certify, find_roots, morse_index, point_key, tied
 from proofs_check.cli import main
 from proofs_check.explore.stationary_scan import _summary
@@ -98,9 +100,13 @@ def test_morse_index_and_kinds():
 def test_summary_reports_a_spurious_minimum():
     points = [{"configuration": [1.0, 2.0], "loss_positive": True, "certified": True,
                "kind": {"1": "local minimum", "2": "saddle (index 1)"}}]
-    summary = _summary(points, [2], [1, 2])
+    rings = [{"n": 4, "m": 3, "radius": 2.5, "kind": {"2": "local minimum"}},
+             {"n": 4, "m": 4, "radius": 1.0, "kind": {"2": "saddle (index 3)"}}]
+    summary = _summary(points, rings, [2], [1, 2])
     assert summary["spurious_local_minima"] == {"1": [[1.0, 2.0]], "2": []}
     assert summary["kinds"] == {"1": {"local minimum": 1}, "2": {"saddle": 1}}
+    assert summary["planar_kinds_d2"] == {"local minimum": 1, "saddle": 1}
+    assert summary["planar_local_minima_d2"] == [{"n": 4, "m": 3, "radius": 2.5}]
 
 
 def test_cli_record(tmp_path, capsys):
@@ -116,6 +122,7 @@ def test_cli_record(tmp_path, capsys):
     low, high = (float(x) for x in point["loss"])
     assert low <= high and abs(low - 0.943800273243274) < 1e-14  # L(s*) of Theorem 3.1 (README)
     assert record["summary"]["spurious_local_minima"] == {"1": [], "2": []}
+    assert record["planar_points"] == [] and record["summary"]["planar_points"] == 0
 
 
 @pytest.mark.parametrize("bad, option", [(["--n", "1"], "--n"), (["--family", "spiral"], "--family"),
@@ -124,3 +131,27 @@ def test_bad_input_exits_2(tmp_path, capsys, bad, option):
     assert main(["explore", "stationary-scan", *bad, "--out", str(tmp_path)]) == 2
     assert option in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_ring_symmetry_gradient_radial_on_the_ring_and_zero_at_the_centre():
+    """The dihedral symmetry the ring family rests on, checked on the general two-dimensional engine."""
+    mu = ring(1.7, 3, 2)
+    _, gradient, errors, _ = loss_and_gradient_float(mu)
+    tolerance = 10 * max(errors)
+    assert np.max(np.abs(gradient[3:])) <= tolerance  # the centre parameters
+    for point, g in zip(mu[:3], gradient[:3]):  # ring gradients are radial, all of one length
+        assert abs(point[0] * g[1] - point[1] * g[0]) <= tolerance
+        assert abs(np.linalg.norm(g) - abs(radial_gradient(1.7, 3, 2)[0])) <= tolerance
+
+
+def test_cli_rings_are_reported_separately(tmp_path, capsys):
+    assert main(["explore", "stationary-scan", "--n", "4", "--family", "ring", "--out", str(tmp_path), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["points"] == [] and [s["family"] for s in record["searches"]] == ["ring m=3 k=1", "ring m=4 k=0"]
+    (ring_point,) = record["planar_points"]
+    assert (ring_point["m"], ring_point["k"], ring_point["certified"]) == (3, 1, False)
+    assert abs(float(ring_point["radius"]) - 2.758478) < 1e-5 and ring_point["kind"]["2"].startswith("saddle")
+    assert float(ring_point["gradient_norm"]) < 1e-9  # the root is a stationary point of the full 2-D loss
+    assert ring_point["signs"][0] >= 1 and ring_point["signs"][1] == 1  # one zero mode: rotations in the plane
+    assert [s["roots"] for s in record["searches"]][1] == []  # the bare square is pulled in at every radius
+    assert record["summary"]["planar_local_minima_d2"] == []

@@ -17,6 +17,11 @@ others, and is any a *spurious local minimum* (a trap for gradient descent)?  Fo
    parameters perpendicular to the line) are counted, and a point with no negative eigenvalue but
    such zero modes is reported as "no descent direction to second order", not as a minimum.
 
+Off the line, ``ring`` (``m >= 3`` parameters on a regular ``m``-gon about the truth, the other
+``n - m`` at the truth; :mod:`numeric.ring_scan`) is searched too.  Its points span two dimensions,
+beyond the certified tier: they are found and classified in ``d = 2`` in double precision (central
+difference Hessian with an error estimate) and reported separately, as evidence rather than proof.
+
 The scan covers the families only, so "no spurious minimum" means none *on these families*; the
 double-precision Hessian eigenvalues (central differences of the general two-dimensional engine) are
 recorded beside the proven signs as an independent check.
@@ -31,7 +36,8 @@ from typing import Any
 
 from proofs_check.explore import Finding, Study, number_list, sweep
 
-FAMILIES = ("antipodal", "two-groups", "mirror")
+LINE_FAMILIES = ("antipodal", "two-groups", "mirror")
+FAMILIES = LINE_FAMILIES + ("ring",)
 DEFAULT_N = ("3", "4", "5")
 DEFAULT_D = ("1", "3")
 
@@ -61,14 +67,16 @@ def run(args: argparse.Namespace) -> Finding:
     searches = [Search(n, name, args.seed) for n in ns for name in names]
     searched = [family for found in sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family",
                                           dask=args.dask) for family in found]
-    candidates = _merge(searched)
+    candidates = _merge([family for family in searched if "m" not in family])
+    rings = [(family["n"], family["m"], radius) for family in searched if "m" in family for radius in family["roots"]]
     points = sweep(_certify, [(c["configuration"], dps, ds) for c in candidates], jobs=args.jobs,
                    quiet=args.quiet, unit="point", dask=args.dask)
     points = [{**c, **p} for c, p in zip(candidates, points)]
-    summary = _summary(points, ns, ds)
+    planar = sweep(_classify_ring, rings, jobs=args.jobs, quiet=args.quiet, unit="ring", dask=args.dask)
+    summary = _summary(points, planar, ns, ds)
     record = {"study": "stationary-scan", "n": ns, "d": ds, "families": names, "dps": dps, "seed": args.seed,
-              "searches": searched, "points": points, "summary": summary}
-    return Finding(record, _figure(points, ds), _table(points, ds, summary))
+              "searches": searched, "points": points, "planar_points": planar, "summary": summary}
+    return Finding(record, _figure(points, planar, ds), _table(points, planar, ds, summary))
 
 
 def _options(args: argparse.Namespace) -> tuple[list[int], list[int], list[str], int]:
@@ -93,6 +101,8 @@ def search(problem: Search) -> list[dict[str, Any]]:
     """Each family's roots, starts and time (module-level, so that worker processes can run it)."""
     from numeric.symmetric_scan import families, find_roots
 
+    if problem.family == "ring":
+        return [_search_ring(problem.n, m) for m in range(3, problem.n + 1)]
     found = []
     for family in families(problem.n, [problem.family], problem.seed):
         clock = time.perf_counter()
@@ -101,6 +111,35 @@ def search(problem: Search) -> list[dict[str, Any]]:
                       "roots": [[float(x) for x in family.configuration(list(root))] for root in roots],
                       "seconds": time.perf_counter() - clock})
     return found
+
+
+def _search_ring(n: int, m: int) -> dict[str, Any]:
+    from numeric.ring_scan import GRID, ring_roots
+
+    clock = time.perf_counter()
+    roots = ring_roots(m, n - m)
+    return {"n": n, "family": f"ring m={m} k={n - m}", "m": m, "starts": len(GRID), "roots": roots,
+            "seconds": time.perf_counter() - clock}
+
+
+def _classify_ring(task: tuple[int, int, float]) -> dict[str, Any]:
+    """Loss and ``d = 2`` Hessian signs of one ring root (double precision; JSON-ready)."""
+    from numeric.ring_scan import classify_planar
+
+    from proofs_check.jsonfmt import to_json
+
+    n, m, radius = task
+    clock = time.perf_counter()
+    point = classify_planar(m, n - m, radius)
+    return to_json({
+        "n": n, "m": m, "k": n - m, "radius": radius, "certified": False,
+        "loss": point.loss, "loss_error": point.loss_error, "gradient_norm": point.gradient_norm,
+        "eigenvalues": list(point.eigenvalues), "eigenvalue_error": point.error, "signs": point.signs,
+        "kind": {"2": point.kind},
+        "method": "bisection of the radial gradient and a central-difference Hessian, fast tier (double precision); "
+                  "eigenvalues within 10x the difference estimate count as zero",
+        "seconds": time.perf_counter() - clock,
+    })
 
 
 def _merge(searched: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -143,53 +182,75 @@ def _certify(task: tuple[list[float], int, list[int]]) -> dict[str, Any]:
     })
 
 
-def _summary(points: list[dict[str, Any]], ns: list[int], ds: list[int]) -> dict[str, Any]:
-    """Counts per kind and the spurious local minima (certified, positive loss, no negative direction)."""
+def _summary(points: list[dict[str, Any]], planar: list[dict[str, Any]], ns: list[int], ds: list[int]
+             ) -> dict[str, Any]:
+    """Counts per kind and the local minima with positive loss (certified on the line; rings: estimates)."""
+    def label(kind: str) -> str:
+        return "saddle" if kind.startswith("saddle") else kind
+
     kinds: dict[str, dict[str, int]] = {}
     for d in ds:
         counts: dict[str, int] = {}
         for point in points:
-            kind = point["kind"][str(d)]
-            label = "saddle" if kind.startswith("saddle") else kind
-            counts[label] = counts.get(label, 0) + 1
+            counts[label(point["kind"][str(d)])] = counts.get(label(point["kind"][str(d)]), 0) + 1
         kinds[str(d)] = counts
     spurious = {str(d): [p["configuration"] for p in points
                          if p["loss_positive"] and p["kind"][str(d)] == "local minimum"] for d in ds}
+    rings: dict[str, int] = {}
+    for point in planar:
+        rings[label(point["kind"]["2"])] = rings.get(label(point["kind"]["2"]), 0) + 1
     return {"points": len(points), "certified": sum(p["certified"] for p in points), "kinds": kinds,
-            "spurious_local_minima": spurious, "n": ns}
+            "spurious_local_minima": spurious, "planar_points": len(planar), "planar_kinds_d2": rings,
+            "planar_local_minima_d2": [{"n": p["n"], "m": p["m"], "radius": p["radius"]} for p in planar
+                                       if p["kind"]["2"] == "local minimum"], "n": ns}
 
 
-def _figure(points: list[dict[str, Any]], ds: list[int]):
-    """Left: each point's configuration on the line; right: its certified loss, labelled by kind."""
+def _figure(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int]):
+    """Left: each point's configuration (rings: their radius); right: its loss, labelled by kind."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(10, 0.45 * len(points) + 1.6), layout="constrained")
+    rows = len(points) + len(planar)
+    figure = Figure(figsize=(10, 0.45 * rows + 1.6), layout="constrained")
     left, right = figure.subplots(1, 2, sharey=True, width_ratios=(3, 2))
     colours = {"saddle": "tab:orange", "local maximum": "tab:red", "local minimum": "tab:blue"}
+
+    def colour(kind: str) -> str:
+        return colours.get("saddle" if kind.startswith("saddle") else kind, "tab:gray")
+
+    def bar(row: int, loss: float, kind: str, estimate: bool) -> None:
+        right.barh(row, loss, color=colour(kind), alpha=0.8, hatch="//" if estimate else None)
+        right.text(loss, row, f" {kind}" + (" (d = 2, estimate)" if estimate else ""), va="center", fontsize=8)
+
     labels = []
     for row, point in enumerate(points):
         kind = point["kind"][str(ds[0])]
-        colour = colours.get("saddle" if kind.startswith("saddle") else kind, "tab:gray")
         values = [float(x) for x in point["configuration"]]
         for value in sorted(set(round(x, 6) for x in values)):
             count = sum(round(x, 6) == value for x in values)
-            left.plot(value, row, "o", color=colour, alpha=0.8, markersize=5 + 2 * count)
+            left.plot(value, row, "o", color=colour(kind), alpha=0.8, markersize=5 + 2 * count)
             if count > 1:  # coincident parameters (they stay together under gradient descent)
                 left.annotate(f"x{count}", (value, row), xytext=(0, 7), textcoords="offset points",
                               ha="center", fontsize=7)
-        loss = float(point["loss"][0]) if point["loss"] else float("nan")
-        right.barh(row, loss, color=colour, alpha=0.8)
-        right.text(loss, row, f" {kind}", va="center", fontsize=8)
+        bar(row, float(point["loss"][0]) if point["loss"] else float("nan"), kind, False)
         labels.append(f"n={point['n']}: {', '.join(point['found_in'])}")
+    for row, point in enumerate(planar, start=len(points)):
+        kind, radius = point["kind"]["2"], float(point["radius"])
+        left.plot(radius, row, "*", color=colour(kind), markersize=12)
+        left.annotate(f"regular {point['m']}-gon, radius {radius:.3f}" + (f", {point['k']} at 0" if point["k"] else ""),
+                      (radius, row), xytext=(-10, 0), textcoords="offset points", va="center", ha="right", fontsize=7)
+        bar(row, float(point["loss"]), kind, True)
+        labels.append(f"n={point['n']}: ring m={point['m']}")
     left.axvline(0, color="k", lw=0.8, ls=":")
-    left.set(yticks=range(len(points)), yticklabels=labels, xlabel="a_i (truth at 0)",
-             title="certified stationary points (not the truth)")
-    right.set(xlabel="L (certified)", title=f"loss and kind (d = {ds[0]})")
-    right.set_xlim(0, 1.35 * max([float(p["loss"][0]) for p in points if p["loss"]] or [1.0]))
+    left.set(yticks=range(rows), yticklabels=labels, xlabel="a_i (truth at 0); rings: radius",
+             title="stationary points other than the truth")
+    right.set(xlabel="L", title=f"loss and kind (line: d = {ds[0]}, certified; rings: d = 2)")
+    losses = [float(p["loss"][0]) for p in points if p["loss"]] + [float(p["loss"]) for p in planar]
+    right.set_xlim(0, 2.0 * max(losses or [1.0]))
     return figure
 
 
-def _table(points: list[dict[str, Any]], ds: list[int], summary: dict[str, Any]) -> str:
+def _table(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int], summary: dict[str, Any]
+           ) -> str:
     header = f"{'n':>2} {'configuration':<40} {'L (certified)':<24} " + " ".join(f"{'d=' + str(d):<18}" for d in ds)
     rows = [header]
     for p in points:
@@ -201,6 +262,13 @@ def _table(points: list[dict[str, Any]], ds: list[int], summary: dict[str, Any])
         rows.append(f"d = {d}: {summary['kinds'][str(d)]}; spurious local minima: "
                     + (f"{len(spurious)}" if spurious else "none on these families"))
     rows.append(f"{summary['certified']} of {summary['points']} points certified")
+    if planar:
+        rows.append(f"\nrings in d = 2 (double precision, not certified):\n{'n':>2} {'m':>2} {'k':>2} {'radius':>12} "
+                    f"{'L':>10} {'|grad|':>8} {'eig. error':>10}  kind")
+        for p in planar:
+            rows.append(f"{p['n']:>2} {p['m']:>2} {p['k']:>2} {float(p['radius']):>12.9f} {float(p['loss']):>10.6f} "
+                        f"{float(p['gradient_norm']):>8.1e} {float(p['eigenvalue_error']):>10.1e}  {p['kind']['2']}")
+        rows.append(f"rings: {summary['planar_kinds_d2']}; local minima: {len(summary['planar_local_minima_d2']) or 'none'}")
     return "\n".join(rows)
 
 
