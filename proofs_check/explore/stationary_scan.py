@@ -251,12 +251,12 @@ def _figure(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list
 
 def _table(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int], summary: dict[str, Any]
            ) -> str:
-    header = f"{'n':>2} {'configuration':<40} {'L (certified)':<24} " + " ".join(f"{'d=' + str(d):<18}" for d in ds)
-    rows = [header]
-    for p in points:
-        configuration = ", ".join(f"{x:.4f}" for x in p["configuration"])
+    configurations = [", ".join(f"{x:.4f}" for x in p["configuration"]) for p in points]
+    width = max(map(len, configurations), default=13)
+    rows = [f"{'n':>2} {'configuration':<{width}} {'L (certified)':<24} " + " ".join(f"{'d=' + str(d):<18}" for d in ds)]
+    for p, configuration in zip(points, configurations):
         loss = f"{float(p['loss'][0]):.12f}.." if p["loss"] else "not certified"
-        rows.append(f"{p['n']:>2} {configuration:<40} {loss:<24} " + " ".join(f"{p['kind'][str(d)]:<18}" for d in ds))
+        rows.append(f"{p['n']:>2} {configuration:<{width}} {loss:<24} " + " ".join(f"{p['kind'][str(d)]:<18}" for d in ds))
     for d in ds:
         spurious = summary["spurious_local_minima"][str(d)]
         rows.append(f"d = {d}: {summary['kinds'][str(d)]}; spurious local minima: "
