@@ -31,6 +31,20 @@ def test_permuting_parameters_permutes_the_gradient(mu, rnd):
 
 
 @settings(max_examples=20, deadline=None)
+@given(configurations())
+def test_duplicating_every_parameter_keeps_the_loss_and_halves_the_gradient(mu):
+    """Two copies of each mean give the same mixture, so the same loss; each copy gets half the pull.
+
+    Hence a stationary point for ``n`` duplicates to one for ``2n`` (e.g. Theorem 3.1's ``n = 3`` point
+    reappears in the ``n = 6`` stationary scan with the same loss).
+    """
+    loss, grad = _arrays(evaluate(mu))
+    loss_2, grad_2 = _arrays(evaluate([row for row in mu for _ in range(2)]))
+    assert abs(loss - loss_2) <= 1e-12 * _scale(mu)
+    assert np.allclose(np.repeat(grad, 2, axis=0) / 2, grad_2, rtol=0, atol=1e-12 * _scale(mu))
+
+
+@settings(max_examples=20, deadline=None)
 @given(configurations(max_d=3), st.integers(0, 2**32 - 1))
 def test_rotating_all_parameters_rotates_the_gradient(mu, seed):
     d = len(mu[0])
