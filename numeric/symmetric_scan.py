@@ -28,13 +28,13 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .line_hessian import (gradient_derivative_enclosure, hessian_blocks_float, inertia, line_enclosures,
-                           line_value_enclosure)
+from .line_hessian import (LineEnclosures, gradient_derivative_enclosure, hessian_blocks_float, inertia,
+                           line_enclosures, line_value_enclosure)
 from .model import loss_and_gradient_float
 from .precision import precision_bits
 
-__all__ = ["Family", "families", "antipodal", "two_groups", "mirror", "find_roots", "point_key", "tied", "Stationary", "certify",
-           "morse_index"]
+__all__ = ["Family", "families", "antipodal", "two_groups", "mirror", "find_roots", "point_key", "tied", "Stationary",
+           "certify", "classify_region", "kind_of", "morse_index"]
 
 ROOT_TOLERANCE = 1e-6  # a double-precision root is off by ~1e-10; a first step this large means "not a root"
 BOUND = 10.0
@@ -174,13 +174,18 @@ class Stationary:
 
     def kind(self, d: int) -> str:
         """'local minimum', 'local maximum' or 'saddle (index k)' in dimension ``d``; '?' if unproven."""
-        index = morse_index(self.parallel_inertia, self.perpendicular_inertia, d)
-        if index is None:
-            return "?"
-        negative, zero, size = index
-        if negative == 0:  # exact zero modes (rotations, coincident splits) leave higher orders to decide
-            return "local minimum" if zero == 0 else "no descent direction to second order"
-        return "local maximum" if negative == size else f"saddle (index {negative})"
+        return kind_of(self.parallel_inertia, self.perpendicular_inertia, d)
+
+
+def kind_of(parallel: tuple[int, int, int] | None, perpendicular: tuple[int, int, int] | None, d: int) -> str:
+    """The point's kind in dimension ``d`` from the inertia of its Hessian blocks ('?' if unproven)."""
+    index = morse_index(parallel, perpendicular, d)
+    if index is None:
+        return "?"
+    negative, zero, size = index
+    if negative == 0:  # exact zero modes (rotations, coincident splits) leave higher orders to decide
+        return "local minimum" if zero == 0 else "no descent direction to second order"
+    return "local maximum" if negative == size else f"saddle (index {negative})"
 
 
 def morse_index(parallel: tuple[int, int, int] | None, perpendicular: tuple[int, int, int] | None,
@@ -236,16 +241,22 @@ def certify(a: Sequence[float], dps: int = 30) -> Stationary:
         proof = _krawczyk(family, centre, box, Y, dps) if size <= ROOT_TOLERANCE else None
         certified = proof is not None
         region = family.configuration(proof if certified else box)
-        enclosures = line_enclosures(region, dps) if certified else None
+    enclosures, parallel, perpendicular = classify_region(region, family, dps) if certified else (None, None, None)
     return Stationary(
         n=family.n, configuration=tuple(float(x.mid()) for x in family.configuration(centre)), dps=dps,
         certified=certified, enclosure=tuple(region) if certified else None,
-        loss=enclosures.loss if enclosures else None,
-        parallel_inertia=inertia(enclosures.parallel) if enclosures else None,
-        perpendicular_inertia=_perpendicular_inertia(enclosures.perpendicular, region, family, dps)
-        if enclosures else None,
+        loss=enclosures.loss if enclosures else None, parallel_inertia=parallel, perpendicular_inertia=perpendicular,
         parallel_eigenvalues=tuple(np.linalg.eigvalsh(hp)), perpendicular_eigenvalues=tuple(np.linalg.eigvalsh(hq)),
         eigenvalue_error=error, box_radius=radius)
+
+
+def classify_region(region: Sequence[flint.arb], family: Family, dps: int
+                    ) -> tuple[LineEnclosures, tuple[int, int, int] | None, tuple[int, int, int] | None]:
+    """Loss and Hessian blocks over ``region`` (balls holding a proven stationary point whose coincident
+    parameters are ``family``'s classes), and the proven inertia of ``H_par`` and ``H_perp``."""
+    enclosures = line_enclosures(region, dps)
+    return (enclosures, inertia(enclosures.parallel),
+            _perpendicular_inertia(enclosures.perpendicular, region, family, dps))
 
 
 def _restricted_ball(family: Family, theta: Sequence[flint.arb], dps: int) -> list[flint.arb]:
