@@ -15,8 +15,10 @@ What is checked, and how strongly:
    width ``2e-(dps-8)`` around the polished root maps ``S`` into itself, so ``S`` holds exactly one root
    ``s*``, enclosed by the Newton image; ``g`` also changes sign across ``S``; and the loss enclosure
    over the Newton image lies above (or below) ``loss_threshold`` as the statement says.
-3. Reported, not judged: the Hessian's eigenvalues at ``s*`` (central differences of the precise
-   gradient, an estimate) and what they make of the point: minimum, maximum or saddle.
+3. Reported, not judged: what the Hessian makes of the point (minimum, maximum or saddle), *proven*
+   for every certified ``s*`` (inertia of both Hessian blocks enclosed over the Newton image,
+   :func:`numeric.symmetric_scan.classify_region`), and, up to ``hessian_up_to_n``, the eigenvalues from
+   central differences of the precise gradient as an independent estimate.
 
 Edit ``loss_sign`` to ``negative`` (or raise ``loss_threshold``) and the certified check refutes it.
 """
@@ -30,6 +32,7 @@ from matplotlib.figure import Figure
 
 from numeric.model import loss_and_gradient_float
 from numeric.stationary import certify_family_root, family, hessian_precise
+from numeric.symmetric_scan import classify_region, kind_of, tied
 from proofs_check.claim import Check, Claim, Verdict
 from symbolic.identities import prove_thm31_symmetry
 
@@ -79,11 +82,18 @@ def _root_check(n: int, params: dict, progress) -> Check:
                 "search_interval": list(root.interval), "loss": root.loss, "g_slope_over_interval": root.slope,
                 "g_at_interval_ends": list(root.g_at_ends), "g_over_enclosure": root.g_over_interval}
     detail = ""
+    if root.certified:
+        progress(f"n = {n}: Hessian inertia")
+        proven = _proven_kind(root.newton, n, params["hessian_dps"])
+        observed |= proven
+        detail = f"Hessian (proven inertia): d=1 {proven['hessian_kind_proven']['1']}, d>=2 per extra dimension " \
+                 f"{proven['hessian_inertia_perpendicular']} (negative, zero, positive); " \
+                 f"d=2 {proven['hessian_kind_proven']['2']}. "
     if n <= params["hessian_up_to_n"]:
         progress(f"n = {n}: Hessian")
         eigenvalues, error, kind = _hessian(root.estimate, n, params["hessian_dps"])
         observed |= {"hessian_eigenvalues": eigenvalues, "hessian_error_estimate": error, "hessian_kind": kind}
-        detail = f"Hessian (d=2, central differences, estimate): {kind}. "
+        detail += f"Hessian (d=2, central differences, estimate): {kind}. "
     relation = ">" if wants_positive else "<"
     return Check(
         name=f"certified stationary point with L {relation} {threshold} (n={n})", instance=instance,
@@ -93,6 +103,14 @@ def _root_check(n: int, params: dict, progress) -> Check:
         dps=dps, claimed=f"L(s*) {relation} {threshold}", observed=observed, ok=ok,
         verdict=Verdict.from_outcome(ok, Verdict.CERTIFIED),
         detail=detail + f"s* ~ {mpmath.nstr(root.estimate, 20)}")
+
+
+def _proven_kind(s_star: flint.arb, n: int, dps: int) -> dict:
+    """Inertia of both Hessian blocks over the configuration with ``s`` in the Newton image (proven)."""
+    region = [s_star, -s_star] + [flint.arb(0)] * (n - 2)
+    parallel, perpendicular = classify_region(region, tied([float(x.mid()) for x in region]), dps)[1:]
+    return {"hessian_inertia_parallel": parallel, "hessian_inertia_perpendicular": perpendicular,
+            "hessian_kind_proven": {str(d): kind_of(parallel, perpendicular, d) for d in (1, 2)}}
 
 
 def _hessian(s: mpmath.mpf, n: int, dps: int) -> tuple[list[float], float, str]:
@@ -135,5 +153,6 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
-    notes=("The Hessian eigenvalues are central-difference estimates from the precise tier, not certified.",),
+    notes=("The Hessian's inertia (so saddle or not) is proven; its eigenvalues are central-difference "
+           "estimates from the precise tier.",),
 )
