@@ -16,6 +16,8 @@ def test_quick_profile_certifies_a_positive_loss_stationary_point_for_n_3():
     assert lo < Decimal(s_star.mid().str(40, radius=False)) < hi
     assert root.observed["loss"] > 0.9
     assert "saddle" in root.observed["hessian_kind"]
+    assert root.observed["hessian_inertia_parallel"] == (2, 0, 1)  # proven: two descent directions on the line
+    assert root.observed["hessian_kind_proven"] == {"1": "saddle (index 2)", "2": "saddle (index 3)"}
 
 
 def test_requiring_a_negative_loss_is_refuted():
