@@ -65,3 +65,20 @@ def test_bad_input_is_one_line_naming_the_option(tmp_path, capsys, bad, option):
     assert main(["explore", "k-near", *TINY, *bad, "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and option in error
+
+
+def test_max_steps_reruns_undecided_points_with_doubled_budgets(tmp_path, capsys):
+    """Each rerun starts afresh, so a point equals the plain run at its final budget."""
+    grid = ["--n", "4", "--k", "3", "--near", "1", "--far", "6", "--steps", "250"]
+    assert main(["explore", "k-near", *grid, "--max-steps", "1000", "--out", str(tmp_path), "--json"]) == 0
+    (point,) = json.loads(capsys.readouterr().out)["points"]
+    assert point["budgets"][:2] == [250, 500] and point["budgets"][-1] <= 1000  # undecided at 250: rerun
+    assert "undecided" not in point["statuses"] or point["budgets"][-1] == 1000
+    assert main(["explore", "k-near", *grid[:-1], str(point["steps"]), "--out", str(tmp_path), "--json"]) == 0
+    (plain,) = json.loads(capsys.readouterr().out)["points"]
+    assert plain["statuses"] == point["statuses"] and plain["final_norms"] == point["final_norms"]
+
+
+def test_max_steps_below_steps_is_refused(tmp_path, capsys):
+    assert main(["explore", "k-near", *TINY, "--max-steps", "100", "--out", str(tmp_path)]) == 2
+    assert "--max-steps" in capsys.readouterr().err

@@ -19,7 +19,9 @@ near group often ends "undecided": close to the truth but rising somewhere in th
 The outcome in words compares the statuses with the two groups: "all converge", "the k near converge,
 the far diverge", "the far diverge; c/k near converge, u undecided", "none converge", or "mixed" with
 the counts.  Defaults (``eta = 0.5``, 2000 steps) keep one ``n = 5, d = 1`` point at 4-10 s; a
-smaller ``eta`` needs proportionally more steps.
+smaller ``eta`` needs proportionally more steps.  ``--max-steps M`` reruns a point whose statuses
+include "undecided" with twice the budget, and again, up to ``M`` updates: each rerun starts afresh, so
+a point's record is exactly what ``--steps`` equal to its final budget gives (``budgets`` lists them).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Problem:
     eta: float
     steps: int
     seed: int
+    max_steps: int | None = None  # None: no reruns
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="distance of the far group from the truth (default: 4 6 8)")
     parser.add_argument("--eta", default="0.5", help="GD step on mu, below n/2 (default: 0.5)")
     parser.add_argument("--steps", default="2000", help="GD updates per point (default: 2000)")
+    parser.add_argument("--max-steps", default=None,
+                        help="rerun points with undecided parameters at twice the budget, up to this many updates "
+                             "(default: --steps, no reruns)")
 
 
 def run(args: argparse.Namespace) -> Finding:
@@ -73,7 +79,7 @@ def run(args: argparse.Namespace) -> Finding:
     points = sweep(solve, problems, jobs=args.jobs, quiet=args.quiet, dask=args.dask)
     first = problems[0]
     record = {"study": "k-near", "n": first.n, "d": first.d, "eta": first.eta, "steps": first.steps,
-              "seed": args.seed, "jitter": float(JITTER), "converged_below": CONVERGED_BELOW, "points": points}
+              "max_steps": first.max_steps, "seed": args.seed, "jitter": float(JITTER), "converged_below": CONVERGED_BELOW, "points": points}
     return Finding(record, _figure(points), _table(points))
 
 
@@ -97,7 +103,11 @@ def grid(args: argparse.Namespace) -> list[Problem]:
         raise ConfigError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
     if steps < 1:
         raise ConfigError(f"--steps: expected a positive integer, got {args.steps}")
-    return [Problem(n, d, k, near, far, eta, steps, args.seed) for k in ks for near in nears for far in fars]
+    (max_steps,) = number_list([args.max_steps or str(steps)], "--max-steps", int)
+    if max_steps < steps:
+        raise ConfigError(f"--max-steps: must be at least --steps = {steps}, got {args.max_steps}")
+    return [Problem(n, d, k, near, far, eta, steps, args.seed, max_steps)
+            for k in ks for near in nears for far in fars]
 
 
 def _distances(text: list[str], option: str) -> list[float]:
@@ -124,12 +134,18 @@ def solve(problem: Problem) -> dict[str, Any]:
     from numeric.gd import make_config, run_gd
 
     clock = time.perf_counter()
-    result = run_gd(make_config(start(problem), problem.eta, problem.steps, init={"seed": problem.seed}),
-                    converged_below=CONVERGED_BELOW)
+    budgets = [problem.steps]
+    while True:
+        result = run_gd(make_config(start(problem), problem.eta, budgets[-1], init={"seed": problem.seed}),
+                        converged_below=CONVERGED_BELOW)
+        cap = problem.max_steps or problem.steps
+        if budgets[-1] >= cap or all(s.status != "undecided" for s in result.statuses):
+            break
+        budgets.append(min(2 * budgets[-1], cap))
     statuses = [s.status for s in result.statuses]
     near, far = statuses[:problem.k], statuses[problem.k:]
     return {"n": problem.n, "d": problem.d, "k": problem.k, "near": problem.near, "far": problem.far,
-            "eta": problem.eta, "steps": problem.steps, "seed": problem.seed, "statuses": statuses,
+            "eta": problem.eta, "steps": budgets[-1], "budgets": budgets, "seed": problem.seed, "statuses": statuses,
             "converged_near": near.count("converged"), "converged_far": far.count("converged"),
             "outcome": outcome(near, far), "final_norms": [s.distance for s in result.statuses],
             "stopped": result.stopped, "steps_run": result.steps, "seconds": time.perf_counter() - clock}
