@@ -36,8 +36,7 @@ from typing import Any
 
 from proofs_check.explore import Finding, Study, number_list, sweep
 
-LINE_FAMILIES = ("antipodal", "two-groups", "mirror")
-FAMILIES = LINE_FAMILIES + ("ring",)
+FAMILIES = ("antipodal", "two-groups", "mirror", "ring")
 DEFAULT_N = ("3", "4", "5")
 DEFAULT_D = ("1", "3")
 
@@ -55,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The study's own options."""
     parser.add_argument("--n", nargs="+", default=list(DEFAULT_N), metavar="N", help="parameters (default: 3 4 5)")
     parser.add_argument("--d", nargs="+", default=list(DEFAULT_D), metavar="D",
-                        help="dimensions to classify in (default: 1 3; every d >= 2 has the same sign pattern)")
+                        help="dimensions to classify line points in (default: 1 3; every d >= 2 has the same sign "
+                             "pattern; rings are classified in d = 2)")
     parser.add_argument("--family", nargs="+", default=list(FAMILIES), metavar="NAME",
                         help=f"families to search (default: {' '.join(FAMILIES)})")
     parser.add_argument("--dps", default="30", help="digits for the certified step (default: 30)")
