@@ -45,7 +45,6 @@ DEEP = os.environ.get("NOTEBOOKS_DEEP", "0") == "1"  # set to True for the longe
 
 # %%
 import argparse
-import functools
 
 import matplotlib.pyplot as plt
 import mpmath
@@ -53,8 +52,9 @@ import numpy as np
 from IPython.display import display
 
 from numeric.gd import cluster_start
-from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
+from numeric.model import loss_and_gradient_float
 from numeric.time_average import (
+    averaged_by_mpquad,
     averaged_float,
     blowup_limit,
     choose_nodes,
@@ -117,16 +117,7 @@ for name, m in (("cluster, M0 = 4", cluster), ("spread out", spread_out)):
 
 # %%
 variance, m = parse_weight("variance", 0.2, 1.5), [["0.7"], ["-1.1"], ["2.3"]]
-with mpmath.workdps(15):
-    @functools.cache
-    def integrand(t):
-        scale = mpmath.exp(-t)
-        loss, grad, _, _ = loss_and_gradient_precise([[scale * mpmath.mpf(x) for x in row] for row in m], 15)
-        return [-mpmath.expm1(-2 * t) * v for v in [loss] + [scale * g[0] for g in grad]]
-
-    mass = mpmath.quad(lambda t: -mpmath.expm1(-2 * t), [variance.t0, variance.t1])
-    reference = [float(mpmath.quad(lambda t, j=j: integrand(t)[j], [variance.t0, variance.t1]) / mass)
-                 for j in range(4)]
+reference = averaged_by_mpquad(m, lambda t: -mpmath.expm1(-2 * t), variance.t0, variance.t1)
 fast = choose_nodes(np.array([[float(x[0])] for x in m]), variance)
 gap = max(abs(a - b) for a, b in zip([fast.loss, *fast.grad.ravel()], reference))
 print(f"fast (K = {fast.nodes}) vs mpmath.quad over t of the precise tier: max gap {gap:.1e}, "

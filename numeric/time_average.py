@@ -24,12 +24,14 @@ in ``m`` so that both runs are classified with the same thresholds in the same c
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from .config import ConfigError, as_decimal_string
@@ -42,12 +44,12 @@ from .gd import (
     make_config,
     start_state,
 )
-from .model import loss_and_gradient_float
+from .model import loss_and_gradient_float, loss_and_gradient_precise
 from .quadrature import legendre_float
 
 __all__ = [
     "WEIGHT_KINDS", "Weight", "parse_weight", "nodes", "Averaged", "averaged_float", "choose_nodes", "Trajectory",
-    "run_averaged", "run_fixed", "blowup_limit", "first_order_log10_amplification",
+    "averaged_by_mpquad", "run_averaged", "run_fixed", "blowup_limit", "first_order_log10_amplification",
 ]
 
 WEIGHT_KINDS = ("uniform", "exp:RATE", "variance")
@@ -196,6 +198,24 @@ def choose_nodes(m: np.ndarray, weight: Weight, *, rtol: float = NODES_RTOL) -> 
         if result.quadrature_error <= rtol * scale or 2 * k > MAX_NODES:
             return result
         k, coarse = 2 * k, fine
+
+
+def averaged_by_mpquad(m: Sequence[Sequence[str]], shape: Callable[[Any], Any], t0: float, t1: float,
+                       dps: int = 15) -> list[float]:
+    """An independent route to ``Lbar`` and its gradient (one dimension): ``mpmath.quad`` (tanh-sinh) over
+    ``t`` of the precise tier at ``dps`` digits, weighted by ``shape`` (an unnormalized density, an mpmath
+    callable) and divided by its own integral.  It shares nothing with :func:`averaged_float` but the
+    formula for ``Lbar``.  Returns ``[Lbar, dLbar/dm_1, ..., dLbar/dm_n]``.
+    """
+    with mpmath.workdps(dps):
+        @functools.cache
+        def integrand(t):
+            scale = mpmath.exp(-t)
+            loss, grad, _, _ = loss_and_gradient_precise([[scale * mpmath.mpf(x) for x in row] for row in m], dps)
+            return [shape(t) * value for value in [loss] + [scale * g[0] for g in grad]]
+
+        mass = mpmath.quad(shape, [t0, t1])
+        return [float(mpmath.quad(lambda t, j=j: integrand(t)[j], [t0, t1]) / mass) for j in range(1 + len(m))]
 
 
 def first_order_log10_amplification(schedule: Weight | float, n: int, M0: float, eta: float) -> float:

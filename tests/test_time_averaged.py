@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from pathlib import Path
@@ -12,8 +11,9 @@ import numpy as np
 import pytest
 
 from numeric.config import ConfigError
-from numeric.model import evaluate, loss_and_gradient_precise
+from numeric.model import evaluate
 from numeric.time_average import (
+    averaged_by_mpquad,
     averaged_float,
     choose_nodes,
     first_order_log10_amplification,
@@ -95,16 +95,7 @@ def test_gradient_is_the_derivative_of_the_averaged_loss():
 def test_agrees_with_mpmath_quad_over_t_of_the_precise_tier():
     """An independent route: tanh-sinh over t of the precise tier, against the unnormalized shape (1-5 s)."""
     weight, m = parse_weight("variance", 0.2, 1.5), [["0.7"], ["-1.1"], ["2.3"]]
-    with mpmath.workdps(15):
-        @functools.cache
-        def integrand(t):
-            scale = mpmath.exp(-t)
-            loss, grad, _, _ = loss_and_gradient_precise([[scale * mpmath.mpf(x) for x in row] for row in m], 15)
-            return [-mpmath.expm1(-2 * t) * value for value in [loss] + [scale * g[0] for g in grad]]
-
-        mass = mpmath.quad(lambda t: -mpmath.expm1(-2 * t), [weight.t0, weight.t1])
-        reference = [float(mpmath.quad(lambda t, j=j: integrand(t)[j], [weight.t0, weight.t1]) / mass)
-                     for j in range(4)]
+    reference = averaged_by_mpquad(m, SHAPES["variance"], weight.t0, weight.t1)
     result = choose_nodes(np.array([[0.7], [-1.1], [2.3]]), weight)
     computed = [result.loss] + result.grad.ravel().tolist()
     assert max(abs(a - b) for a, b in zip(computed, reference)) <= result.error < 1e-12
