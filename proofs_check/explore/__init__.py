@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-__all__ = ["Finding", "Study", "MODULES", "studies", "sweep", "number_list"]
+__all__ = ["Finding", "Study", "MODULES", "studies", "sweep", "number_list", "positive_numbers", "dynamics_options"]
 
 #: Study modules of this package, in the order ``explore --help`` lists them.
 MODULES = ("critical_spread", "k_near", "stationary_scan", "time_averaged")
@@ -139,3 +139,31 @@ def number_list(text: Iterable[str], option: str, kind: Callable[[str], T]) -> l
         return [kind(word) for word in words]
     except ValueError:
         raise ConfigError(f"{option}: expected {kind.__name__} values, got {' '.join(text)!r}") from None
+
+
+def positive_numbers(text: Iterable[str], option: str) -> list[float]:
+    """:func:`number_list` of positive finite numbers (ConfigError naming ``option`` otherwise)."""
+    from numeric.config import ConfigError
+
+    values = number_list(text, option, float)
+    if not all(0 < value < float("inf") for value in values):
+        raise ConfigError(f"{option}: expected positive numbers, got {' '.join(text)}")
+    return values
+
+
+def dynamics_options(args: Any) -> tuple[int, int, float, int]:
+    """``--n``, ``--d``, ``--eta`` and ``--steps`` of a gradient-descent study, validated: ``n >= 2``,
+    ``d >= 1``, ``0 < eta < n/2`` (the step that keeps the cluster contracting) and ``steps >= 1``."""
+    from numeric.config import ConfigError
+
+    (n,), (d,) = number_list([args.n], "--n", int), number_list([args.d], "--d", int)
+    (eta,), (steps,) = positive_numbers([args.eta], "--eta"), number_list([args.steps], "--steps", int)
+    if n < 2:
+        raise ConfigError(f"--n: must be at least 2, got {args.n}")
+    if d < 1:
+        raise ConfigError(f"--d: must be at least 1, got {args.d}")
+    if eta >= n / 2:
+        raise ConfigError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
+    if steps < 1:
+        raise ConfigError(f"--steps: expected a positive integer, got {args.steps}")
+    return n, d, eta, steps

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from proofs_check.explore import Finding, Study, number_list, sweep
+from proofs_check.explore import Finding, Study, dynamics_options, number_list, positive_numbers, sweep
 
 JITTER = "1e-3"
 CONVERGED_BELOW = 0.1
@@ -87,37 +87,18 @@ def grid(args: argparse.Namespace) -> list[Problem]:
     """Every ``(k, near, far)`` point of the grid (validated; ConfigError names the bad option)."""
     from numeric.config import ConfigError
 
-    (n,), (d,) = number_list([args.n], "--n", int), number_list([args.d], "--d", int)
+    n, d, eta, steps = dynamics_options(args)
     ks = number_list(args.k, "--k", int)
-    nears, fars = _distances(args.near, "--near"), _distances(args.far, "--far")
-    (eta,), (steps,) = _distances([args.eta], "--eta"), number_list([args.steps], "--steps", int)
-    if n < 2:
-        raise ConfigError(f"--n: must be at least 2, got {args.n}")
-    if d < 1:
-        raise ConfigError(f"--d: must be at least 1, got {args.d}")
+    nears, fars = positive_numbers(args.near, "--near"), positive_numbers(args.far, "--far")
     if not all(1 <= k < n for k in ks):
         raise ConfigError(f"--k: every value must lie in 1..{n - 1} (n = {n}), got {' '.join(args.k)}")
     if max(nears) >= min(fars):
         raise ConfigError(f"--near: every value must be below every --far value, got {' '.join(args.near)}")
-    if eta >= n / 2:
-        raise ConfigError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
-    if steps < 1:
-        raise ConfigError(f"--steps: expected a positive integer, got {args.steps}")
     (max_steps,) = number_list([args.max_steps or str(steps)], "--max-steps", int)
     if max_steps < steps:
         raise ConfigError(f"--max-steps: must be at least --steps = {steps}, got {args.max_steps}")
     return [Problem(n, d, k, near, far, eta, steps, args.seed, max_steps)
             for k in ks for near in nears for far in fars]
-
-
-def _distances(text: list[str], option: str) -> list[float]:
-    """Positive finite numbers (ConfigError naming ``option`` otherwise)."""
-    from numeric.config import ConfigError
-
-    values = number_list(text, option, float)
-    if not all(0 < value < float("inf") for value in values):
-        raise ConfigError(f"{option}: expected positive numbers, got {' '.join(text)}")
-    return values
 
 
 def start(problem: Problem) -> list[list[str]]:

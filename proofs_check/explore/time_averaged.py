@@ -47,7 +47,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from proofs_check.explore import Finding, Study, number_list, sweep
+from proofs_check.explore import Finding, Study, dynamics_options, positive_numbers, sweep
 
 CONVERGED_BELOW = 0.5
 DEFAULT_M0 = ("2", "3", "4", "5", "6")
@@ -109,33 +109,14 @@ def grid(args: argparse.Namespace) -> list[Problem]:
     from numeric.config import ConfigError
     from numeric.time_average import parse_weight
 
-    (n,), (d,) = number_list([args.n], "--n", int), number_list([args.d], "--d", int)
-    m0s = _positive(args.M0, "--M0")
-    (spread,), (eta,) = _positive([args.spread], "--spread"), _positive([args.eta], "--eta")
-    (steps,) = number_list([args.steps], "--steps", int)
-    if n < 2:
-        raise ConfigError(f"--n: must be at least 2, got {args.n}")
-    if d < 1:
-        raise ConfigError(f"--d: must be at least 1, got {args.d}")
+    n, d, eta, steps = dynamics_options(args)
+    m0s = positive_numbers(args.M0, "--M0")
+    (spread,) = positive_numbers([args.spread], "--spread")
     if max(m0s) >= 40:
         raise ConfigError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
-    if eta >= n / 2:
-        raise ConfigError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
-    if steps < 1:
-        raise ConfigError(f"--steps: expected a positive integer, got {args.steps}")
     weight = parse_weight(args.weight, args.t0, args.t1)
     fixed = _fixed_times(args.fixed_t, weight)
     return [Problem(n, d, m0, repr(spread), eta, steps, args.seed, weight, fixed) for m0 in m0s]
-
-
-def _positive(text: list[str], option: str) -> list[float]:
-    """Positive finite numbers (ConfigError naming ``option`` otherwise)."""
-    from numeric.config import ConfigError
-
-    values = number_list(text, option, float)
-    if not all(0 < value < math.inf for value in values):
-        raise ConfigError(f"{option}: expected positive numbers, got {' '.join(text)}")
-    return values
 
 
 def _fixed_times(words: list[str], weight) -> tuple[tuple[str, float], ...]:
