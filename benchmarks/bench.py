@@ -18,7 +18,7 @@ import flint
 import mpmath
 import numpy as np
 
-from numeric.model import evaluate, loss_and_gradient_float
+from numeric import evaluate, loss_and_gradient_float
 
 PAPER_SEED = 0
 LINE_MU = [["-2.5"], ["-1"], ["0.25"], ["1.5"], ["3"]]  # n = 5, d = 1: five switches of varied sharpness
@@ -133,8 +133,8 @@ def precise_vs_mpquad(repeat: int, dps: int = 50) -> dict:
 
 def _acb_integral_outputs(dps: int, cut: float) -> list:
     """The straightforward rigorous route: ``acb.integral`` on ``[-cut, cut]`` per output, plus the tail bound."""
-    from numeric.precision import precision_bits
-    from numeric.integrand import growth_bound
+    from numeric import precision_bits
+    from numeric import growth_bound
 
     prec = precision_bits(dps)
     with flint.ctx.workprec(prec):
@@ -168,9 +168,9 @@ def _acb_integral_outputs(dps: int, cut: float) -> list:
 
 
 def certified(repeat: int, dps: int = 50) -> dict:
-    from numeric.precision import digits_of
-    from numeric.integrand import growth_bound
-    from numeric.quadrature import truncation_radius
+    from numeric import digits_of
+    from numeric import growth_bound
+    from numeric import truncation_radius
 
     ours_time, ours = best_time(lambda: evaluate(LINE_MU, tier="certified", dps=dps), repeat)
     precise_time, _ = best_time(lambda: evaluate(LINE_MU, tier="precise", dps=dps), repeat)
@@ -200,7 +200,7 @@ def paper_experiment(repeat: int, steps: int = 20_000) -> dict:
     Each side runs once (a 20,000-step run is its own repetition); both start from the same seeded
     cluster ``(6,0,0) + 1e-7 z_i``; the Monte-Carlo final loss is evaluated exactly (fast tier).
     """
-    from numeric.gd import cluster_start, make_config, run_gd
+    from numeric import cluster_start, make_config, run_gd
 
     start = cluster_start(5, 3, 6, "1e-7", PAPER_SEED)
     mu0 = np.array([[float(x) for x in row] for row in start])

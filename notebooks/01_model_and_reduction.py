@@ -37,13 +37,13 @@ import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
-from numeric.forms import original_loss
-from numeric.gd import make_config, run_gd
-from numeric.model import evaluate, loss_and_gradient_float
-from proofs_check.report import table
-from proofs_check.runner import run_claims_by_id
-from symbolic.identities import prove_coincident, prove_reduction_eq1
-from symbolic.model import (
+from numeric import original_loss
+from numeric import make_config, run_gd
+from numeric import evaluate, loss_and_gradient_float
+from proofs_check.report.markdown import table
+from proofs_check.core.runner import run_claims_by_id
+from symbolic import prove_coincident, prove_reduction_eq1
+from symbolic import (
     explicit,
     logits,
     loss_integrand,

@@ -36,12 +36,12 @@ import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
-from numeric.forms import direct_gradient, em_gradients, stein_gradient
-from numeric.model import evaluate, loss_and_gradient_float
-from proofs_check.report import table
-from proofs_check.runner import run_claims_by_id
-from symbolic.identities import gaussian_divergence, is_identically_zero, prove_em_bridge, prove_stein_gradient
-from symbolic.model import (
+from numeric import direct_gradient, em_gradients, stein_gradient
+from numeric import evaluate, loss_and_gradient_float
+from proofs_check.report.markdown import table
+from proofs_check.core.runner import run_claims_by_id
+from symbolic import gaussian_divergence, is_identically_zero, prove_em_bridge, prove_stein_gradient
+from symbolic import (
     d_dmu,
     gradient_integrand_direct,
     gradient_integrand_stein,

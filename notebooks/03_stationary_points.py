@@ -39,12 +39,12 @@ import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
-from numeric.model import loss_and_gradient_float
-from numeric.stationary import certify_family_root, family, family_gradient_float, hessian_precise
-from proofs_check.report import table
-from proofs_check.runner import run_claims_by_id
-from symbolic.export import to_mpmath
-from symbolic.identities import prove_thm31_symmetry, symmetric_family
+from numeric import loss_and_gradient_float
+from numeric import certify_family_root, family, family_gradient_float, hessian_precise
+from proofs_check.report.markdown import table
+from proofs_check.core.runner import run_claims_by_id
+from symbolic import to_mpmath
+from symbolic import prove_thm31_symmetry, symmetric_family
 
 started = time.perf_counter()
 

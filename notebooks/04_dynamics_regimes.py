@@ -15,7 +15,7 @@
 # # 04 — Gradient-descent dynamics: four regimes, and the paper's experiment
 #
 # Population gradient descent $\mu_i \leftarrow \mu_i - \eta \nabla_{\mu_i} L(\mu)$ with exact expectations
-# (`numeric.gd`, fast tier: double precision, every gradient a deterministic quadrature). The regimes:
+# (`numeric.dynamics.gd`, fast tier: double precision, every gradient a deterministic quadrature). The regimes:
 #
 # 1. **Large noise (Theorem 2.1):** $t > \log n + \log M + 2$ puts every $\mu_i(0)$ in the ball $1/(3n)$, and
 #    GD converges globally.
@@ -50,11 +50,11 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numeric.clusters import cluster_offsets, direct_cluster_run, hypothesis_log_spread
-from numeric.gd import cluster_start, make_config, run_gd
-from numeric.linearized import linearized_spread
-from numeric.rates import envelope
-from symbolic.identities import prove_coincident
+from numeric import cluster_offsets, direct_cluster_run, hypothesis_log_spread
+from numeric import cluster_start, make_config, run_gd
+from numeric import linearized_spread
+from numeric import envelope
+from symbolic import prove_coincident
 
 started = time.perf_counter()
 
@@ -92,7 +92,7 @@ def plot_run(axes, result, label):
 # $\|\mu_i(0)\| = e^{-t}\|m_i(0)\| < e^{-2}/n < 1/(3n)$. From there GD on $\mu$ contracts the mean at rate
 # $1 - 2\eta/n$ while the differences shrink under a cubic-order gradient; the claimed rate is
 # $L(\tau) \le O(n^3 d^2 / \sqrt{\eta\tau})$. (GD on the original means with step $\eta$ is GD on $\mu$
-# with step $\eta e^{-2t}$; we run GD on $\mu$, as `numeric.gd` records.) Three random far starts:
+# with step $\eta e^{-2t}$; we run GD on $\mu$, as `numeric.dynamics.gd` records.) Three random far starts:
 
 # %%
 n, d, M, eta = 3, 2, 5.0, "1"
@@ -165,7 +165,7 @@ plt.show()
 # %% [markdown]
 # **The paper's instance, by the linearized spread.** At $n = 5$, $d = 3$, $M_0 = 4$ the bound is
 # $e^{-101767}$: no floating-point format holds it. To first order in the spread, the offsets' component
-# along $c$ is multiplied by $1 + 4\eta\|A(\tau)\|^2/n$ per step (`numeric.linearized`, checked there against
+# along $c$ is multiplied by $1 + 4\eta\|A(\tau)\|^2/n$ per step (`numeric.dynamics.linearized`, checked there against
 # precise finite differences), a total amplification $A(\infty)$ with $\log A(\infty) \approx \|c\|^2$.
 # Everything is kept in logarithms.
 
@@ -230,7 +230,7 @@ plt.show()
 #
 # ## 4. Random far starts (Theorems 3.5 and 3.7)
 #
-# $\mu_i(0) = c + z_i$ with $z_i \sim N(0, I_d)$ and $\|c\| = M_0$ (`numeric.gd.cluster_start`). One parameter
+# $\mu_i(0) = c + z_i$ with $z_i \sim N(0, I_d)$ and $\|c\| = M_0$ (`numeric.dynamics.gd.cluster_start`). One parameter
 # converges, the others drift away, and the loss decays. Theorem 3.5 claims $L = O(1/\tau)$ and
 # Theorem 3.7 a lower bound $L \ge c/\tau^{1+\epsilon}$: the running sup of $L\tau$ and the running inf of
 # $L\tau^{1.1}$ are the quantities to watch.

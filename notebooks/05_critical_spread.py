@@ -19,7 +19,7 @@
 # $\varepsilon \le \frac{1}{108 n d} e^{-106 n d M_0^3}$; Theorem 3.4 says a spread
 # $e^{-M_0/100}$ can make all but one diverge. Where, between those bounds, is the switch?
 #
-# **Method** (`numeric.critical`, `python -m proofs_check explore critical-spread`). Bisection on
+# **Method** (`numeric.studies.critical_spread`, `python -m proofs_check explore critical-spread`). Bisection on
 # $\log_{10}\varepsilon$. A trial follows the cluster exactly ($a \leftarrow (1 - 2\eta/n)\,a$) with the
 # first-order spread dynamics while the spread is tiny (any size, even $e^{-10^6}$), hands the predicted
 # state to double-precision gradient descent with exact expectations once the spread reaches $10^{-6}$,
@@ -43,7 +43,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numeric.critical import critical_spread, fit_power_laws
+from numeric import critical_spread, fit_power_laws
 
 # %% [markdown]
 # ## One point, trial by trial

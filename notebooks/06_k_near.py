@@ -18,11 +18,11 @@
 # truth and ends, with high probability, with exactly one survivor. What happens when $k \ge 2$ of the $n$
 # parameters start *nearer* the truth than the rest: do all $k$ converge, only one, or none?
 #
-# **Method** (`proofs_check.explore.k_near`, `python -m proofs_check explore k-near`). The start is
+# **Method** (`proofs_check.studies.k_near`, `python -m proofs_check explore k-near`). The start is
 # $\mu_i(0) = r_{\text{near}} e_1 + 10^{-3} z_i$ for $i \le k$ and $\mu_i(0) = r_{\text{far}} e_1 + 10^{-3} z_i$
 # for $i > k$, with $z_i \sim N(0, I_d)$ from the seed; the jitter only keeps the members of a group from
 # coinciding (coincident parameters stay coincident under GD). Fast-tier GD with exact expectations runs a
-# fixed budget of steps, and each parameter gets `numeric.gd.classify`'s status from its last half:
+# fixed budget of steps, and each parameter gets `numeric.dynamics.gd.classify`'s status from its last half:
 #
 # - *diverging*: $\|\mu_i\| \ge 1$ and rising at every recorded iteration of the last half;
 # - *converged*: $\|\mu_i\| \le 0.1$ (the study's threshold, looser than `gd`'s $10^{-2}$) and not rising
@@ -48,8 +48,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, display
 
-from numeric.gd import make_config, run_gd
-from proofs_check.explore import k_near
+from numeric import make_config, run_gd
+from proofs_check.studies import k_near
 
 # %% [markdown]
 # ## 1. The grid: who converges after 2,000 steps

@@ -25,7 +25,7 @@
 # and gradient descent moves $m \leftarrow m - \eta \nabla \bar L(m)$. At a fixed $t$ this is gradient descent
 # on $\mu = e^{-t} m$ with step $\eta e^{-2t}$; at $t = 0$ it is the paper's experiment.
 #
-# **Method** (`numeric.time_average`, `python -m proofs_check explore time-averaged`). Gauss-Legendre with
+# **Method** (`numeric.studies.time_averaged`, `python -m proofs_check explore time-averaged`). Gauss-Legendre with
 # $K$ nodes over $t$, each node a fast-tier evaluation of $L$ and its gradient (exact expectations, error
 # estimate); the $t$-quadrature error is estimated by $|Q_K - Q_{2K}|$, and $K$ doubles from 4 until that
 # is below $10^{-10}$ relative at the start.
@@ -51,9 +51,9 @@ import mpmath
 import numpy as np
 from IPython.display import display
 
-from numeric.gd import cluster_start
-from numeric.model import loss_and_gradient_float
-from numeric.time_average import (
+from numeric import cluster_start
+from numeric import loss_and_gradient_float
+from numeric import (
     averaged_by_mpquad,
     averaged_float,
     blowup_limit,
@@ -63,7 +63,7 @@ from numeric.time_average import (
     run_averaged,
     run_fixed,
 )
-from proofs_check.explore import time_averaged
+from proofs_check.studies import time_averaged
 
 # %% [markdown]
 # ## 1. Weights and what the nodes see
@@ -129,7 +129,7 @@ print(fast.method)
 #
 # $n = 5$, $d = 1$, spread $10^{-3}$, $\eta = 0.2$ on $m$: gradient descent at fixed $t = 0$ (the paper's
 # setting), at fixed $t_{\text{eff}}$, at the mean time $t = 0.5$, and on the uniform average over $[0, 1]$,
-# all from the same start. Statuses come from `numeric.gd.classify` on $\|m_i\|$ (converged: below 0.5 and
+# all from the same start. Statuses come from `numeric.dynamics.gd.classify` on $\|m_i\|$ (converged: below 0.5 and
 # not rising over the last half; diverging: above 1 and rising throughout it).
 
 # %%

@@ -17,7 +17,7 @@
 # **Question.** Theorem 3.1 exhibits one non-global stationary point, $(s^*, -s^*, 0, \dots, 0)$. Are there
 # others, and is any of them a *spurious local minimum*, a trap for gradient descent?
 #
-# **Method** (`numeric.symmetric_scan`, `numeric.line_hessian`,
+# **Method** (`numeric.landscape.symmetric_scan`, `numeric.landscape.hessian`,
 # `python -m proofs_check explore stationary-scan`).
 #
 # 1. Search symmetric *families*: configurations on a line through the truth that a group of symmetries
@@ -39,10 +39,10 @@ import flint
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numeric.line_hessian import hessian_blocks_float, line_enclosures
-from numeric.model import loss_and_gradient_float
-from numeric.symmetric_scan import certify, find_roots, two_groups
-from proofs_check.explore.stationary_scan import run
+from numeric import hessian_blocks_float, line_enclosures
+from numeric import loss_and_gradient_float
+from numeric import certify, find_roots, two_groups
+from proofs_check.studies.stationary_scan import run
 
 # %% [markdown]
 # ## 1. Why a family is enough
@@ -189,4 +189,4 @@ for p in finding.record["planar_points"]:
 #
 # - The scan covers the families only. "No spurious minimum" is proven for the points it found, and is
 #   not a statement about all of $\mathbb R^{n \times d}$.
-# - Newton from a grid can miss roots. The starts are recorded in `numeric.symmetric_scan`.
+# - Newton from a grid can miss roots. The starts are recorded in `numeric.landscape.symmetric_scan`.

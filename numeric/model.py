@@ -22,10 +22,10 @@ import flint
 import mpmath
 import numpy as np
 
-from .config import ConfigError, check_mu, parse_number, as_decimal_string
-from .expectation import Expectation, gaussian_expectation
-from .precision import precision_bits
-from .reduction import Reduction, reduce_exact, reduce_float, reduce_precise
+from numeric.config import ConfigError, check_mu, parse_number, as_decimal_string
+from numeric.expectation.gaussian import Expectation, gaussian_expectation
+from numeric.expectation.precision import precision_bits
+from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_precise
 
 __all__ = [
     "TIERS", "MIN_DPS", "MAX_DPS", "Evaluation", "evaluate", "loss_and_gradient_float", "loss_and_gradient_precise",
@@ -126,7 +126,7 @@ def evaluate(
 
 
 def _assemble(red: Reduction, expectation: Expectation | None, n: int, d: int):
-    """Loss and gradient from the reduced expectations (module docstring of numeric.reduction)."""
+    """Loss and gradient from the reduced expectations (module docstring of numeric.expectation.reduction)."""
     p = red.orth
     p_norm2 = sum((pk * pk for pk in p[1:]), p[0] * p[0])
     if expectation is None:  # coincident parameters: w_i = 1/n, closed form

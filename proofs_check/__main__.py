@@ -1,7 +1,7 @@
-"""``python -m proofs_check``: see :mod:`proofs_check.cli`."""
+"""``python -m proofs_check``: see :mod:`proofs_check.cli.main`."""
 
 import sys
 
-from proofs_check.cli import main
+from proofs_check.cli.main import main
 
 sys.exit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from proofs_check.claim import Check, Verdict, combine
+from proofs_check.core.claim import Check, Verdict, combine
 from proofs_check.claims import module_name
 
 

@@ -14,7 +14,7 @@ import mpmath
 import pytest
 from matplotlib.figure import Figure
 
-from proofs_check.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.claims import Registry
 
 
@@ -64,7 +64,7 @@ def use_claims(monkeypatch):
 
     def install(*claims: Claim, errors: dict[str, str] | None = None) -> Registry:
         registry = Registry(tuple(claims), dict(errors or {}))
-        monkeypatch.setattr("proofs_check.cli.discover", lambda: registry)
+        monkeypatch.setattr("proofs_check.cli.main.discover", lambda: registry)
         return registry
 
     return install

@@ -1,7 +1,7 @@
 """One module per claim of the paper (see ``shared/spec/paper.md``, section 3), and their registry.
 
 Each module ``proofs_check/claims/<name>.py`` defines ``CLAIM = Claim(...)`` (see
-:mod:`proofs_check.claim`); ``<name>`` is the claim id with dots replaced by underscores
+:mod:`proofs_check.core.claim`); ``<name>`` is the claim id with dots replaced by underscores
 (``lemma2.2`` -> ``lemma2_2.py``). :func:`discover` imports whatever modules are present -- none,
 some or all -- and orders the claims as the paper does (:data:`PAPER_ORDER`); a claim id not in
 that list comes after, alphabetically. A module that fails to import or does not define a valid
@@ -14,7 +14,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 
-from proofs_check.claim import Claim
+from proofs_check.core.claim import Claim
 
 #: Claim ids in the paper's order.
 PAPER_ORDER = ("eq1", "lemma2.2", "bridge.em", "thm2.1", "thm3.1", "thm3.2", "lemma3.3",

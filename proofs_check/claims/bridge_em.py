@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import mpmath
 
-from numeric.forms import em_gradients
-from proofs_check.claim import Check, Claim
-from proofs_check.evidence import agreement_check, identity_checks, proof_check, random_line_configuration
-from symbolic.identities import prove_em_bridge
+from numeric import em_gradients
+from proofs_check.core.claim import Check, Claim
+from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
+from symbolic import prove_em_bridge
 
 STATEMENT = {"factor": 2}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import mpmath
 
-from numeric.forms import original_loss
-from numeric.model import evaluate
-from proofs_check.claim import Check, Claim, Verdict
-from proofs_check.evidence import agreement_check, identity_checks, proof_check, random_line_configuration
-from symbolic.identities import prove_reduction_eq1
+from numeric import original_loss
+from numeric import evaluate
+from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
+from symbolic import prove_reduction_eq1
 
 STATEMENT = {"scale_exponent": 1}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}

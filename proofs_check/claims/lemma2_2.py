@@ -13,11 +13,11 @@ routes answer: the certificate no longer reduces to 0, and the numbers disagree.
 
 from __future__ import annotations
 
-from numeric.forms import stein_gradient
-from numeric.model import evaluate
-from proofs_check.claim import Check, Claim
-from proofs_check.evidence import agreement_check, identity_checks, proof_check, random_line_configuration
-from symbolic.identities import prove_stein_gradient
+from numeric import stein_gradient
+from numeric import evaluate
+from proofs_check.core.claim import Check, Claim
+from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
+from symbolic import prove_stein_gradient
 
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}

@@ -24,15 +24,15 @@ from fractions import Fraction
 
 import mpmath
 
-from numeric.clusters import cluster_offsets, first_below, worst_while_above
-from numeric.linearized import linearized_spread
-from numeric.model import loss_and_gradient_precise
-from proofs_check.claim import Check, Claim, Verdict
+from numeric import cluster_offsets, first_below, worst_while_above
+from numeric import linearized_spread
+from numeric import loss_and_gradient_precise
+from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.claims.thm3_2 import PARAMETERS as THM32_PARAMETERS
 from proofs_check.claims.thm3_2 import STATEMENT as THM32_STATEMENT
 from proofs_check.claims.thm3_2 import direct_run, log_bound
-from proofs_check.evidence import proof_check
-from symbolic.identities import prove_coincident
+from proofs_check.evidence.identities import proof_check
+from symbolic import prove_coincident
 
 STATEMENT = {"contraction_coefficient": 2, "reported_coefficient": 1, "reference_fraction": 6,
              "closeness_fraction": 12, "ball_fraction": 3}

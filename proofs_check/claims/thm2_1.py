@@ -50,9 +50,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from numeric.gd import GDResult
-from proofs_check.claim import Check, Claim, Verdict
-from proofs_check.dynamics_evidence import (Outcome, gd_runs, loss_figure, norms_figure, rate_test, reuse_words,
+from numeric import GDResult
+from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.evidence.dynamics import (Outcome, gd_runs, loss_figure, norms_figure, rate_test, reuse_words,
                                             slope_words, with_figures)
 
 STATEMENT = {
@@ -201,7 +201,7 @@ def _convergence_check(n: int, d: int, params: dict, seed: int, progress) -> tup
         name=f"GD from the ball converges with L <= {bound:g} n^{params['rate_n_power']} d^{params['rate_d_power']} "
              f"/ (eta tau)^{p:g} (n={n}, d={d})",
         instance=instance, method="fast-tier population GD (double precision, span-reduced quadrature); "
-        "classification of numeric.gd; tail slopes of numeric.rates", dps=None,
+        "classification of numeric.dynamics.gd; tail slopes of numeric.dynamics.rates", dps=None,
         claimed=f"all mu_i -> 0 and L(tau) <= {bound:g} n^{params['rate_n_power']} d^{params['rate_d_power']} "
                 f"/ (eta tau)^{p:g}",
         observed=observed, ok=ok, verdict=Verdict.from_outcome(ok, Verdict.SUPPORTED), detail=detail)

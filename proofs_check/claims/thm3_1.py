@@ -17,7 +17,7 @@ What is checked, and how strongly:
    over the Newton image lies above (or below) ``loss_threshold`` as the statement says.
 3. Reported, not judged: what the Hessian makes of the point (minimum, maximum or saddle), *proven*
    for every certified ``s*`` (inertia of both Hessian blocks enclosed over the Newton image,
-   :func:`numeric.symmetric_scan.classify_region`), and, up to ``hessian_up_to_n``, the eigenvalues from
+   :func:`numeric.landscape.symmetric_scan.classify_region`), and, up to ``hessian_up_to_n``, the eigenvalues from
    central differences of the precise gradient as an independent estimate.
 
 Edit ``loss_sign`` to ``negative`` (or raise ``loss_threshold``) and the certified check refutes it.
@@ -30,11 +30,11 @@ import mpmath
 import numpy as np
 from matplotlib.figure import Figure
 
-from numeric.model import loss_and_gradient_float
-from numeric.stationary import certify_family_root, family, hessian_precise
-from numeric.symmetric_scan import classify_region, kind_of, tied
-from proofs_check.claim import Check, Claim, Verdict
-from symbolic.identities import prove_thm31_symmetry
+from numeric import loss_and_gradient_float
+from numeric import certify_family_root, family, hessian_precise
+from numeric import classify_region, kind_of, tied
+from proofs_check.core.claim import Check, Claim, Verdict
+from symbolic import prove_thm31_symmetry
 
 STATEMENT = {"loss_sign": "positive", "loss_threshold": 0.0}
 PARAMETERS = {"n_values": [3, 4, 5, 6, 7, 8], "dps": 40, "hessian_dps": 30, "hessian_up_to_n": 5}

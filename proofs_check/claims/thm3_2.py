@@ -12,7 +12,7 @@ format holds it; the first-order spread dynamics around the exactly known cluste
 What is checked, and how strongly (``supported`` at most: finite runs):
 
 1. direct high-precision GD from a start that satisfies the hypothesis: every parameter classified
-   ``converged`` (the rule of ``numeric.gd``), and ``L(tau) tau^p`` not growing on the tail (its sup over
+   ``converged`` (the rule of ``numeric.dynamics.gd``), and ``L(tau) tau^p`` not growing on the tail (its sup over
    the last decade at most its sup before);
 2. the linearized runner at the paper's own instance: the spread, amplified by ``A(infinity)`` along the
    cluster's path, stays below ``1/(12 n)`` (far inside the regime where the cluster, which contracts
@@ -29,11 +29,11 @@ import math
 
 from matplotlib.figure import Figure
 
-from numeric.clusters import cluster_offsets, direct_cluster_run, hypothesis_log_spread
-from numeric.linearized import linearized_spread
-from numeric.rates import envelope
-from proofs_check.cache import cached
-from proofs_check.claim import Check, Claim, Verdict
+from numeric import cluster_offsets, direct_cluster_run, hypothesis_log_spread
+from numeric import linearized_spread
+from numeric import envelope
+from proofs_check.core.cache import cached
+from proofs_check.core.claim import Check, Claim, Verdict
 
 STATEMENT = {"spread_factor": 108.0, "spread_exponent": 106.0, "rate_exponent": 0.5}
 PARAMETERS = {"n": 3, "d": 1, "M0": 1.0, "eta": "0.01", "steps": 3000, "seed": 0,
@@ -111,7 +111,7 @@ def _linearized_check(params: dict) -> Check:
         name="first-order spread at the paper's instance", instance={"n": n, "d": d, "M0": m0, "eta": params[
             "paper_eta"], "steps": params["paper_steps"], "log_spread": log_spread, "seed": params["seed"]},
         method="exact cluster trajectory a <- (1 - 2 eta/n) a with the closed-form first-order spread dynamics "
-               "(numeric.linearized), logarithms throughout",
+               "(numeric.dynamics.linearized), logarithms throughout",
         dps=None, claimed=f"spread stays below 1/(12n): log {closeness:.4g}",
         observed={"log_spread_start": float(spread_run.log_spread[0]), "log_spread_peak": peak,
                   "log_amplification_limit": float(spread_run.log_amplification_limit),

@@ -14,7 +14,7 @@ toward/away starts are collinear (``d = 1``) and the perpendicular start spans o
 (``d = 2``, one reduced dimension): every gradient is a one-dimensional integral (fast tier).
 
 What is checked, and how strongly: *supported* at most (double-precision GD over a finite horizon).  The
-parameters are classified by :func:`numeric.gd.classify` (converged: ``||mu_i|| <= 1e-2`` and not rising
+parameters are classified by :func:`numeric.dynamics.gd.classify` (converged: ``||mu_i|| <= 1e-2`` and not rising
 over the last half of the run; diverging: ``||mu_i|| >= 1`` and rising at every recorded point of the last
 half).  A check passes when exactly ``converging`` parameters converge and all others diverge, fails
 when more converge or more diverge than that (``refuted`` when ``M0 >= min_M0``), and is inconclusive
@@ -36,9 +36,9 @@ import math
 
 import numpy as np
 
-from numeric.gd import GDResult
-from proofs_check.claim import Check, Claim
-from proofs_check.dynamics_evidence import Outcome, gd_runs, hypothesis_verdict, norms_figure, reuse_words, \
+from numeric import GDResult
+from proofs_check.core.claim import Check, Claim
+from proofs_check.evidence.dynamics import Outcome, gd_runs, hypothesis_verdict, norms_figure, reuse_words, \
     slope_words, with_figures
 
 STATEMENT = {"eps_scale": 100.0, "converging": 1, "min_M0": 0.0}
@@ -112,7 +112,7 @@ def _outcome_check(orientation: str, M0: float, mu: np.ndarray, result: GDResult
         instance={"n": n, "d": mu.shape[1], "M0": M0, "eps0": math.exp(-M0 / params["eps_scale"]),
                   "orientation": orientation, "eta": params["eta"], "steps": params["steps"], "t": 0,
                   "tier": "fast", "mu0": mu.tolist()},
-        method="fast-tier population GD (double precision, one reduced dimension); classification of numeric.gd",
+        method="fast-tier population GD (double precision, one reduced dimension); classification of numeric.dynamics.gd",
         dps=None, claimed=f"{k} converged, {n - k} diverging", observed=observed, ok=ok,
         verdict=hypothesis_verdict(ok, within), detail=detail)
 

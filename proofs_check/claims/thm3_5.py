@@ -15,10 +15,10 @@ theorem's regime, and is ``supported`` at most; a failing one is ``inconclusive`
 ``hypothesis_constant=0``: then the statement claims the behaviour at these ``M0`` and a failure refutes it).
 
 What is checked, per ``M0``, on ``seeds`` runs of fast-tier GD (the run set is shared with ``thm3.7`` and
-cached on disk, see :mod:`proofs_check.dynamics_evidence`):
+cached on disk, see :mod:`proofs_check.evidence.dynamics`):
 
 1. the fraction of runs where exactly ``converging`` parameters converge and the others diverge
-   (:func:`numeric.gd.classify` with ``converged_below = 0.03``: the survivor shrinks like
+   (:func:`numeric.dynamics.gd.classify` with ``converged_below = 0.03``: the survivor shrinks like
    ``tau^(-1/2)`` and the house default 1e-2 would need twice the steps; the others end near 7 and
    rising).  It passes when at least ``probability`` of the runs show it; it fails when the runs that
    contradict it are too many for a contradiction probability ``1 - probability`` (one-sided binomial
@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import math
 
-from numeric.gd import GDResult
-from proofs_check.claim import Check, Claim
-from proofs_check.dynamics_evidence import (FAR_HYPOTHESIS, FAR_PARAMETERS, FAR_PROFILES, Outcome, far_hypothesis,
+from numeric import GDResult
+from proofs_check.core.claim import Check, Claim
+from proofs_check.evidence.dynamics import (FAR_HYPOTHESIS, FAR_PARAMETERS, FAR_PROFILES, Outcome, far_hypothesis,
                                             far_instance, far_runs, hypothesis_verdict, loss_figure, norms_figure,
                                             pooled_fit, pooled_losses, rate_test, reuse_words, slope_words,
                                             with_figures)
@@ -55,7 +55,7 @@ STATEMENT = {"converging": 1, "probability": 0.9, "rate_exponent": 1.0, **FAR_HY
 PARAMETERS = {**FAR_PARAMETERS, "significance": 0.01}
 PROFILES = FAR_PROFILES
 
-METHOD = "fast-tier population GD (double precision, span-reduced quadrature); classification of numeric.gd"
+METHOD = "fast-tier population GD (double precision, span-reduced quadrature); classification of numeric.dynamics.gd"
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -125,7 +125,7 @@ def _rate_check(M0: float, matching: list[GDResult], reused: int, within: bool, 
               f"{observed['per_run_pass_fail_open']}. {words}" + reuse_words(reused, params["rate_seeds"]))
     return Check(name=f"M0 = {M0:g}: L(tau) = O(1/tau^{p:g}) on the tail",
                  instance=far_instance(M0, params, seed, long=True),
-                 method=METHOD + "; tail slope of numeric.rates on the pooled loss", dps=None,
+                 method=METHOD + "; tail slope of numeric.dynamics.rates on the pooled loss", dps=None,
                  claimed=f"L(tau) tau^{p:g} bounded", observed=observed, ok=test.ok,
                  verdict=hypothesis_verdict(test.ok, within), detail=detail)
 

@@ -13,7 +13,7 @@ What is checked, per ``M0``: on the long runs of the ``thm3.5`` run set (the sam
 running both claims computes them once) that end with one survivor, the geometric-mean loss must not
 fall faster than ``tau^-(1+eps)`` at the end of the runs (``L tau^(1+eps)`` not falling: pass), and fails
 when ``L tau^(1+eps)`` falls on every sub-window of the tail beyond the drift of the local slope
-(:func:`proofs_check.dynamics_evidence.rate_test`).  The running infimum of ``L tau^(1+eps)`` over each
+(:func:`proofs_check.evidence.dynamics.rate_test`).  The running infimum of ``L tau^(1+eps)`` over each
 run's tail is reported.
 
 Finding: at the standard horizon (1200 steps) the pooled local slope reaches -1.06, above -1.1: supported.
@@ -28,10 +28,10 @@ is refuted: the loss falls about like ``1/tau``.
 
 from __future__ import annotations
 
-from numeric.gd import GDResult
-from numeric.rates import envelope
-from proofs_check.claim import Check, Claim
-from proofs_check.dynamics_evidence import (FAR_HYPOTHESIS, FAR_PARAMETERS, FAR_PROFILES, Outcome, far_hypothesis,
+from numeric import GDResult
+from numeric import envelope
+from proofs_check.core.claim import Check, Claim
+from proofs_check.evidence.dynamics import (FAR_HYPOTHESIS, FAR_PARAMETERS, FAR_PROFILES, Outcome, far_hypothesis,
                                             far_instance, far_runs, hypothesis_verdict, loss_figure, pooled_fit,
                                             pooled_losses, rate_test, reuse_words, slope_words, with_figures)
 
@@ -73,7 +73,7 @@ def _lower_rate_check(M0: float, runs: list[GDResult], matching: list[GDResult],
               f"{observed['per_run_pass_fail_open']}. {words}" + reuse_words(reused, len(runs)))
     return Check(name=f"M0 = {M0:g}: L(tau) >= c / tau^{q:g} on the tail",
                  instance=far_instance(M0, params, seed, long=True),
-                 method="fast-tier population GD (double precision); tail slope of numeric.rates on the pooled "
+                 method="fast-tier population GD (double precision); tail slope of numeric.dynamics.rates on the pooled "
                         "loss; running inf of L tau^(1+eps)", dps=None,
                  claimed=f"L(tau) tau^{q:g} bounded away from 0", observed=observed, ok=test.ok,
                  verdict=hypothesis_verdict(test.ok, within), detail=detail)

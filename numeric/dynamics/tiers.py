@@ -1,0 +1,152 @@
+"""The arithmetic of the gradient-descent tiers: double precision (numpy) or ``dps`` digits (mpmath).
+
+Each tier turns a configuration into its own numbers, evaluates loss and gradient (``numeric.model``),
+takes a step, measures norms, and encodes numbers exactly for checkpoints.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Sequence
+
+import mpmath
+import numpy as np
+
+from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
+
+if TYPE_CHECKING:
+    from numeric.dynamics.gd import GDConfig
+
+__all__ = ["tier_of"]
+
+
+class _FastTier:
+    """Double precision, numpy arrays."""
+
+    name = "fast"
+
+    def __init__(self, config: GDConfig) -> None:
+        self.scale = math.exp(-float(config.t)) if config.t is not None else 1.0
+        self.step = float(config.eta) * self.scale**2
+        self.truth = np.array([float(x) for x in config.truth]) if config.truth else 0.0
+
+    def start(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
+        return self.scale * (np.array([[float(x) for x in row] for row in rows]) - self.truth)
+
+    def loss_grad(self, mu: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, grad, _, _ = loss_and_gradient_float(mu, estimate_error=False)
+        return loss, grad
+
+    def update(self, mu: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return mu - self.step * grad
+
+    def norms(self, mu: np.ndarray) -> tuple[float, ...]:
+        return tuple(np.sqrt(np.sum(mu * mu, axis=1)).tolist())
+
+    def total_norm(self, grad: np.ndarray) -> float:
+        return float(np.sqrt(np.sum(grad * grad)))
+
+    def original(self, mu: np.ndarray) -> np.ndarray:
+        return mu / self.scale + self.truth
+
+    @staticmethod
+    def number(text: str) -> float:
+        return float(text)
+
+    @staticmethod
+    def finite(x: Any) -> bool:
+        return bool(np.all(np.isfinite(x)))
+
+    @staticmethod
+    def encode(x: float) -> str:
+        return float(x).hex()
+
+    @staticmethod
+    def decode(text: str) -> float:
+        return float.fromhex(text)
+
+    @staticmethod
+    def to_rows(mu: np.ndarray) -> list[list[float]]:
+        return mu.tolist()
+
+    @staticmethod
+    def from_rows(rows: list[list[float]]) -> np.ndarray:
+        return np.array(rows, dtype=float)
+
+
+class _PreciseTier:
+    """``dps`` digits (mpmath numbers; gradients from the precise tier carry ``dps + 10``)."""
+
+    name = "precise"
+
+    def __init__(self, config: GDConfig) -> None:
+        self.dps = config.dps
+        self.work = config.dps + 10
+        with mpmath.workdps(self.work):
+            self.scale = mpmath.exp(-mpmath.mpf(config.t)) if config.t is not None else mpmath.mpf(1)
+            self.step = mpmath.mpf(config.eta) * self.scale**2
+            self.truth = [mpmath.mpf(x) for x in config.truth] if config.truth else None
+
+    def start(self, rows: Sequence[Sequence[str]]) -> list[list[mpmath.mpf]]:
+        with mpmath.workdps(self.work):
+            truth = self.truth or [0] * len(rows[0])
+            return [[self.scale * (mpmath.mpf(x) - s) for x, s in zip(row, truth)] for row in rows]
+
+    def loss_grad(self, mu: list[list[mpmath.mpf]]) -> tuple[mpmath.mpf, list[list[mpmath.mpf]]]:
+        loss, grad, _, _ = loss_and_gradient_precise(mu, self.dps)
+        return loss, grad
+
+    def update(self, mu, grad):
+        with mpmath.workdps(self.work):
+            return [[x - self.step * g for x, g in zip(row, grow)] for row, grow in zip(mu, grad)]
+
+    def norms(self, mu) -> tuple[mpmath.mpf, ...]:
+        with mpmath.workdps(self.work):
+            return tuple(mpmath.sqrt(mpmath.fsum(x * x for x in row)) for row in mu)
+
+    def total_norm(self, grad) -> mpmath.mpf:
+        with mpmath.workdps(self.work):
+            return mpmath.sqrt(mpmath.fsum(g * g for row in grad for g in row))
+
+    def original(self, mu):
+        with mpmath.workdps(self.work):
+            truth = self.truth or [0] * len(mu[0])
+            return [[x / self.scale + s for x, s in zip(row, truth)] for row in mu]
+
+    def number(self, text: str) -> mpmath.mpf:
+        with mpmath.workdps(self.work):
+            return mpmath.mpf(text)
+
+    @staticmethod
+    def finite(x: Any) -> bool:
+        values = x if isinstance(x, (list, tuple)) else [x]
+        flat = [v for item in values for v in (item if isinstance(item, (list, tuple)) else [item])]
+        return all(mpmath.isfinite(v) for v in flat)
+
+    @staticmethod
+    def encode(x: mpmath.mpf) -> str:
+        if not mpmath.isfinite(x):
+            return str(x)
+        sign, man, exp, _ = x._mpf_
+        return f"{'-' if sign else ''}{int(man)}p{int(exp)}"
+
+    @staticmethod
+    def decode(text: str) -> mpmath.mpf:
+        if "p" not in text:
+            return mpmath.mpf(text)
+        man, exp = (int(part) for part in text.split("p"))
+        with mpmath.workprec(max(53, abs(man).bit_length() + 1)):
+            return mpmath.mpf((man, exp))  # exact: the precision holds every mantissa bit
+
+    @staticmethod
+    def to_rows(mu):
+        return [list(row) for row in mu]
+
+    @staticmethod
+    def from_rows(rows):
+        return [list(row) for row in rows]
+
+
+def tier_of(config: GDConfig) -> _FastTier | _PreciseTier:
+    """The arithmetic of ``config.tier``."""
+    return _FastTier(config) if config.tier == "fast" else _PreciseTier(config)

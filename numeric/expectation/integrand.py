@@ -1,0 +1,136 @@
+"""The model's integrands on the reduced space, vectorized (numpy) and scalar (balls or mpf).
+
+After the span reduction (see :mod:`numeric.expectation.reduction`) the parameters are ``b_i = center + delta_i`` in
+``R^r`` and ``y ~ N(0, I_r)``.  With logits ``l_i = <y - center, delta_i> - |delta_i|^2 / 2``,
+``w = softmax(l)``, ``v = center + sum_j w_j delta_j`` and ``s_i = <delta_i - sum_j w_j delta_j, v>``
+(``= <b_i, v> - |v|^2``, written through offsets so that nearly equal parameters lose no digits), the
+outputs at one node are, in this order::
+
+    |v|^2,   2 (w_i v + w_i (y - b_i) s_i)  for each i (r entries each),   w_i,   w_i s_i
+
+Their Gaussian expectations give the loss and the direct-form gradient (paper.md, section 2).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["output_count", "integrand_float", "integrand_scalar", "integrand_line", "line_weights", "growth_bound"]
+
+
+def output_count(n: int, r: int) -> int:
+    """Number of integrand outputs for ``n`` parameters in ``r`` reduced dimensions."""
+    return 1 + n * r + 2 * n
+
+
+def integrand_float(y: np.ndarray, center: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """All outputs at the nodes ``y`` (shape ``(N, r)``, real or complex); returns ``(N, K)``."""
+    n, r = offsets.shape
+    shifted = y - center
+    logits = shifted @ offsets.T - 0.5 * np.sum(offsets * offsets, axis=1)
+    logits = logits - np.max(logits.real, axis=1, keepdims=True)
+    e = np.exp(logits)
+    w = e / np.sum(e, axis=1, keepdims=True)
+    mean_offset = w @ offsets
+    v = center + mean_offset
+    s = np.einsum("nir,nr->ni", offsets[None, :, :] - mean_offset[:, None, :], v)
+    ws = w * s
+    grad = 2.0 * (w[:, :, None] * v[:, None, :] + ws[:, :, None] * (shifted[:, None, :] - offsets[None, :, :]))
+    return np.concatenate(
+        [np.sum(v * v, axis=1)[:, None], grad.reshape(len(y), n * r), w, ws], axis=1
+    )
+
+
+def integrand_scalar(
+    y: Sequence, center: Sequence, offsets: Sequence[Sequence], exp: Callable, reference: int
+) -> list:
+    """All outputs at one node, in any number type with ``exp`` (arb, acb, mpf).
+
+    ``reference`` is the index of a logit at least as large as the others near ``y``.  Everything is
+    written relative to it (its exponential is exactly 1, the others are ``exp`` of logit differences,
+    the mean offset is the reference offset plus weighted differences), so the far-away terms stay tiny
+    instead of huge and ball enclosures do not suffer from dependent cancellations.
+    """
+    r = len(center)
+    shifted = [y[k] - center[k] for k in range(r)]
+    base = offsets[reference]
+    gaps = [[d[k] - base[k] for k in range(r)] for d in offsets]
+    e = [exp(sum((shifted[k] * g[k] for k in range(1, r)), shifted[0] * g[0])
+             - sum((g[k] * (base[k] + g[k] / 2) for k in range(1, r)), g[0] * (base[0] + g[0] / 2)))
+         if i != reference else 1 for i, g in enumerate(gaps)]
+    inverse = 1 / sum(e[1:], e[0])
+    w = [ei * inverse for ei in e]
+    mean_offset = [base[k] + sum((w[i] * gaps[i][k] for i in range(len(w))), 0 * base[k]) for k in range(r)]
+    v = [center[k] + mean_offset[k] for k in range(r)]
+    loss = sum((vk * vk for vk in v[1:]), v[0] * v[0])
+    grad, ws = [], []
+    for i, d in enumerate(offsets):
+        s = sum(((d[k] - mean_offset[k]) * v[k] for k in range(1, r)), (d[0] - mean_offset[0]) * v[0])
+        wsi = w[i] * s
+        ws.append(wsi)
+        grad.extend(2 * (w[i] * v[k] + wsi * (shifted[k] - d[k])) for k in range(r))
+    return [loss] + grad + w + ws
+
+
+def growth_bound(radius):
+    """Coefficients ``(A, B)`` with ``|output| <= A + B |y|`` for parameters of norm at most ``radius``.
+
+    ``|v| <= R``, ``|s_i| <= 2 R^2``, ``w_i <= 1``, so ``|2(w_i v + w_i (y - b_i) s_i)| <= 2R + 4R^2 (|y| + R)``.
+    Works for floats and for balls (an upper bound ``radius`` gives upper bounds).
+    """
+    return 1 + 2 * radius + 3 * radius**2 + 4 * radius**3, 4 * radius**2
+
+
+def integrand_line(y, center, offsets: Sequence, exp: Callable, reference: int) -> list:
+    """:func:`integrand_scalar` for one reduced dimension, written out for speed (the high-precision hot path)."""
+    u = y - center
+    w, mean_offset = line_weights(u, offsets, exp, reference)
+    v = center + mean_offset
+    two_v = 2 * v
+    ws = [wi * ((d - mean_offset) * v) for wi, d in zip(w, offsets)]
+    grad = [wi * two_v + 2 * wsi * (u - d) for wi, wsi, d in zip(w, ws, offsets)]
+    return [v * v] + grad + w + ws
+
+
+def line_weights(u, offsets: Sequence, exp: Callable, reference: int) -> tuple[list, object]:
+    """Softmax weights ``w_i`` at ``u = y - center`` in one reduced dimension and ``sum_i w_i offsets_i``.
+
+    Written relative to the ``reference`` logit (see :func:`integrand_scalar`) so that balls stay tight.
+    """
+    base = offsets[reference]
+    gaps = [d - base for d in offsets]
+    e = [exp(g * (u - base - g / 2)) if i != reference else 1 for i, g in enumerate(gaps)]
+    inverse = 1 / sum(e[1:], e[0])
+    w = [ei * inverse for ei in e]
+    return w, base + sum(wi * g for wi, g in zip(w, gaps))
+
+
+def weighted_sums_float(y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_k weights[k] F(y[k])`` for every output, and a bound of ``sum_k |weights[k] F(y[k])|``.
+
+    The same numbers as ``weights @ integrand_float(y, ...)``, but the gradient block is assembled from
+    matrix products (``(W w_i)^T v`` and so on) instead of an ``(N, n, r)`` array: the hot path of
+    gradient descent.  ``weights`` must be non-negative (every rule here has positive weights).
+    """
+    n, r = offsets.shape
+    shifted = y - center
+    logits = shifted @ offsets.T - 0.5 * np.sum(offsets * offsets, axis=1)
+    logits -= np.max(logits, axis=1, keepdims=True)
+    w = np.exp(logits)
+    w /= np.sum(w, axis=1, keepdims=True)
+    mean_offset = w @ offsets
+    v = center + mean_offset
+    s = v @ offsets.T - np.sum(mean_offset * v, axis=1, keepdims=True)
+    ws = w * s
+    weighted_w, weighted_ws = weights[:, None] * w, weights[:, None] * ws
+    sum_ws = np.sum(weighted_ws, axis=0)
+    grad = 2.0 * (weighted_w.T @ v + weighted_ws.T @ shifted - sum_ws[:, None] * offsets)
+    sums = np.concatenate([[weights @ np.sum(v * v, axis=1)], grad.ravel(), np.sum(weighted_w, axis=0), sum_ws])
+    abs_ws = np.abs(weighted_ws)
+    grad_size = 2.0 * (weighted_w.T @ np.abs(v) + abs_ws.T @ np.abs(shifted)
+                       + np.sum(abs_ws, axis=0)[:, None] * np.abs(offsets))
+    sizes = np.concatenate([[sums[0]], grad_size.ravel(), np.sum(weighted_w, axis=0), np.sum(abs_ws, axis=0)])
+    return sums, sizes

@@ -1,0 +1,129 @@
+"""Span reduction: a d-dimensional expectation becomes an r-dimensional one, r = rank of the differences.
+
+The weights depend on ``x`` only through ``<x, mu_i - mu_j>``, so only the projection of ``x`` on
+``D = span{mu_i - mu_j}`` matters.  With an orthonormal basis ``B`` of ``D`` (``r`` columns), every
+parameter is ``mu_i = B b_i + p`` with one common ``p`` orthogonal to ``D``, and for ``y ~ N(0, I_r)``::
+
+    L(mu)      = E|v_b|^2 + |p|^2
+    grad_i L   = B E[2 (w_i v_b + w_i (y - b_i) s_i)] + 2 p (E[w_i] - E[w_i s_i])
+
+(the component of ``x`` orthogonal to ``D`` is independent of ``y`` and has mean zero).  Coincident
+parameters give ``r = 0``; collinear ones, and clusters spread along one direction, give ``r = 1``.
+
+Three constructions: double precision (numpy SVD), working precision (mpmath SVD, returned as balls),
+and exact (rational arithmetic, rank decided exactly; ``r <= 1``), for the certified tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+import flint
+import mpmath
+import numpy as np
+
+from numeric.config import ConfigError
+from numeric.expectation.precision import precision_bits
+
+__all__ = ["Reduction", "reduce_float", "reduce_precise", "reduce_exact"]
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """``mu_i = basis @ (center + offsets[i]) + orth``; entries are floats (numpy) or balls (lists)."""
+
+    basis: Any      # d x r
+    center: Any     # r
+    offsets: Any    # n x r
+    orth: Any       # d
+    rank: int
+    radius: float   # upper bound of max_i |b_i|, rounded up: the integrands' growth constant
+
+
+def _radius(rows: Sequence[Sequence[float]]) -> float:
+    return max((sum(x * x for x in row) ** 0.5 for row in rows), default=0.0) * (1 + 1e-9) + 1e-300
+
+
+def reduce_float(mu: np.ndarray) -> Reduction:
+    """Reduction in double precision; directions with spread below rounding level are dropped."""
+    mean = mu.mean(axis=0)
+    centred = mu - mean
+    _, sing, vt = np.linalg.svd(centred, full_matrices=False)
+    scale = 1.0 + float(np.max(np.abs(mu)))
+    rank = int(np.sum(sing > 16 * np.finfo(float).eps * scale))
+    basis = vt[:rank].T
+    center = basis.T @ mean
+    return Reduction(
+        basis=basis,
+        center=center,
+        offsets=centred @ basis,
+        orth=mean - basis @ center,
+        rank=rank,
+        radius=_radius(center + centred @ basis),
+    )
+
+
+def reduce_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> Reduction:
+    """Reduction at ``dps`` digits (mpmath SVD with guard digits), returned as balls at that precision."""
+    n, d = len(mu), len(mu[0])
+    with mpmath.workdps(dps + 15):
+        mean = [mpmath.fsum(mu[i][k] for i in range(n)) / n for k in range(d)]
+        centred = mpmath.matrix([[mu[i][k] - mean[k] for k in range(d)] for i in range(n)])
+        if n == 1 or all(x == 0 for x in centred):
+            sing, rows = [], []
+        else:
+            _, sv, vt = mpmath.svd_r(centred)
+            scale = 1 + max(abs(x) for row in mu for x in row)
+            threshold = mpmath.mpf(10) ** (-(dps + 8)) * scale
+            sing = [sv[k] for k in range(len(sv)) if sv[k] > threshold]
+            rows = [[vt[j, k] for k in range(d)] for j in range(len(sing))]
+        rank = len(sing)
+        center = [mpmath.fsum(rows[j][k] * mean[k] for k in range(d)) for j in range(rank)]
+        offsets = [[mpmath.fsum(rows[j][k] * centred[i, k] for k in range(d)) for j in range(rank)] for i in range(n)]
+        orth = [mean[k] - mpmath.fsum(rows[j][k] * center[j] for j in range(rank)) for k in range(d)]
+    prec = precision_bits(dps)
+    with flint.ctx.workprec(prec):
+        ball = flint.arb
+        return Reduction(
+            basis=[[ball(rows[j][k]) for j in range(rank)] for k in range(d)],
+            center=[ball(x) for x in center],
+            offsets=[[ball(x) for x in row] for row in offsets],
+            orth=[ball(x) for x in orth],
+            rank=rank,
+            radius=_radius([[float(center[j] + offsets[i][j]) for j in range(rank)] for i in range(n)]),
+        )
+
+
+def reduce_exact(points: Sequence[Sequence[Fraction]], scale: flint.arb, prec: int) -> Reduction:
+    """Reduction of ``mu_i = scale * points[i]`` with the rank decided in exact rational arithmetic.
+
+    Raises :class:`ConfigError` when the differences span two or more directions (the certified tier
+    integrates in one dimension only).
+    """
+    n, d = len(points), len(points[0])
+    diffs = [[points[i][k] - points[0][k] for k in range(d)] for i in range(n)]
+    pivot = next((row for row in diffs if any(row)), None)
+    mean = [sum(points[i][k] for i in range(n)) / n for k in range(d)]
+    with flint.ctx.workprec(prec):
+        ball = lambda q: flint.arb(flint.fmpq(q.numerator, q.denominator))  # noqa: E731
+        if pivot is None:
+            return Reduction([[] for _ in range(d)], [], [[] for _ in range(n)],
+                             [scale * ball(x) for x in mean], 0, 0.0)
+        for row in diffs:
+            if any(row[a] * pivot[b] != row[b] * pivot[a] for a in range(d) for b in range(a + 1, d)):
+                raise ConfigError(
+                    "--tier certified: the differences mu_i - mu_j span two or more directions; "
+                    "the certified tier needs the parameters on one line (use --tier precise)"
+                )
+        norm2 = sum(x * x for x in pivot)
+        norm = ball(norm2).sqrt()
+        along = lambda vec: sum(a * b for a, b in zip(pivot, vec))  # noqa: E731  <pivot, vec>, exact
+        mean_along = along(mean)
+        center = [scale * ball(mean_along) / norm]
+        offsets = [[scale * ball(along(points[i]) - mean_along) / norm] for i in range(n)]
+        orth = [scale * ball(mean[k] - mean_along * pivot[k] / norm2) for k in range(d)]
+        basis = [[ball(pivot[k]) / norm] for k in range(d)]
+        radius = max(float(abs(center[0] + off[0]).upper()) for off in offsets) * (1 + 1e-9)
+        return Reduction(basis, center, offsets, orth, 1, radius)

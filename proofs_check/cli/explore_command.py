@@ -1,0 +1,101 @@
+"""``explore NAME``: studies beyond the paper, one module each in :mod:`proofs_check.studies`.
+
+    python -m proofs_check explore critical-spread --n 5 --d 1 --M0 3 [--out DIR] [--jobs N] [--json]
+    python -m proofs_check explore k-near --dask tcp://scheduler:8786     # the sweep on a dask cluster
+
+Every study writes ``<out>/explore-<name>.json`` (its record plus the ``run`` object: versions, git
+commit, seed, start time, ``jobs`` and the ``dask`` address) and ``<out>/explore-<name>.png``, then
+prints a table (or, with ``--json``, the record with the two paths).  A sweep runs in ``--jobs``
+processes here or, with ``--dask ADDRESS``, on a dask.distributed cluster (:func:`proofs_check.studies.sweep`).
+Bad input, including an unreachable scheduler, is one line on stderr and exit status 2, with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from proofs_check.cli.common import CommonOptions, fail, print_json
+from proofs_check.studies import Finding, Study, studies
+from proofs_check.core.jsonfmt import to_json
+
+
+def add_explore(subparsers: Any, common: CommonOptions) -> None:
+    """Register ``explore`` with one sub-command per study."""
+    command = subparsers.add_parser("explore", help="studies beyond the paper (e.g. critical-spread)")
+    names = command.add_subparsers(dest="study", metavar="NAME", required=True)
+    for study in studies().values():
+        parser = names.add_parser(study.name, parents=[common.output, _study_options()], help=study.summary,
+                                  description=study.summary)
+        study.add_arguments(parser)
+        parser.set_defaults(handler=partial(run_study, study))
+
+
+def _study_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
+    options.add_argument("--seed", default="0", help="random seed, recorded (default: 0)")
+    options.add_argument("--jobs", default="1", help="parallel processes for sweeps (default: 1)")
+    options.add_argument("--dask", metavar="ADDRESS",
+                         help="run the sweep on a dask.distributed cluster instead, e.g. tcp://host:8786 "
+                              "(its workers need this package installed, same version; not with --jobs > 1)")
+    return options
+
+
+def run_study(study: Study, args: argparse.Namespace) -> int:
+    """Validate the shared options, run ``study``, write its record and figure, print; return the status."""
+    from numeric import ConfigError
+
+    from proofs_check.report.markdown import run_info
+
+    started = datetime.now(timezone.utc)
+    try:
+        args.seed = _integer(args.seed, "--seed", 0)
+        args.jobs = _integer(args.jobs, "--jobs", 1)
+        finding = study.run(args)
+    except ConfigError as error:
+        return fail(str(error))
+    except Exception as error:  # a bug, not a user mistake
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        return fail(f"internal error in explore {study.name}: {type(error).__name__}: {error}")
+    run = {**run_info(profile="n/a", seed=args.seed, jobs=args.jobs, params=[], started=started), "dask": args.dask}
+    try:
+        paths = _write(args.out, study.name, finding, run)
+    except OSError as error:
+        return fail(f"--out {args.out}: cannot write the record ({error.strerror or error})")
+    if args.json:
+        print_json(to_json({**finding.record, "files": paths}))
+    elif not args.quiet:
+        print(finding.table)
+        print(f"\nrecord: {paths['record']}\nfigure: {paths['figure']}")
+    return 0
+
+
+def _integer(text: str, option: str, minimum: int) -> int:
+    from numeric import ConfigError
+
+    try:
+        value = int(str(text))
+    except ValueError:
+        raise ConfigError(f"{option}: expected an integer >= {minimum}, got {text!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{option}: expected an integer >= {minimum}, got {text!r}")
+    return value
+
+
+def _write(out: Path, name: str, finding: Finding, run: dict) -> dict[str, str]:
+    """Write the record (atomically) and the figure; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    record, figure = out / f"explore-{name}.json", out / f"explore-{name}.png"
+    temporary = record.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(to_json({**finding.record, "run": run}), indent=1) + "\n")
+    temporary.replace(record)
+    finding.figure.savefig(figure, dpi=120)
+    return {"record": str(record), "figure": str(figure)}

@@ -1,0 +1,1 @@
+"""Reports: ``report.json`` and ``report.md`` (:mod:`proofs_check.report.markdown`) and figures."""
