@@ -105,6 +105,7 @@ def _mpquad_outputs(dps: int) -> list:
             def integrand(x):
                 w, v, density = parts(x)
                 return 2 * (w[i] * v + w[i] * (x - mu[i]) * (mu[i] * v - v * v)) * density
+
             return integrand
 
         line = [-mpmath.inf, mpmath.inf]
@@ -121,7 +122,7 @@ def precise_vs_mpquad(repeat: int, dps: int = 50) -> dict:
     return {
         "name": "precise_vs_mpquad",
         "what": f"loss + 5 gradient entries at n=5, d=1, mu={[r[0] for r in LINE_MU]}, dps={dps}: "
-                "precise tier vs mpmath.quad on the whole line (one integral per output)",
+        "precise tier vs mpmath.quad on the whole line (one integral per output)",
         "ours_seconds": ours_time,
         "baseline_seconds": quad_time,
         "ratio": quad_time / ours_time,
@@ -133,8 +134,7 @@ def precise_vs_mpquad(repeat: int, dps: int = 50) -> dict:
 
 def _acb_integral_outputs(dps: int, cut: float) -> list:
     """The straightforward rigorous route: ``acb.integral`` on ``[-cut, cut]`` per output, plus the tail bound."""
-    from numeric import precision_bits
-    from numeric import growth_bound
+    from numeric import growth_bound, precision_bits
 
     prec = precision_bits(dps)
     with flint.ctx.workprec(prec):
@@ -158,6 +158,7 @@ def _acb_integral_outputs(dps: int, cut: float) -> list:
                     return v * v * density
                 i = k - 1
                 return 2 * (w[i] * v + w[i] * (z - mu[i]) * (mu[i] * v - v * v)) * density
+
             return integrand
 
         results = []
@@ -168,9 +169,7 @@ def _acb_integral_outputs(dps: int, cut: float) -> list:
 
 
 def certified(repeat: int, dps: int = 50) -> dict:
-    from numeric import digits_of
-    from numeric import growth_bound
-    from numeric import truncation_radius
+    from numeric import digits_of, growth_bound, truncation_radius
 
     ours_time, ours = best_time(lambda: evaluate(LINE_MU, tier="certified", dps=dps), repeat)
     precise_time, _ = best_time(lambda: evaluate(LINE_MU, tier="precise", dps=dps), repeat)
@@ -217,7 +216,7 @@ def paper_experiment(repeat: int, steps: int = 20_000) -> dict:
     return {
         "name": "paper_experiment",
         "what": f"the paper's M=6 run, n=5, d=3, eta=0.01, {steps} steps: GD with exact expectations (fast tier) "
-                "vs GD with Monte-Carlo gradients (fresh batch of 20,000 per step)",
+        "vs GD with Monte-Carlo gradients (fresh batch of 20,000 per step)",
         "ours_seconds": ours_time,
         "baseline_seconds": mc_time,
         "ratio": mc_time / ours_time,
@@ -229,13 +228,17 @@ def paper_experiment(repeat: int, steps: int = 20_000) -> dict:
     }
 
 
-COMPARISONS = {"fast_vs_mc": fast_vs_mc, "precise_vs_mpquad": precise_vs_mpquad, "certified": certified,
-               "paper_experiment": paper_experiment}
+COMPARISONS = {
+    "fast_vs_mc": fast_vs_mc,
+    "precise_vs_mpquad": precise_vs_mpquad,
+    "certified": certified,
+    "paper_experiment": paper_experiment,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", action="store_true", help="print {\"comparisons\": [...]} on stdout")
+    parser.add_argument("--json", action="store_true", help='print {"comparisons": [...]} on stdout')
     parser.add_argument("--only", nargs="+", choices=sorted(COMPARISONS), help="run only these comparisons")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per side (best is kept)")
     args = parser.parse_args(argv)
@@ -249,8 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for item in results:
         extras = {k: v for k, v in item.items() if k not in ("name", "what", "ratio", "method")}
-        print(f"{item['name']:<20} ratio {item['ratio']:8.1f}   " + "  ".join(
-            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in extras.items()))
+        print(
+            f"{item['name']:<20} ratio {item['ratio']:8.1f}   "
+            + "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in extras.items())
+        )
         print(f"{'':<20} {item['what']}")
     return 0
 

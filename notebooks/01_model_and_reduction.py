@@ -37,12 +37,9 @@ import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
-from numeric import original_loss
-from numeric import make_config, run_gd
-from numeric import evaluate, loss_and_gradient_float
-from proofs_check.report.markdown import table
+from numeric import evaluate, loss_and_gradient_float, make_config, original_loss, run_gd
 from proofs_check.core.runner import run_claims_by_id
-from symbolic import prove_coincident, prove_reduction_eq1
+from proofs_check.report.markdown import table
 from symbolic import (
     explicit,
     logits,
@@ -51,6 +48,8 @@ from symbolic import (
     original_logits,
     original_loss_integrand,
     original_model,
+    prove_coincident,
+    prove_reduction_eq1,
     reduced_model,
     weights,
 )
@@ -152,7 +151,9 @@ for m, t, truth in cases:
     print(f"  evaluate(m, t=...) (original coordinates):       {mpmath.nstr(via_t.loss, 30)}")
     with mpmath.workdps(dps):
         gap = abs(direct - reduced.loss)
-    print(f"  |difference| = {mpmath.nstr(gap, 3)}  (error estimates {mpmath.nstr(direct_error, 3)}, {reduced.error:.1e})")
+    print(
+        f"  |difference| = {mpmath.nstr(gap, 3)}  (error estimates {mpmath.nstr(direct_error, 3)}, {reduced.error:.1e})"
+    )
     assert gap < 1e-30
 
 # %% [markdown]

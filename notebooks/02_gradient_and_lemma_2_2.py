@@ -36,18 +36,20 @@ import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
-from numeric import direct_gradient, em_gradients, stein_gradient
-from numeric import evaluate, loss_and_gradient_float
-from proofs_check.report.markdown import table
+from numeric import direct_gradient, em_gradients, evaluate, loss_and_gradient_float, stein_gradient
 from proofs_check.core.runner import run_claims_by_id
-from symbolic import gaussian_divergence, is_identically_zero, prove_em_bridge, prove_stein_gradient
+from proofs_check.report.markdown import table
 from symbolic import (
     d_dmu,
+    gaussian_divergence,
     gradient_integrand_direct,
     gradient_integrand_stein,
+    is_identically_zero,
     loss_integrand,
     mean_field,
     parameter,
+    prove_em_bridge,
+    prove_stein_gradient,
     reduced_model,
     weights,
 )
@@ -147,9 +149,11 @@ for mu in configurations:
         wrong, _ = stein_gradient(mu, i, dps, coefficients=(1, 1, -2, -2, 2))
         with mpmath.workdps(dps):
             gaps = abs(d_value - panel.grad[i][0]), abs(s_value - panel.grad[i][0]), abs(wrong - panel.grad[i][0])
-        print(f"mu={mu} i={i + 1}: grad = {mpmath.nstr(panel.grad[i][0], 25)}; "
-              f"|direct - panel| = {mpmath.nstr(gaps[0], 2)}, |Stein - panel| = {mpmath.nstr(gaps[1], 2)}, "
-              f"|edited Stein - panel| = {mpmath.nstr(gaps[2], 3)}")
+        print(
+            f"mu={mu} i={i + 1}: grad = {mpmath.nstr(panel.grad[i][0], 25)}; "
+            f"|direct - panel| = {mpmath.nstr(gaps[0], 2)}, |Stein - panel| = {mpmath.nstr(gaps[1], 2)}, "
+            f"|edited Stein - panel| = {mpmath.nstr(gaps[2], 3)}"
+        )
         assert gaps[0] < 1e-30 and gaps[1] < 1e-30
 
 # %% [markdown]
@@ -164,8 +168,10 @@ for mu in configurations:
 w1 = weights(m)[0]
 kl_gradient = -w1 * (m.x[0] - m.mu[0, 0])
 show(r"\partial_{\mu_{11}}(\log n - \log(E_1 + E_2))", sp.factor(d_dmu(sp.log(2) - sp.log(sum(m.E)), m, 0, 0)))
-print("-w_1 (x - mu_1) - w_1 v + (x h - h') with h = -w_1 reduces to 0:",
-      is_identically_zero(kl_gradient - w1 * v[0] - gaussian_divergence([-w1], m)))
+print(
+    "-w_1 (x - mu_1) - w_1 v + (x h - h') with h = -w_1 reduces to 0:",
+    is_identically_zero(kl_gradient - w1 * v[0] - gaussian_divergence([-w1], m)),
+)
 for n, d in instances:
     proof = prove_em_bridge(n, d)
     print(f"n={n} d={d}: holds={proof.holds}")
@@ -226,7 +232,9 @@ for h in steps_precise:
     with mpmath.workdps(dps + 10):
         up = [[x] for x in mu1[:2]] + [[mpmath.nstr(mpmath.mpf(mu1[2]) + mpmath.mpf(h), dps + 10)]]
         down = [[x] for x in mu1[:2]] + [[mpmath.nstr(mpmath.mpf(mu1[2]) - mpmath.mpf(h), dps + 10)]]
-        fd = (evaluate(up, tier="precise", dps=dps).loss - evaluate(down, tier="precise", dps=dps).loss) / (2 * mpmath.mpf(h))
+        fd = (evaluate(up, tier="precise", dps=dps).loss - evaluate(down, tier="precise", dps=dps).loss) / (
+            2 * mpmath.mpf(h)
+        )
         precise_errors.append(float(abs(fd - exact)))
 
 fig, ax = plt.subplots(figsize=(6, 4))

@@ -39,12 +39,10 @@ import numpy as np
 import sympy as sp
 from IPython.display import Math, display
 
-from numeric import loss_and_gradient_float
-from numeric import certify_family_root, family, family_gradient_float, hessian_precise
-from proofs_check.report.markdown import table
+from numeric import certify_family_root, family, family_gradient_float, hessian_precise, loss_and_gradient_float
 from proofs_check.core.runner import run_claims_by_id
-from symbolic import to_mpmath
-from symbolic import prove_thm31_symmetry, symmetric_family
+from proofs_check.report.markdown import table
+from symbolic import prove_thm31_symmetry, symmetric_family, to_mpmath
 
 started = time.perf_counter()
 
@@ -140,9 +138,11 @@ for n, root in roots.items():
     fam = symmetric_family(n)
     G = to_mpmath(fam.gradient, [fam.s, fam.x], dps=dps)
     with mpmath.workdps(dps):
-        at = lambda s: mpmath.quad(lambda x: G(s, x) * mpmath.npdf(x), [-mpmath.inf, 0, mpmath.inf])  # noqa: E731
-        print(f"n = {n}: E G(s*, x) = {mpmath.nstr(at(root.estimate), 3)};  "
-              f"E G(s* + 0.01, x) = {mpmath.nstr(at(root.estimate + mpmath.mpf('0.01')), 5)}")
+        at = lambda s, G=G: mpmath.quad(lambda x: G(s, x) * mpmath.npdf(x), [-mpmath.inf, 0, mpmath.inf])  # noqa: E731
+        print(
+            f"n = {n}: E G(s*, x) = {mpmath.nstr(at(root.estimate), 3)};  "
+            f"E G(s* + 0.01, x) = {mpmath.nstr(at(root.estimate + mpmath.mpf('0.01')), 5)}"
+        )
 
 # %% [markdown]
 # ## 4. The Hessian at $s^*$
@@ -172,8 +172,11 @@ offsets = np.linspace(-0.6, 0.6, 41)
 fig, ax = plt.subplots(figsize=(6, 4))
 for index, name in ((0, "most negative"), (len(eigenvalues) - 1, "most positive")):
     direction = eigenvectors[:, index].reshape(base.shape)
-    ax.plot(offsets, [loss_and_gradient_float(base + e * direction)[0] for e in offsets],
-            label=f"{name} eigenvector (lambda = {eigenvalues[index]:.3f})")
+    ax.plot(
+        offsets,
+        [loss_and_gradient_float(base + e * direction)[0] for e in offsets],
+        label=f"{name} eigenvector (lambda = {eigenvalues[index]:.3f})",
+    )
 ax.axvline(0, color="k", lw=0.6)
 ax.set_xlabel("step along the eigenvector from mu(s*)")
 ax.set_ylabel("L")

@@ -50,10 +50,16 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numeric import cluster_offsets, direct_cluster_run, hypothesis_log_spread
-from numeric import cluster_start, make_config, run_gd
-from numeric import linearized_spread
-from numeric import envelope
+from numeric import (
+    cluster_offsets,
+    cluster_start,
+    direct_cluster_run,
+    envelope,
+    hypothesis_log_spread,
+    linearized_spread,
+    make_config,
+    run_gd,
+)
 from symbolic import prove_coincident
 
 started = time.perf_counter()
@@ -127,7 +133,7 @@ for seed, result in enumerate(large_noise):
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("iteration tau")
-ax.set_title(f"Theorem 2.1 rate check; bound scale n^3 d^2 = {n ** 3 * d ** 2}")
+ax.set_title(f"Theorem 2.1 rate check; bound scale n^3 d^2 = {n**3 * d**2}")
 ax.legend()
 plt.show()
 
@@ -174,8 +180,10 @@ center = [4.0, 0.0, 0.0]
 directions = cluster_offsets(5, 3, 0)
 bound = hypothesis_log_spread(5, 3, 4.0, 108, 106)
 paper = linearized_spread(center, directions, bound, "0.01", 100000, targets=[math.log(1 / 60)])
-print(f"log spread at tau = 0: {paper.log_spread[0]:.2f};  log A(infinity) = {paper.log_amplification_limit:.3f} "
-      f"(|c|^2 = 16);  largest log spread: {max(paper.log_spread):.2f};  reaches 1/(12 n)? {paper.reach}")
+print(
+    f"log spread at tau = 0: {paper.log_spread[0]:.2f};  log A(infinity) = {paper.log_amplification_limit:.3f} "
+    f"(|c|^2 = 16);  largest log spread: {max(paper.log_spread):.2f};  reaches 1/(12 n)? {paper.reach}"
+)
 
 # %% [markdown]
 # ### The picture that explains the paper's experiment
@@ -190,7 +198,11 @@ print(f"log spread at tau = 0: {paper.log_spread[0]:.2f};  log A(infinity) = {pa
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for M in (3, 4, 5, 6):
     run = linearized_spread([float(M), 0.0, 0.0], directions, math.log(1e-7), "0.01", 20000)
-    ax.plot(np.array(run.iterations[1:]), run.log_spread[1:], label=f"M = {M}: log A(inf) = {run.log_amplification_limit:.1f}")
+    ax.plot(
+        np.array(run.iterations[1:]),
+        run.log_spread[1:],
+        label=f"M = {M}: log A(inf) = {run.log_amplification_limit:.1f}",
+    )
 ax.axhline(math.log(1 / 60), color="k", ls=":", lw=0.8, label="log 1/(12 n)")
 ax.axhline(0, color="r", lw=0.8, label="spread = 1")
 ax.set_xscale("log")
@@ -247,7 +259,9 @@ for seed in range(3 if DEEP else 2):
     for p, style in ((1.0, "-"), (1.1, "--")):
         env = envelope(result.iterations, result.losses, p=p)
         curve = env.log_sup if p == 1.0 else env.log_inf
-        axes[2].plot(env.iterations, np.exp(curve), style, label=f"seed {seed}: {'sup L tau' if p == 1.0 else 'inf L tau^1.1'}")
+        axes[2].plot(
+            env.iterations, np.exp(curve), style, label=f"seed {seed}: {'sup L tau' if p == 1.0 else 'inf L tau^1.1'}"
+        )
 axes[2].set_xscale("log")
 axes[2].set_yscale("log")
 axes[2].set_xlabel("iteration tau")

@@ -72,8 +72,12 @@ for n, row in points.items():
     centres = [p.log10_eps_c for p in row]
     errors = [(p.bracket[1] - p.bracket[0]) / 2 for p in row]
     axes.errorbar(grid, centres, yerr=errors, fmt="o", label=f"critical spread, n = {n}")
-    axes.plot(grid, [centres[0] + row[0].log10_amplification - p.log10_amplification for p in row], ":",
-              label=f"first order K_n - log10 A(inf), n = {n}")
+    axes.plot(
+        grid,
+        [centres[0] + row[0].log10_amplification - p.log10_amplification for p in row],
+        ":",
+        label=f"first order K_n - log10 A(inf), n = {n}",
+    )
 axes.set_xlabel("M0")
 axes.set_ylabel("log10 eps")
 axes.set_title("All converge below the points; Thm 3.2's bound is far below the plot")

@@ -59,8 +59,9 @@ from proofs_check.studies import k_near
 
 # %%
 grid = {"k": ["1", "2", "3", "4"], "near": ["0.5", "1", "2"]} if DEEP else {"k": ["1", "2", "3"], "near": ["1"]}
-args = argparse.Namespace(n="5", d="1", far=["6"], eta="0.5", steps="2000", max_steps=None, seed=0, jobs=1,
-                          quiet=True, dask=None, **grid)
+args = argparse.Namespace(
+    n="5", d="1", far=["6"], eta="0.5", steps="2000", max_steps=None, seed=0, jobs=1, quiet=True, dask=None, **grid
+)
 finding = k_near.run(args)
 points = finding.record["points"]
 print(finding.table)
@@ -72,15 +73,17 @@ display(Image(png.getvalue()))
 # What the table shows, checked over every point of the grid:
 
 # %%
-near_norms = [x for p in points for x in p["final_norms"][:p["k"]]]
-far_norms = [x for p in points for x in p["final_norms"][p["k"]:]]
-print("every far parameter diverging:", all(s == "diverging" for p in points for s in p["statuses"][p["k"]:]))
+near_norms = [x for p in points for x in p["final_norms"][: p["k"]]]
+far_norms = [x for p in points for x in p["final_norms"][p["k"] :]]
+print("every far parameter diverging:", all(s == "diverging" for p in points for s in p["statuses"][p["k"] :]))
 print(f"far parameters end at ||mu|| from {min(far_norms):.2f} to {max(far_norms):.2f} (they started at 6)")
-print("no near parameter diverging:  ", all(s != "diverging" for p in points for s in p["statuses"][:p["k"]]))
+print("no near parameter diverging:  ", all(s != "diverging" for p in points for s in p["statuses"][: p["k"]]))
 print(f"near parameters end within {max(near_norms):.3f} of the truth")
 for p in points:
-    print(f"k = {p['k']}, near = {p['near']:g}: {p['converged_near']}/{p['k']} near converged, "
-          f"{p['statuses'][:p['k']].count('undecided')} undecided")
+    print(
+        f"k = {p['k']}, near = {p['near']:g}: {p['converged_near']}/{p['k']} near converged, "
+        f"{p['statuses'][: p['k']].count('undecided')} undecided"
+    )
 
 # %% [markdown]
 # **Reading.** The far group never comes back: every far parameter is *diverging* (drifting outward, from 6
@@ -97,19 +100,26 @@ for p in points:
 
 # %%
 problem = k_near.Problem(n=5, d=1, k=2, near=1.0, far=6.0, eta=0.5, steps=2000, seed=0)
-result = run_gd(make_config(k_near.start(problem), problem.eta, problem.steps, init={"seed": problem.seed}),
-                converged_below=k_near.CONVERGED_BELOW)
+result = run_gd(
+    make_config(k_near.start(problem), problem.eta, problem.steps, init={"seed": problem.seed}),
+    converged_below=k_near.CONVERGED_BELOW,
+)
 records = [record for record in result.records if record.iteration >= 1]
 iterations = [record.iteration for record in records]
 norms = np.array([[float(x) for x in record.norms] for record in records])
 
 figure, axes = plt.subplots(figsize=(6.5, 4.2))
-axes.plot(iterations, norms[:, :problem.k], color="C0", label=["near"] + [None] * (problem.k - 1))
-axes.plot(iterations, norms[:, problem.k:], "--", color="C1", label=["far"] + [None] * (problem.n - problem.k - 1))
+axes.plot(iterations, norms[:, : problem.k], color="C0", label=["near"] + [None] * (problem.k - 1))
+axes.plot(iterations, norms[:, problem.k :], "--", color="C1", label=["far"] + [None] * (problem.n - problem.k - 1))
 axes.axhline(k_near.CONVERGED_BELOW, color="k", lw=0.8, ls=":", label="converged below 0.1")
 axes.axvspan(problem.steps // 2, problem.steps, color="0.9")
-axes.set(xscale="log", yscale="log", xlabel="iteration", ylabel="||mu_i||",
-         title="k = 2: the near pair stays within 0.1 of the truth, the far three drift out")
+axes.set(
+    xscale="log",
+    yscale="log",
+    xlabel="iteration",
+    ylabel="||mu_i||",
+    title="k = 2: the near pair stays within 0.1 of the truth, the far three drift out",
+)
 axes.legend(fontsize=8)
 plt.show()
 
@@ -139,9 +149,9 @@ for record in result.records[8::8]:
 # %%
 cap = 32000 if DEEP else 8000
 problems = {(p.k, p.near, p.far): p for p in k_near.grid(args)}
-pending = [problems[p["k"], p["near"], p["far"]] for p in points if "undecided" in p["statuses"][:p["k"]]]
+pending = [problems[p["k"], p["near"], p["far"]] for p in points if "undecided" in p["statuses"][: p["k"]]]
 for p in (k_near.solve(replace(problem, max_steps=cap)) for problem in pending):
-    near = ", ".join(f"{s} {x:.3g}" for s, x in zip(p["statuses"][:p["k"]], p["final_norms"][:p["k"]]))
+    near = ", ".join(f"{s} {x:.3g}" for s, x in zip(p["statuses"][: p["k"]], p["final_norms"][: p["k"]]))
     print(f"budgets {p['budgets']}, k = {p['k']}, near = {p['near']:g}: {p['outcome']}  [{near}]")
 
 # %% [markdown]

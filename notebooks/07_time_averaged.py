@@ -51,14 +51,14 @@ import mpmath
 import numpy as np
 from IPython.display import display
 
-from numeric import cluster_start
-from numeric import loss_and_gradient_float
 from numeric import (
     averaged_by_mpquad,
     averaged_float,
     blowup_limit,
     choose_nodes,
+    cluster_start,
     first_order_log10_amplification,
+    loss_and_gradient_float,
     parse_weight,
     run_averaged,
     run_fixed,
@@ -86,8 +86,16 @@ left.set(xlabel="t", ylabel="w(t)", title="weights (normalized on [t0, t1])")
 left.legend(fontsize=8)
 cluster = np.array([[float(x) for x in row] for row in cluster_start(5, 1, 4, "1e-3", 0)])
 right.plot(grid, [loss_and_gradient_float(np.exp(-t) * cluster, False)[0] for t in grid], "k")
-right.plot(*zip(*[(t, loss_and_gradient_float(np.exp(-t) * cluster, False)[0])
-                  for t in (0.5 + 0.5 * np.polynomial.legendre.leggauss(8)[0])]), "o", label="K = 8 nodes")
+right.plot(
+    *zip(
+        *[
+            (t, loss_and_gradient_float(np.exp(-t) * cluster, False)[0])
+            for t in (0.5 + 0.5 * np.polynomial.legendre.leggauss(8)[0])
+        ]
+    ),
+    "o",
+    label="K = 8 nodes",
+)
 right.set(xlabel="t", ylabel="L(e^-t m)", yscale="log", title="fixed-t loss at the M0 = 4 cluster")
 right.legend(fontsize=8)
 plt.show()
@@ -120,8 +128,10 @@ variance, m = parse_weight("variance", 0.2, 1.5), [["0.7"], ["-1.1"], ["2.3"]]
 reference = averaged_by_mpquad(m, lambda t: -mpmath.expm1(-2 * t), variance.t0, variance.t1)
 fast = choose_nodes(np.array([[float(x[0])] for x in m]), variance)
 gap = max(abs(a - b) for a, b in zip([fast.loss, *fast.grad.ravel()], reference))
-print(f"fast (K = {fast.nodes}) vs mpmath.quad over t of the precise tier: max gap {gap:.1e}, "
-      f"reported error {fast.error:.1e}")
+print(
+    f"fast (K = {fast.nodes}) vs mpmath.quad over t of the precise tier: max gap {gap:.1e}, "
+    f"reported error {fast.error:.1e}"
+)
 print(fast.method)
 
 # %% [markdown]
@@ -137,24 +147,33 @@ M0, eta, steps = 6.0, 0.2, 1500 if DEEP else 1000
 start = cluster_start(5, 1, repr(M0), "1e-3", 0)
 m0 = np.array([[float(x) for x in row] for row in start])
 K = choose_nodes(m0, uniform).nodes
-schedules = [("fixed t = 0", 0.0), ("fixed t_eff", uniform.effective_time()), ("fixed t = mean", uniform.mean_time()),
-             ("averaged", uniform)]
+schedules = [
+    ("fixed t = 0", 0.0),
+    ("fixed t_eff", uniform.effective_time()),
+    ("fixed t = mean", uniform.mean_time()),
+    ("averaged", uniform),
+]
 runs = {}
 for name, schedule in schedules:
     if name == "averaged":
         runs[name] = run_averaged(start, uniform, eta, steps, K, converged_below=time_averaged.CONVERGED_BELOW)
     else:
-        runs[name] = run_fixed(start, schedule, eta, steps, limit=blowup_limit(m0),
-                               converged_below=time_averaged.CONVERGED_BELOW)
+        runs[name] = run_fixed(
+            start, schedule, eta, steps, limit=blowup_limit(m0), converged_below=time_averaged.CONVERGED_BELOW
+        )
     statuses = [s.status for s in runs[name].statuses]
     growth = first_order_log10_amplification(schedule, 5, M0, eta)
-    print(f"{runs[name].schedule:38s} {time_averaged.outcome(statuses):28s} log10 A = {growth:5.2f}  "
-          f"final ||m_i|| {np.round(np.linalg.norm(runs[name].m, axis=1), 3).tolist()}  {runs[name].seconds:.0f} s")
-print(f"averaged run: K = {K}, max relative |Q_K - Q_2K| along the run {runs['averaged'].quadrature_error:.1e} "
-      f"(iteration {runs['averaged'].quadrature_error_at})")
+    print(
+        f"{runs[name].schedule:38s} {time_averaged.outcome(statuses):28s} log10 A = {growth:5.2f}  "
+        f"final ||m_i|| {np.round(np.linalg.norm(runs[name].m, axis=1), 3).tolist()}  {runs[name].seconds:.0f} s"
+    )
+print(
+    f"averaged run: K = {K}, max relative |Q_K - Q_2K| along the run {runs['averaged'].quadrature_error:.1e} "
+    f"(iteration {runs['averaged'].quadrature_error_at})"
+)
 
 figure, axes = plt.subplots(1, 4, figsize=(14, 3.4), sharey=True)
-for ax, (name, run) in zip(axes, runs.items()):
+for ax, run in zip(axes, runs.values()):
     iterations = np.maximum([r.iteration for r in run.records], 0.5)
     ax.plot(iterations, [r.norms for r in run.records], lw=1)
     ax.set(xscale="log", yscale="log", xlabel="iteration (0 at 0.5)", title=run.schedule)

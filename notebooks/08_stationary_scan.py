@@ -39,9 +39,7 @@ import flint
 import matplotlib.pyplot as plt
 import numpy as np
 
-from numeric import hessian_blocks_float, line_enclosures
-from numeric import loss_and_gradient_float
-from numeric import certify, find_roots, two_groups
+from numeric import certify, find_roots, hessian_blocks_float, line_enclosures, loss_and_gradient_float, two_groups
 from proofs_check.studies.stationary_scan import run
 
 # %% [markdown]
@@ -87,13 +85,20 @@ a = [1.3, -0.4, 2.2, 0.1]
 with flint.ctx.workprec(120):
     enclosed = line_enclosures([flint.arb(x) for x in a], 30)
 parallel, perpendicular, fd_error = hessian_blocks_float(a)
-for name, block, estimate in (("H_par", enclosed.parallel, parallel), ("H_perp", enclosed.perpendicular, perpendicular)):
+for name, block, estimate in (
+    ("H_par", enclosed.parallel, parallel),
+    ("H_perp", enclosed.perpendicular, perpendicular),
+):
     mids = np.array([[float(x.mid()) for x in row] for row in block])
     radius = max(float(x.rad()) for row in block for x in row)
-    print(f"{name}: max |ball - finite differences| = {np.max(np.abs(mids - estimate)):.1e} "
-          f"(difference estimate {fd_error:.1e}, ball radius {radius:.1e})")
+    print(
+        f"{name}: max |ball - finite differences| = {np.max(np.abs(mids - estimate)):.1e} "
+        f"(difference estimate {fd_error:.1e}, ball radius {radius:.1e})"
+    )
     assert np.max(np.abs(mids - estimate)) <= 4 * fd_error + radius
-residual = [sum((h * x for h, x in zip(row, a)), flint.arb(0)) - g for row, g in zip(enclosed.perpendicular, enclosed.gradient)]
+residual = [
+    sum((h * x for h, x in zip(row, a)), flint.arb(0)) - g for row, g in zip(enclosed.perpendicular, enclosed.gradient)
+]
 print("H_perp a - g contains 0 in every component:", all(r.contains(0) for r in residual))
 
 # %% [markdown]
@@ -136,9 +141,16 @@ for root in find_roots(family):
 # error estimate, and reported apart as evidence.
 
 # %%
-options = argparse.Namespace(n=["3", "4", "5", "6"] if DEEP else ["3", "4"], d=["1", "3"],
-                             family=["antipodal", "two-groups", "mirror", "ring"], dps="30", seed=0, jobs=1,
-                             quiet=True, dask=None)
+options = argparse.Namespace(
+    n=["3", "4", "5", "6"] if DEEP else ["3", "4"],
+    d=["1", "3"],
+    family=["antipodal", "two-groups", "mirror", "ring"],
+    dps="30",
+    seed=0,
+    jobs=1,
+    quiet=True,
+    dask=None,
+)
 finding = run(options)
 print(finding.table)
 plt.show()
@@ -180,8 +192,10 @@ for p in points:
 
 # %%
 for p in finding.record["planar_points"]:
-    print(f"n={p['n']}: {p['m']}-gon radius {float(p['radius']):.6f} + {p['k']} at 0: "
-          f"L = {float(p['loss']):.6f}, |grad| = {float(p['gradient_norm']):.1e}, signs {p['signs']}, {p['kind']['2']}")
+    print(
+        f"n={p['n']}: {p['m']}-gon radius {float(p['radius']):.6f} + {p['k']} at 0: "
+        f"L = {float(p['loss']):.6f}, |grad| = {float(p['gradient_norm']):.1e}, signs {p['signs']}, {p['kind']['2']}"
+    )
     assert p["kind"]["2"].startswith("saddle") and p["signs"][1] == 1 and float(p["gradient_norm"]) < 1e-9
 
 # %% [markdown]

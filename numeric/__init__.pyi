@@ -1,20 +1,89 @@
 """Type stub of the lazily loaded public API (lazy_loader reads it; see ``__init__.py``)."""
 
-from .config import ConfigError, as_decimal_string, check_mu, parse_mu, parse_number, parse_vector
-from .model import evaluate, loss_and_gradient_float, loss_and_gradient_precise
-from .forms import direct_gradient, em_gradients, original_loss, stein_gradient
-from .expectation.gaussian import gaussian_expectation
-from .expectation.integrand import growth_bound
-from .expectation.precision import digits_of, precision_bits
-from .expectation.quadrature import truncation_radius
-from .dynamics.gd import GDConfig, GDResult, GDState, advance, classify, cluster_start, finish, log_grid, make_config, run_gd, start_state
-from .dynamics.checkpoint import load_checkpoint, save_checkpoint
-from .dynamics.clusters import cluster_offsets, direct_cluster_run, first_below, hypothesis_log_spread, worst_while_above
-from .dynamics.linearized import linearized_spread
-from .dynamics.rates import SlopeFit, envelope, log_values, tail_slope
-from .landscape.hessian import hessian_blocks_float, line_enclosures
-from .landscape.ring_scan import GRID, classify_planar, ring_roots
-from .landscape.stationary import certify_family_root, family, family_gradient_float, hessian_precise
-from .landscape.symmetric_scan import certify, classify_region, families, find_roots, kind_of, morse_index, point_key, tied, two_groups
-from .studies.critical_spread import PATTERNS, Rules, critical_spread, fit_power_laws, solve_dimension
-from .studies.time_averaged import averaged_by_mpquad, averaged_float, blowup_limit, choose_nodes, first_order_log10_amplification, parse_weight, run_averaged, run_fixed
+from .config import (
+    InputError as InputError,
+    as_decimal_string as as_decimal_string,
+    check_mu as check_mu,
+    parse_mu as parse_mu,
+    parse_number as parse_number,
+    parse_vector as parse_vector,
+)
+from .dynamics.checkpoint import load_checkpoint as load_checkpoint, save_checkpoint as save_checkpoint
+from .dynamics.clusters import (
+    cluster_offsets as cluster_offsets,
+    direct_cluster_run as direct_cluster_run,
+    first_below as first_below,
+    hypothesis_log_spread as hypothesis_log_spread,
+    worst_while_above as worst_while_above,
+)
+from .dynamics.gd import (
+    GDConfig as GDConfig,
+    GDResult as GDResult,
+    GDState as GDState,
+    advance as advance,
+    classify as classify,
+    cluster_start as cluster_start,
+    finish as finish,
+    log_grid as log_grid,
+    make_config as make_config,
+    run_gd as run_gd,
+    start_state as start_state,
+)
+from .dynamics.linearized import linearized_spread as linearized_spread
+from .dynamics.rates import (
+    SlopeFit as SlopeFit,
+    envelope as envelope,
+    log_values as log_values,
+    tail_slope as tail_slope,
+)
+from .expectation.gaussian import gaussian_expectation as gaussian_expectation
+from .expectation.integrand import growth_bound as growth_bound
+from .expectation.precision import digits_of as digits_of, precision_bits as precision_bits
+from .expectation.quadrature import truncation_radius as truncation_radius
+from .forms import (
+    direct_gradient as direct_gradient,
+    em_gradients as em_gradients,
+    original_loss as original_loss,
+    stein_gradient as stein_gradient,
+)
+from .landscape.hessian import hessian_blocks_float as hessian_blocks_float, line_enclosures as line_enclosures
+from .landscape.ring_scan import GRID as GRID, classify_planar as classify_planar, ring_roots as ring_roots
+from .landscape.stationary import (
+    certify_family_root as certify_family_root,
+    family as family,
+    family_gradient_float as family_gradient_float,
+    hessian_precise as hessian_precise,
+)
+from .landscape.symmetric_scan import (
+    certify as certify,
+    classify_region as classify_region,
+    families as families,
+    find_roots as find_roots,
+    kind_of as kind_of,
+    morse_index as morse_index,
+    point_key as point_key,
+    tied as tied,
+    two_groups as two_groups,
+)
+from .model import (
+    evaluate as evaluate,
+    loss_and_gradient_float as loss_and_gradient_float,
+    loss_and_gradient_precise as loss_and_gradient_precise,
+)
+from .studies.critical_spread import (
+    PATTERNS as PATTERNS,
+    Rules as Rules,
+    critical_spread as critical_spread,
+    fit_power_laws as fit_power_laws,
+    solve_dimension as solve_dimension,
+)
+from .studies.time_averaged import (
+    averaged_by_mpquad as averaged_by_mpquad,
+    averaged_float as averaged_float,
+    blowup_limit as blowup_limit,
+    choose_nodes as choose_nodes,
+    first_order_log10_amplification as first_order_log10_amplification,
+    parse_weight as parse_weight,
+    run_averaged as run_averaged,
+    run_fixed as run_fixed,
+)

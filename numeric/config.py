@@ -11,17 +11,32 @@ import numbers
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["ConfigError", "parse_mu", "parse_vector", "parse_number", "as_decimal_string", "check_mu"]
+__all__ = ["InputError", "parse_mu", "parse_vector", "parse_number", "as_decimal_string", "check_mu"]
 
 
-class ConfigError(ValueError):
-    """A user-supplied input is malformed; the message names the input and the problem."""
+class InputError(ValueError):
+    """A user-supplied input is malformed.
+
+    ``name`` is the input's name in this package's API (``"eta"``, ``"mu[0][1]"``, ``"checkpoint"``), never a
+    command-line flag: the command line maps names to its flags. ``reason`` says what is wrong.
+
+    >>> str(InputError("eta", "must be positive, got -1"))
+    'eta: must be positive, got -1'
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # survives a trip to a worker process and back
+        return type(self), (self.name, self.reason)
 
 
 def as_decimal_string(value: Any, name: str) -> str:
-    """Return ``value`` as a finite decimal string, or raise :class:`ConfigError` naming ``name``."""
+    """Return ``value`` as a finite decimal string, or raise :class:`InputError` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, str, Decimal)):
-        raise ConfigError(f"{name}: expected a number, got {json.dumps(value) if _jsonable(value) else value!r}")
+        raise InputError(name, f"expected a number, got {json.dumps(value) if _jsonable(value) else value!r}")
     if isinstance(value, numbers.Integral):
         text = str(int(value))
     elif isinstance(value, numbers.Real) and not isinstance(value, Decimal):
@@ -31,9 +46,9 @@ def as_decimal_string(value: Any, name: str) -> str:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ConfigError(f"{name}: {text!r} is not a number") from None
+        raise InputError(name, f"{text!r} is not a number") from None
     if not number.is_finite():
-        raise ConfigError(f"{name}: {text!r} is not finite")
+        raise InputError(name, f"{text!r} is not finite")
     return text
 
 
@@ -49,32 +64,32 @@ def _load_json(text: str, name: str) -> Any:
     try:
         return json.loads(text, parse_float=str, parse_int=str, parse_constant=_reject_constant(name))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{name}: not valid JSON ({exc.msg} at position {exc.pos})") from None
+        raise InputError(name, f"not valid JSON ({exc.msg} at position {exc.pos})") from None
 
 
 def _reject_constant(name: str):
     def reject(token: str) -> None:
-        raise ConfigError(f"{name}: {token} is not a finite number")
+        raise InputError(name, f"{token} is not a finite number")
 
     return reject
 
 
-def check_mu(rows: Any, name: str = "--mu") -> list[list[str]]:
+def check_mu(rows: Any, name: str = "mu") -> list[list[str]]:
     """Validate ``n`` parameter vectors of a common dimension ``d >= 1``; return them as decimal strings."""
     if not isinstance(rows, (list, tuple)) or not rows:
-        raise ConfigError(f"{name}: expected a non-empty list of n parameter vectors, e.g. [[0.5], [-1.5]]")
+        raise InputError(name, "expected a non-empty list of n parameter vectors, e.g. [[0.5], [-1.5]]")
     parsed = []
     for i, row in enumerate(rows):
         if not isinstance(row, (list, tuple)) or not row:
-            raise ConfigError(f"{name}: parameter {i + 1} must be a non-empty list of numbers")
+            raise InputError(name, f"parameter {i + 1} must be a non-empty list of numbers")
         parsed.append([as_decimal_string(value, f"{name}[{i}][{k}]") for k, value in enumerate(row)])
     dims = {len(row) for row in parsed}
     if len(dims) != 1:
-        raise ConfigError(f"{name}: ragged configuration, parameter lengths {[len(r) for r in parsed]} differ")
+        raise InputError(name, f"ragged configuration, parameter lengths {[len(r) for r in parsed]} differ")
     return parsed
 
 
-def parse_mu(text: str, name: str = "--mu") -> list[list[str]]:
+def parse_mu(text: str, name: str = "mu") -> list[list[str]]:
     """Parse a JSON list of ``n`` lists of ``d`` numbers (decimal strings allowed)."""
     return check_mu(_load_json(text, name), name)
 
@@ -83,7 +98,7 @@ def parse_vector(text: str, name: str) -> list[str]:
     """Parse a JSON list of numbers (decimal strings allowed)."""
     values = _load_json(text, name)
     if not isinstance(values, list) or not values:
-        raise ConfigError(f"{name}: expected a non-empty JSON list of numbers")
+        raise InputError(name, "expected a non-empty JSON list of numbers")
     return [as_decimal_string(value, f"{name}[{k}]") for k, value in enumerate(values)]
 
 

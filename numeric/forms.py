@@ -9,7 +9,7 @@ the rest of :mod:`numeric` uses, these functions integrate the integrands *as th
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import mpmath
 
@@ -24,8 +24,7 @@ def _expect(integrand: Callable, points: Sequence[mpmath.mpf], center=0) -> tupl
     """``E f(x)``, ``x ~ N(center, 1)``: ``mpmath.quad`` over the line split at ``points``."""
     norm = 1 / mpmath.sqrt(2 * mpmath.pi)
     cuts = [-mpmath.inf] + sorted(set(points)) + [mpmath.inf]
-    value, error = mpmath.quad(lambda x: integrand(x) * mpmath.exp(-(x - center) ** 2 / 2) * norm, cuts,
-                               error=True)
+    value, error = mpmath.quad(lambda x: integrand(x) * mpmath.exp(-((x - center) ** 2) / 2) * norm, cuts, error=True)
     return value, error
 
 
@@ -49,7 +48,7 @@ def original_loss(m: Sequence, t, truth, dps: int) -> tuple[mpmath.mpf, mpmath.m
         target_mean = decay * mpmath.mpf(truth)
 
         def integrand(x):
-            w = _weights([-(x - c) ** 2 / 2 for c in means])
+            w = _weights([-((x - c) ** 2) / 2 for c in means])
             student = mpmath.fsum(wi * c for wi, c in zip(w, means)) - x
             return (student - (target_mean - x)) ** 2
 
@@ -73,8 +72,9 @@ def direct_gradient(mu: Sequence, i: int, dps: int) -> tuple[mpmath.mpf, mpmath.
         return _expect(integrand, _switches(mu))
 
 
-def stein_gradient(mu: Sequence, i: int, dps: int,
-                   coefficients: Sequence = STEIN_COEFFICIENTS) -> tuple[mpmath.mpf, mpmath.mpf]:
+def stein_gradient(
+    mu: Sequence, i: int, dps: int, coefficients: Sequence = STEIN_COEFFICIENTS
+) -> tuple[mpmath.mpf, mpmath.mpf]:
     """The Stein form of Lemma 2.2 with the given coefficients (d = 1)."""
     c1, c2, c3, c4, c5 = (mpmath.mpf(c) for c in coefficients)
     with mpmath.workdps(dps + 10):
@@ -84,7 +84,7 @@ def stein_gradient(mu: Sequence, i: int, dps: int,
             w, v = _reduced_parts(mu, x)
             second = mpmath.fsum(wj * mj * mj for wj, mj in zip(w, mu)) * mu[i]
             fourth = mpmath.fsum(wj * v * mj * mj for wj, mj in zip(w, mu))
-            return 2 * w[i] * (c1 * v + c2 * second + c3 * v * v * mu[i] + c4 * fourth + c5 * v ** 3)
+            return 2 * w[i] * (c1 * v + c2 * second + c3 * v * v * mu[i] + c4 * fourth + c5 * v**3)
 
         return _expect(integrand, _switches(mu))
 

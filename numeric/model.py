@@ -13,22 +13,29 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 import flint
 import mpmath
 import numpy as np
 
-from numeric.config import ConfigError, check_mu, parse_number, as_decimal_string
+from numeric.config import InputError, as_decimal_string, check_mu, parse_number
 from numeric.expectation.gaussian import Expectation, gaussian_expectation
 from numeric.expectation.precision import precision_bits
 from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_precise
 
 __all__ = [
-    "TIERS", "MIN_DPS", "MAX_DPS", "Evaluation", "evaluate", "loss_and_gradient_float", "loss_and_gradient_precise",
+    "TIERS",
+    "MIN_DPS",
+    "MAX_DPS",
+    "Evaluation",
+    "evaluate",
+    "loss_and_gradient_float",
+    "loss_and_gradient_precise",
 ]
 
 TIERS = ("fast", "precise", "certified")
@@ -44,9 +51,9 @@ class Evaluation:
     t: str
     tier: str
     dps: int
-    loss: Any                 # float | mpf | arb ball
+    loss: Any  # float | mpf | arb ball
     grad: list[list[Any]]
-    error: float              # max |computed - true| over the loss and every gradient entry
+    error: float  # max |computed - true| over the loss and every gradient entry
     rigorous: bool
     method: str
 
@@ -104,18 +111,18 @@ def evaluate(
 ) -> Evaluation:
     """Loss and gradient at ``mu`` (reduced parameters), or at original means ``m = mu`` when ``t`` is set."""
     if tier not in TIERS:
-        raise ConfigError(f"--tier: unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
+        raise InputError("tier", f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
     if not isinstance(dps, int) or isinstance(dps, bool) or not MIN_DPS <= dps <= MAX_DPS:
-        raise ConfigError(f"--dps: {dps!r} is out of range; use an integer from {MIN_DPS} to {MAX_DPS}")
+        raise InputError("dps", f"{dps!r} is out of range; use an integer from {MIN_DPS} to {MAX_DPS}")
     rows = check_mu(mu)
     d = len(rows[0])
-    t_text = "0" if t is None else parse_number(str(t), "--t")
+    t_text = "0" if t is None else parse_number(str(t), "t")
     if truth is not None:
         if t is None:
-            raise ConfigError("--truth: only meaningful with --t (original coordinates)")
-        truth = [as_decimal_string(v, f"--truth[{k}]") for k, v in enumerate(truth)]
+            raise InputError("truth", "only meaningful with a noise time t (original coordinates)")
+        truth = [as_decimal_string(v, f"truth[{k}]") for k, v in enumerate(truth)]
         if len(truth) != d:
-            raise ConfigError(f"--truth: has {len(truth)} entries, the parameters have dimension {d}")
+            raise InputError("truth", f"has {len(truth)} entries, the parameters have dimension {d}")
     truth = truth or ["0"] * d
     run = {"fast": _evaluate_fast, "precise": _evaluate_precise, "certified": _evaluate_certified}[tier]
     loss, grad, error, method = run(rows, truth, t_text, dps)
@@ -135,16 +142,18 @@ def _assemble(red: Reduction, expectation: Expectation | None, n: int, d: int):
     values, errors = expectation.values, expectation.errors
     grad, grad_err = [], []
     for i in range(n):
-        eg = values[1 + i * r: 1 + (i + 1) * r]
-        eg_err = errors[1 + i * r: 1 + (i + 1) * r]
+        eg = values[1 + i * r : 1 + (i + 1) * r]
+        eg_err = errors[1 + i * r : 1 + (i + 1) * r]
         k_w, k_ws = 1 + n * r + i, 1 + n * r + n + i
         factor = 2 * (values[k_w] - values[k_ws])
         factor_err = 2 * (errors[k_w] + errors[k_ws])
         row, row_err = [], []
         for k in range(d):
             row.append(sum((red.basis[k][j] * eg[j] for j in range(1, r)), red.basis[k][0] * eg[0]) + factor * p[k])
-            row_err.append(sum(abs(float(_mid(red.basis[k][j]))) * eg_err[j] for j in range(r))
-                           + factor_err * abs(float(_mid(p[k]))))
+            row_err.append(
+                sum(abs(float(_mid(red.basis[k][j]))) * eg_err[j] for j in range(r))
+                + factor_err * abs(float(_mid(p[k])))
+            )
         grad.append(row)
         grad_err.extend(row_err)
     return values[0] + p_norm2, grad, [errors[0]] + grad_err
@@ -160,10 +169,10 @@ def _evaluate_fast(rows, truth, t_text, dps):
         shift = np.array([float(x) for x in truth])
         scale = math.exp(-float(t_text))
     except OverflowError:
-        raise ConfigError("--t: too negative for double precision (use --tier precise)") from None
+        raise InputError("t", "too negative for double precision (use the precise tier)") from None
     mu = scale * (m - shift)
     if not np.all(np.isfinite(mu)) or np.max(np.abs(mu), initial=0.0) > 1e150:
-        raise ConfigError("--mu: values too large for double precision (use --tier precise)")
+        raise InputError("mu", "values too large for double precision (use the precise tier)")
     loss, grad, errors, method = loss_and_gradient_float(mu)
     grad = (scale * grad).tolist()
     return float(loss), grad, max(errors[:1] + [scale * e for e in errors[1:]]), method
@@ -179,15 +188,22 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
     rounding = 16 * np.finfo(float).eps * (1.0 + red.radius + float(np.linalg.norm(red.orth))) ** 3
     if red.rank == 0:
         grad = np.repeat(2.0 * red.orth[None, :] / n, n, axis=0)
-        return float(red.orth @ red.orth), grad, [rounding] * (1 + n * d), "closed form (coincident parameters: w_i = 1/n)"
+        return (
+            float(red.orth @ red.orth),
+            grad,
+            [rounding] * (1 + n * d),
+            "closed form (coincident parameters: w_i = 1/n)",
+        )
     expectation = gaussian_expectation(red, "fast", 16, estimate=estimate_error)
     values, errors = np.asarray(expectation.values), np.asarray(expectation.errors)
     r = red.rank
-    reduced_grad = values[1:1 + n * r].reshape(n, r)
-    factor = 2.0 * (values[1 + n * r:1 + n * r + n] - values[1 + n * r + n:])
-    factor_err = 2.0 * (errors[1 + n * r:1 + n * r + n] + errors[1 + n * r + n:])
+    reduced_grad = values[1 : 1 + n * r].reshape(n, r)
+    factor = 2.0 * (values[1 + n * r : 1 + n * r + n] - values[1 + n * r + n :])
+    factor_err = 2.0 * (errors[1 + n * r : 1 + n * r + n] + errors[1 + n * r + n :])
     grad = _equal_rows_equal(mu, reduced_grad @ red.basis.T + factor[:, None] * red.orth[None, :])
-    grad_err = errors[1:1 + n * r].reshape(n, r) @ np.abs(red.basis.T) + factor_err[:, None] * np.abs(red.orth)[None, :]
+    grad_err = (
+        errors[1 : 1 + n * r].reshape(n, r) @ np.abs(red.basis.T) + factor_err[:, None] * np.abs(red.orth)[None, :]
+    )
     loss = values[0] + float(red.orth @ red.orth)
     errors = [errors[0] + rounding] + (grad_err.ravel() + rounding).tolist()
     return float(loss), grad, errors, f"span reduction to r={r}; {expectation.method}"

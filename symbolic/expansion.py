@@ -2,14 +2,15 @@
 
 The integrand ``|v|^2`` is expanded as a truncated power series in ``mu`` (exact multivariate polynomials
 over QQ from python-flint, graded by ``mu``-degree: the series of ``exp(a_i)``, then of
-``1 / sum_j exp(a_j)``, then ``v`` and ``|v|^2``), keeping every power of ``x``. Taking ``E`` replaces each monomial ``x^alpha`` by the standard normal moments
+``1 / sum_j exp(a_j)``, then ``v`` and ``|v|^2``), keeping every power of ``x``.
+Taking ``E`` replaces each monomial ``x^alpha`` by the standard normal moments
 ``prod_k (alpha_k - 1)!!`` (0 if some ``alpha_k`` is odd), so every coefficient is an exact rational.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from math import prod
 
 import flint
@@ -77,7 +78,7 @@ def _reciprocal(a: Series, degree: int) -> Series:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def taylor_expansion(n: int, d: int, degree: int = 6) -> TaylorExpansion:
     """Exact Taylor polynomial of ``L(mu) = E|v|^2`` at ``mu = 0`` to total degree ``degree``, and its gradient."""
     model = reduced_model(n, d)

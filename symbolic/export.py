@@ -24,8 +24,8 @@ Arguments may be ints, decimal strings, ``fractions.Fraction``, floats, or backe
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Callable, Sequence
 
 import flint
 import mpmath

@@ -13,8 +13,8 @@ with ``f - f' = -div(h phi)/phi = x.h - div h`` have the same expectation; the c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 
@@ -100,7 +100,10 @@ def prove_reduction_eq1(n: int, d: int) -> Proof:
             for k in range(d)
         }
         common = -reduced.x.dot(reduced.x) / 2
-        logit_gaps = [sp.expand(l.xreplace(change) - a - common) for l, a in zip(original_logits(original), logits(reduced))]
+        logit_gaps = [
+            sp.expand(logit.xreplace(change) - a - common)
+            for logit, a in zip(original_logits(original), logits(reduced))
+        ]
         F = tuple(sp.Symbol(f"F_{i + 1}", positive=True) for i in range(n))
         integrand = original_loss_integrand(original, F).xreplace(change)
         integrand = integrand.subs(sp.exp(-original.t), q).xreplace({F[i]: shift * reduced.E[i] for i in range(n)})
@@ -219,7 +222,7 @@ def prove_coincident(n: int, d: int) -> Proof:
         a = sp.ImmutableMatrix(d, 1, lambda k, _: sp.Symbol(f"a_{k + 1}", real=True))
         eta = sp.Symbol("eta", positive=True)
         at_a = {model.mu[i, k]: a[k] for i in range(n) for k in range(d)}
-        equal_logits = all(sp.expand((l - logits(model)[0]).xreplace(at_a)) == 0 for l in logits(model))
+        equal_logits = all(sp.expand((logit - logits(model)[0]).xreplace(at_a)) == 0 for logit in logits(model))
         collapse = at_a | {E_i: model.E[0] for E_i in model.E}
         weights_ok = all(is_identically_zero(w.xreplace(collapse) - sp.Rational(1, n)) for w in weights(model))
         gradients = [gradient_integrand_direct(model, i).xreplace(collapse) for i in range(n)]
@@ -280,7 +283,7 @@ def symmetric_family(n: int) -> SymmetricFamily:
 
 def _reflection_permutation(model: ReducedModel, on_family: dict, reflect: dict) -> dict | None:
     """The map ``E_i -> E_pi(i)`` induced by ``x -> Rx`` on the family's logits, or None if R permutes none."""
-    a = [sp.expand(l.xreplace(on_family)) for l in logits(model)]
+    a = [sp.expand(logit.xreplace(on_family)) for logit in logits(model)]
     image = {}
     for i, a_i in enumerate(a):
         reflected = sp.expand(a_i.xreplace(reflect))
@@ -325,9 +328,9 @@ def prove_thm31_symmetry(n: int, d: int) -> Proof:
                     grads[0][0].xreplace(image) + grads[1][0]
                 )
         others = set(model.x[1:])
-        checks["G and the loss integrand depend on x_1 only"] = not (
-            grads[0][0].free_symbols | loss_integrand(model).xreplace(on_family).free_symbols
-        ) & others
+        checks["G and the loss integrand depend on x_1 only"] = (
+            not (grads[0][0].free_symbols | loss_integrand(model).xreplace(on_family).free_symbols) & others
+        )
         family = symmetric_family(n)
         lines = [f"{name}: {ok}" for name, ok in checks.items()]
         lines.append(f"G(s, x) = {readable(family.gradient)}")

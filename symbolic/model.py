@@ -15,7 +15,7 @@ exponentials back when a closed form in ``(x, mu)`` is wanted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -37,7 +37,7 @@ class ReducedModel:
     E: tuple[sp.Symbol, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def reduced_model(n: int, d: int) -> ReducedModel:
     """Symbols ``mu_i_k``, ``x_k`` and ``E_i`` for ``n`` parameters in ``R^d``."""
     if n < 1 or d < 1:
@@ -136,7 +136,7 @@ class OriginalModel:
     y: sp.ImmutableMatrix
 
 
-@lru_cache(maxsize=None)
+@cache
 def original_model(n: int, d: int) -> OriginalModel:
     """Symbols ``t``, ``mstar_k``, ``m_i_k`` and ``y_k`` for ``n`` means in ``R^d``."""
     t = sp.Symbol("t", nonnegative=True)

@@ -19,7 +19,7 @@ Method, for ``n`` parameters on the line:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from itertools import combinations_with_replacement
 
 import flint
@@ -49,7 +49,7 @@ class TruncatedStationaryPoint:
     verdict: str  # 'stationary point of L' | 'near a stationary point of L' | 'artifact of the truncation'
 
 
-@lru_cache(maxsize=None)
+@cache
 def elimination_polynomial(n: int, degree: int = 6) -> sp.Poly:
     """The generator of the elimination ideal ``<grad P> cap Q[mu_n]`` (``d = 1``)."""
     expansion = taylor_expansion(n, 1, degree)
@@ -82,9 +82,9 @@ def _krawczyk(gradient, hessian, candidate: tuple[sp.Expr, ...]) -> bool:
         except ZeroDivisionError:
             return False
         residual = preconditioner * flint.arb_mat(n, 1, gradient(*center))
-        spread = (flint.arb_mat(n, n, [int(i == j) for i in range(n) for j in range(n)]) - preconditioner * jacobian_box) * flint.arb_mat(
-            n, 1, [b - c for b, c in zip(box, center)]
-        )
+        spread = (
+            flint.arb_mat(n, n, [int(i == j) for i in range(n) for j in range(n)]) - preconditioner * jacobian_box
+        ) * flint.arb_mat(n, 1, [b - c for b, c in zip(box, center)])
         return all(box[i].contains_interior(center[i] - residual[i, 0] + spread[i, 0]) for i in range(n))
 
 
@@ -114,7 +114,9 @@ def truncated_stationary_points(n: int, degree: int = 6, dps: int = 30) -> list[
     gradient_balls = to_flint(expansion.gradient, mu, BALL_PRECISION)
     hessian_balls = to_flint(sp.hessian(expansion.loss, mu), mu, BALL_PRECISION)
     last_term = [sp.diff(expansion.homogeneous_part(degree).as_expr(), m) for m in mu]
-    full_gradient = to_mpmath(explicit(sp.Matrix([gradient_integrand_direct(model, i)[0] for i in range(n)]), model), [*mu, *model.x], dps)
+    full_gradient = to_mpmath(
+        explicit(sp.Matrix([gradient_integrand_direct(model, i)[0] for i in range(n)]), model), [*mu, *model.x], dps
+    )
     full_loss = to_mpmath(explicit(loss_integrand(model), model), [*mu, *model.x], dps)
     found = []
     for candidate in combinations_with_replacement(roots, n):

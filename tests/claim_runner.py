@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from proofs_check.core.claim import Check, Verdict, combine
 from proofs_check.claims import module_name
+from proofs_check.core.claim import Check, Verdict, combine
 
 
 def run_claim(claim_id: str, profile: str = "quick", seed: int = 0, **overrides: str) -> tuple[Verdict, list[Check]]:

@@ -14,8 +14,8 @@ import mpmath
 import pytest
 from matplotlib.figure import Figure
 
-from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.claims import Registry
+from proofs_check.core.claim import Check, Claim, Verdict
 
 
 def run_passing(profile, params, *, seed, progress):
@@ -26,23 +26,53 @@ def run_passing(profile, params, *, seed, progress):
     with mpmath.workdps(30):
         third = mpmath.mpf(1) / 3
     return [
-        Check(name="exact identity", instance={"n": params["n"]}, method="sympy simplify",
-              dps=None, claimed=Fraction(2, params["n"]), observed={"value": Fraction(2, params["n"])},
-              ok=True, verdict=Verdict.PROVED),
-        Check(name="bound holds", instance={"n": params["n"], "eta": params["eta"]},
-              method="ball arithmetic", dps=30, claimed=params["bound"],
-              observed={"draw": draw, "third": third, "ball": flint.arb(1) / 3},
-              ok=True, verdict=Verdict.SUPPORTED, detail=f"profile {profile}",
-              figures={"draw": figure}),
+        Check(
+            name="exact identity",
+            instance={"n": params["n"]},
+            method="sympy simplify",
+            dps=None,
+            claimed=Fraction(2, params["n"]),
+            observed={"value": Fraction(2, params["n"])},
+            ok=True,
+            verdict=Verdict.PROVED,
+        ),
+        Check(
+            name="bound holds",
+            instance={"n": params["n"], "eta": params["eta"]},
+            method="ball arithmetic",
+            dps=30,
+            claimed=params["bound"],
+            observed={"draw": draw, "third": third, "ball": flint.arb(1) / 3},
+            ok=True,
+            verdict=Verdict.SUPPORTED,
+            detail=f"profile {profile}",
+            figures={"draw": figure},
+        ),
     ]
 
 
 def run_refuted(profile, params, *, seed, progress):
     return [
-        Check(name="holds", instance={}, method="float", dps=16, claimed=1.0,
-              observed={"value": 1.0}, ok=True, verdict=Verdict.CERTIFIED),
-        Check(name="counterexample", instance={"n": 3}, method="float", dps=16,
-              claimed="L >= 1", observed={"L": 0.5}, ok=False, verdict=Verdict.REFUTED),
+        Check(
+            name="holds",
+            instance={},
+            method="float",
+            dps=16,
+            claimed=1.0,
+            observed={"value": 1.0},
+            ok=True,
+            verdict=Verdict.CERTIFIED,
+        ),
+        Check(
+            name="counterexample",
+            instance={"n": 3},
+            method="float",
+            dps=16,
+            claimed="L >= 1",
+            observed={"L": 0.5},
+            ok=False,
+            verdict=Verdict.REFUTED,
+        ),
     ]
 
 
@@ -50,10 +80,16 @@ def run_broken(profile, params, *, seed, progress):
     raise RuntimeError("boom")
 
 
-PASSING = Claim(id="fake.pass", label="Fake Lemma 1", run=run_passing,
-                statement="L <= {bound} for n = {n}", constants={"bound": 1.0},
-                parameters={"n": 4, "eta": 0.01, "fast": False, "mu": [[0.5], [-1.5]]},
-                profiles={"quick": {"n": 2}, "deep": {"n": 8}}, notes=["a fake claim"])
+PASSING = Claim(
+    id="fake.pass",
+    label="Fake Lemma 1",
+    run=run_passing,
+    statement="L <= {bound} for n = {n}",
+    constants={"bound": 1.0},
+    parameters={"n": 4, "eta": 0.01, "fast": False, "mu": [[0.5], [-1.5]]},
+    profiles={"quick": {"n": 2}, "deep": {"n": 8}},
+    notes=["a fake claim"],
+)
 REFUTED = Claim(id="fake.refuted", label="Fake Theorem 2", statement="L >= 1", run=run_refuted)
 BROKEN = Claim(id="fake.broken", label="Fake Theorem 3", statement="never runs", run=run_broken)
 

@@ -8,7 +8,7 @@ truncated or edited files.
 
 :func:`save_checkpoint` writes a temporary file in the target's directory, flushes it to disk and renames it over
 the target (``os.replace``), so a kill at any moment leaves either the old or the new checkpoint.
-:func:`load_checkpoint` raises :class:`numeric.config.ConfigError` with a one-line reason for a missing, corrupted
+:func:`load_checkpoint` raises :class:`numeric.config.InputError` with a one-line reason for a missing, corrupted
 or foreign checkpoint, and never modifies the file.
 """
 
@@ -20,7 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from numeric.config import ConfigError
+from numeric.config import InputError
 from numeric.dynamics.gd import GDConfig, GDState, Record, tier_of
 
 __all__ = ["FORMAT", "save_checkpoint", "load_checkpoint"]
@@ -49,7 +49,9 @@ def _decode_state(config: GDConfig, data: dict) -> GDState:
     return GDState(
         step=int(data["step"]),
         mu=tier.from_rows([[dec(x) for x in row] for row in data["mu"]]),
-        records=[Record(int(k), dec(loss), tuple(dec(x) for x in norms), dec(g)) for k, loss, norms, g in data["records"]],
+        records=[
+            Record(int(k), dec(loss), tuple(dec(x) for x in norms), dec(g)) for k, loss, norms, g in data["records"]
+        ],
         stopped=data["stopped"],
         reason=str(data["reason"]),
         blown=tuple(int(i) for i in data["blown"]),
@@ -64,8 +66,13 @@ def _checksum(body: dict) -> str:
 def save_checkpoint(path: str | os.PathLike, config: GDConfig, state: GDState) -> None:
     """Write ``state`` of the run ``config`` to ``path`` atomically (temporary file + ``os.replace``)."""
     path = Path(path)
-    body = {"format": FORMAT, "version": VERSION, "config": config.to_json(),
-            "fingerprint": config.fingerprint(), "state": _encode_state(config, state)}
+    body = {
+        "format": FORMAT,
+        "version": VERSION,
+        "config": config.to_json(),
+        "fingerprint": config.fingerprint(),
+        "state": _encode_state(config, state),
+    }
     text = json.dumps({**body, "checksum": _checksum(body)})
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
     try:
@@ -82,26 +89,28 @@ def save_checkpoint(path: str | os.PathLike, config: GDConfig, state: GDState) -
 def load_checkpoint(path: str | os.PathLike, config: GDConfig) -> GDState:
     """The state saved in ``path``, after checking it is intact and belongs to ``config``."""
     path = Path(path)
-    name = f"--resume: checkpoint {path}"
+    name = "checkpoint"
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"{name} does not exist (start without --resume)") from None
+        raise InputError(name, f"{path} does not exist (start without resuming)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConfigError(f"{name} is corrupted or unreadable ({type(error).__name__})") from None
+        raise InputError(name, f"{path} is corrupted or unreadable ({type(error).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ConfigError(f"{name} is not a gd checkpoint")
+        raise InputError(name, f"{path} is not a gd checkpoint")
     body = {key: value for key, value in document.items() if key != "checksum"}
     if document.get("checksum") != _checksum(body):
-        raise ConfigError(f"{name} is corrupted (checksum mismatch)")
+        raise InputError(name, f"{path} is corrupted (checksum mismatch)")
     if document.get("version") != VERSION:
-        raise ConfigError(f"{name} has format version {document.get('version')}, expected {VERSION}")
+        raise InputError(name, f"{path} has format version {document.get('version')}, expected {VERSION}")
     if document.get("fingerprint") != config.fingerprint():
-        raise ConfigError(f"{name} belongs to another configuration ({_difference(document.get('config'), config)})")
+        raise InputError(
+            name, f"{path} belongs to another configuration ({_difference(document.get('config'), config)})"
+        )
     try:
         return _decode_state(config, document["state"])
     except (KeyError, TypeError, ValueError) as error:
-        raise ConfigError(f"{name} is corrupted ({type(error).__name__} in the saved state)") from None
+        raise InputError(name, f"{path} is corrupted ({type(error).__name__} in the saved state)") from None
 
 
 def _difference(saved: object, config: GDConfig) -> str:
@@ -110,4 +119,4 @@ def _difference(saved: object, config: GDConfig) -> str:
     if not isinstance(saved, dict):
         return "no readable configuration"
     keys = sorted(key for key in current.keys() | saved.keys() if saved.get(key) != current.get(key))
-    return "differs in " + ", ".join(f"--{key.replace('_', '-')}" for key in keys) if keys else "fingerprint differs"
+    return "differs in " + ", ".join(keys) if keys else "fingerprint differs"

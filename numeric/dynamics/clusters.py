@@ -9,15 +9,21 @@ run at any precision records, at every step, ``|A(tau)|`` and the largest distan
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+
 import mpmath
 import numpy as np
 
 from numeric.dynamics.gd import GDResult, make_config, run_gd
 
 __all__ = [
-    "ClusterRun", "hypothesis_log_spread", "cluster_offsets", "direct_cluster_run", "first_below", "worst_while_above",
+    "ClusterRun",
+    "hypothesis_log_spread",
+    "cluster_offsets",
+    "direct_cluster_run",
+    "first_below",
+    "worst_while_above",
 ]
 
 
@@ -45,12 +51,13 @@ class ClusterRun:
     dps: int
     seed: int
     result: GDResult
-    reference: tuple[float, ...]      # |A(tau)| after each update tau = 1..steps
-    deviation: tuple[float, ...]      # max_i |mu_i(tau) - A(tau)|, same iterations
+    reference: tuple[float, ...]  # |A(tau)| after each update tau = 1..steps
+    deviation: tuple[float, ...]  # max_i |mu_i(tau) - A(tau)|, same iterations
 
 
-def direct_cluster_run(n: int, d: int, m0: float, log_spread: float, eta: str, steps: int, coefficient: float,
-                       dps: int, seed: int) -> ClusterRun:
+def direct_cluster_run(
+    n: int, d: int, m0: float, log_spread: float, eta: str, steps: int, coefficient: float, dps: int, seed: int
+) -> ClusterRun:
     """GD from ``mu_i = (M0, 0, ..., 0) + e^{log_spread} u_i``, tracking ``A(tau)``.
 
     The fast tier runs when the spread is far above double rounding (``log_spread > -20``), the
@@ -59,8 +66,9 @@ def direct_cluster_run(n: int, d: int, m0: float, log_spread: float, eta: str, s
     u = cluster_offsets(n, d, seed)
     with mpmath.workdps(dps + 10):
         spread = mpmath.exp(mpmath.mpf(log_spread))
-        start = [[mpmath.mpf(m0 if k == 0 else 0) + spread * mpmath.mpf(float(u[i, k])) for k in range(d)]
-                 for i in range(n)]
+        start = [
+            [mpmath.mpf(m0 if k == 0 else 0) + spread * mpmath.mpf(float(u[i, k])) for k in range(d)] for i in range(n)
+        ]
         center = [mpmath.fsum(row[k] for row in start) / n for k in range(d)]
         ratio = 1 - mpmath.mpf(coefficient) * mpmath.mpf(eta) / n
         rows = [[mpmath.nstr(x, dps + 8) for x in row] for row in start]
@@ -68,10 +76,15 @@ def direct_cluster_run(n: int, d: int, m0: float, log_spread: float, eta: str, s
 
     def track(state) -> None:
         with mpmath.workdps(dps + 10):
-            a = [ratio ** state.step * ck for ck in center]
+            a = [ratio**state.step * ck for ck in center]
             reference.append(float(mpmath.sqrt(mpmath.fsum(x * x for x in a))))
-            deviation.append(float(max(mpmath.sqrt(mpmath.fsum((mpmath.mpf(x) - ak) ** 2 for x, ak in zip(row, a)))
-                                       for row in state.mu)))
+            deviation.append(
+                float(
+                    max(
+                        mpmath.sqrt(mpmath.fsum((mpmath.mpf(x) - ak) ** 2 for x, ak in zip(row, a))) for row in state.mu
+                    )
+                )
+            )
 
     tier = "fast" if log_spread > -20 else "precise"
     config = make_config(rows, eta, steps, tier=tier, dps=dps, init={"seed": seed, "log_spread": log_spread})
@@ -87,4 +100,3 @@ def first_below(iterations: Sequence[int], values: Sequence[float], threshold: f
 def worst_while_above(reference: Sequence[float], deviation: Sequence[float], threshold: float) -> float:
     """Largest deviation while the reference is above ``threshold`` (0 if it never is)."""
     return max((dev for ref, dev in zip(reference, deviation) if ref > threshold), default=0.0)
-

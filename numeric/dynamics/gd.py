@@ -34,20 +34,33 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from numeric.config import ConfigError, as_decimal_string, check_mu
+from numeric.config import InputError, as_decimal_string, check_mu
+from numeric.dynamics.rates import SlopeFit, tail_slope
 from numeric.dynamics.tiers import tier_of
 from numeric.model import MAX_DPS, MIN_DPS
-from numeric.dynamics.rates import SlopeFit, tail_slope
 
 __all__ = [
-    "GD_TIERS", "GDConfig", "Record", "GDState", "ParameterStatus", "GDResult",
-    "make_config", "cluster_start", "log_grid", "start_state", "advance", "run_gd", "finish", "classify",
+    "GD_TIERS",
+    "GDConfig",
+    "Record",
+    "GDState",
+    "ParameterStatus",
+    "GDResult",
+    "make_config",
+    "cluster_start",
+    "log_grid",
+    "start_state",
+    "advance",
+    "run_gd",
+    "finish",
+    "classify",
     "tier_of",
 ]
 
@@ -61,7 +74,7 @@ GD_TIERS = ("fast", "precise")
 class GDConfig:
     """Everything that determines a run's trajectory (its fingerprint identifies checkpoints)."""
 
-    mu: tuple[tuple[str, ...], ...]   # start: reduced mu, or original m_i when t is set
+    mu: tuple[tuple[str, ...], ...]  # start: reduced mu, or original m_i when t is set
     eta: str
     steps: int
     tier: str = "fast"
@@ -71,7 +84,7 @@ class GDConfig:
     points_per_decade: int = 20
     stop_loss: str | None = None
     stop_grad: str | None = None
-    blowup: str | None = None         # None: 100 * max(1, largest initial ||mu_i||)
+    blowup: str | None = None  # None: 100 * max(1, largest initial ||mu_i||)
     init: tuple[tuple[str, Any], ...] = ()  # how the start was built (recorded, e.g. seed)
 
     def to_json(self) -> dict:
@@ -91,54 +104,66 @@ class GDConfig:
         """Which parameters GD moves, in words."""
         if self.t is None:
             return f"GD on the reduced parameters mu with step eta = {self.eta}"
-        return (f"GD on the original means m with step eta = {self.eta} at noise time t = {self.t}, "
-                f"i.e. GD on mu = e^(-t) (m - m*) with step eta e^(-2t)")
+        return (
+            f"GD on the original means m with step eta = {self.eta} at noise time t = {self.t}, "
+            f"i.e. GD on mu = e^(-t) (m - m*) with step eta e^(-2t)"
+        )
 
 
 def _positive(text: Any, name: str) -> str:
     value = as_decimal_string(text, name)
     if Decimal(value) <= 0:
-        raise ConfigError(f"{name}: must be positive, got {value}")
+        raise InputError(name, f"must be positive, got {value}")
     return value
 
 
 def _count(value: Any, name: str, minimum: int) -> int:
     text = str(value).strip()
     if isinstance(value, bool) or not text.lstrip("+").isdigit() or int(text) < minimum:
-        raise ConfigError(f"{name}: expected an integer >= {minimum}, got {text!r}")
+        raise InputError(name, f"expected an integer >= {minimum}, got {text!r}")
     return int(text)
 
 
 def make_config(
-    mu: Sequence[Sequence[Any]], eta: Any, steps: Any, *, tier: str = "fast", dps: Any = 40,
-    t: Any = None, truth: Sequence[Any] | None = None, points_per_decade: Any = 20,
-    stop_loss: Any = None, stop_grad: Any = None, blowup: Any = None, init: dict | None = None,
+    mu: Sequence[Sequence[Any]],
+    eta: Any,
+    steps: Any,
+    *,
+    tier: str = "fast",
+    dps: Any = 40,
+    t: Any = None,
+    truth: Sequence[Any] | None = None,
+    points_per_decade: Any = 20,
+    stop_loss: Any = None,
+    stop_grad: Any = None,
+    blowup: Any = None,
+    init: dict | None = None,
 ) -> GDConfig:
-    """Validate a run's inputs (raising :class:`ConfigError` naming the bad one) into a :class:`GDConfig`."""
+    """Validate a run's inputs (raising :class:`InputError` naming the bad one) into a :class:`GDConfig`."""
     rows = check_mu(mu)
     if tier not in GD_TIERS:
-        raise ConfigError(f"--tier: unknown tier {tier!r} for gd; choose one of {', '.join(GD_TIERS)}")
-    dps = _count(dps, "--dps", MIN_DPS)
+        raise InputError("tier", f"unknown tier {tier!r} for gd; choose one of {', '.join(GD_TIERS)}")
+    dps = _count(dps, "dps", MIN_DPS)
     if dps > MAX_DPS:
-        raise ConfigError(f"--dps: {dps} is out of range; use an integer from {MIN_DPS} to {MAX_DPS}")
+        raise InputError("dps", f"{dps} is out of range; use an integer from {MIN_DPS} to {MAX_DPS}")
     if truth is not None:
         if t is None:
-            raise ConfigError("--truth: only meaningful with --t (original coordinates)")
-        truth = tuple(as_decimal_string(v, f"--truth[{k}]") for k, v in enumerate(truth))
+            raise InputError("truth", "only meaningful with a noise time t (original coordinates)")
+        truth = tuple(as_decimal_string(v, f"truth[{k}]") for k, v in enumerate(truth))
         if len(truth) != len(rows[0]):
-            raise ConfigError(f"--truth: has {len(truth)} entries, the parameters have dimension {len(rows[0])}")
+            raise InputError("truth", f"has {len(truth)} entries, the parameters have dimension {len(rows[0])}")
     return GDConfig(
         mu=tuple(tuple(row) for row in rows),
-        eta=_positive(eta, "--eta"),
-        steps=_count(steps, "--steps", 0),
+        eta=_positive(eta, "eta"),
+        steps=_count(steps, "steps", 0),
         tier=tier,
         dps=dps,
-        t=None if t is None else as_decimal_string(t, "--t"),
+        t=None if t is None else as_decimal_string(t, "t"),
         truth=truth,
-        points_per_decade=_count(points_per_decade, "--points-per-decade", 1),
-        stop_loss=None if stop_loss is None else _positive(stop_loss, "--stop-loss"),
-        stop_grad=None if stop_grad is None else _positive(stop_grad, "--stop-grad"),
-        blowup=None if blowup is None else _positive(blowup, "--blowup"),
+        points_per_decade=_count(points_per_decade, "points_per_decade", 1),
+        stop_loss=None if stop_loss is None else _positive(stop_loss, "stop_loss"),
+        stop_grad=None if stop_grad is None else _positive(stop_grad, "stop_grad"),
+        blowup=None if blowup is None else _positive(blowup, "blowup"),
         init=tuple(sorted((init or {}).items())),
     )
 
@@ -149,12 +174,13 @@ def cluster_start(n: int, d: int, center: Any, spread: Any, seed: int) -> list[l
     Entries are exact decimal strings (``z_i`` are doubles, ``M`` and ``S`` decimals), so every tier
     reads the same start at its own precision.
     """
-    n, d = _count(n, "--n", 1), _count(d, "--d", 1)
-    center = Decimal(as_decimal_string(center, "--M"))
-    spread = Decimal(as_decimal_string(spread, "--spread"))
+    n, d = _count(n, "n", 1), _count(d, "d", 1)
+    center = Decimal(as_decimal_string(center, "M"))
+    spread = Decimal(as_decimal_string(spread, "spread"))
     z = np.random.default_rng(seed).standard_normal((n, d))
-    return [[str((center if k == 0 else Decimal(0)) + spread * Decimal(float(z[i, k]))) for k in range(d)]
-            for i in range(n)]
+    return [
+        [str((center if k == 0 else Decimal(0)) + spread * Decimal(float(z[i, k]))) for k in range(d)] for i in range(n)
+    ]
 
 
 def log_grid(steps: int, points_per_decade: int) -> frozenset[int]:
@@ -184,9 +210,9 @@ class GDState:
     step: int
     mu: Any
     records: list[Record] = field(default_factory=list)
-    stopped: str | None = None    # None while running; then "budget", "loss", "gradient", "blow-up", "tier"
+    stopped: str | None = None  # None while running; then "budget", "loss", "gradient", "blow-up", "tier"
     reason: str = ""
-    blown: tuple[int, ...] = ()   # parameters past the blow-up limit
+    blown: tuple[int, ...] = ()  # parameters past the blow-up limit
     seconds: float = 0.0
 
 
@@ -208,16 +234,18 @@ def _evaluate(tier, mu, iteration: int) -> tuple[Any, Any, str]:
     try:
         loss, grad = tier.loss_grad(mu)
     except (ArithmeticError, MemoryError, ValueError) as error:
-        return None, None, f"the {tier.name} tier could not evaluate the gradient at iteration {iteration} " \
-                           f"({type(error).__name__}: {error})"
+        return (
+            None,
+            None,
+            f"the {tier.name} tier could not evaluate the gradient at iteration {iteration} "
+            f"({type(error).__name__}: {error})",
+        )
     if not (tier.finite(loss) and tier.finite(grad)):
         return None, None, f"the {tier.name} tier returned a non-finite loss or gradient at iteration {iteration}"
     return loss, grad, ""
 
 
-def advance(
-    config: GDConfig, state: GDState, *, on_step: Callable[[GDState], None] | None = None
-) -> GDState:
+def advance(config: GDConfig, state: GDState, *, on_step: Callable[[GDState], None] | None = None) -> GDState:
     """Run from ``state`` to the end of the budget or a stopping criterion; ``state`` is updated in place.
 
     ``on_step(state)`` is called after every update, at a clean boundary (``state`` then holds ``mu``
@@ -274,8 +302,10 @@ def _blowup_reason(tier, norms, blown, limit, step) -> str:
     worst = blown[0]
     size = norms[worst]
     shown = f"{float(size):.3g}" if tier.finite(size) else "not finite"
-    return (f"blew up at step {step}: ||mu_{worst + 1}|| = {shown} passed the limit {limit:.3g} "
-            f"({len(blown)} parameter(s); the step is too large for this configuration)")
+    return (
+        f"blew up at step {step}: ||mu_{worst + 1}|| = {shown} passed the limit {limit:.3g} "
+        f"({len(blown)} parameter(s); the step is too large for this configuration)"
+    )
 
 
 # --------------------------------------------------------------------------- classification and results
@@ -286,9 +316,9 @@ class ParameterStatus:
     """A parameter's status with its evidence (module docstring: classification)."""
 
     status: str
-    distance: float       # ||mu_i(T)||
-    growth: float         # log(||mu_i(T)|| / ||mu_i(T/2)||), nan without a last stretch
-    trend: str            # "shrinking", "growing", "mixed", "flat" or "unknown"
+    distance: float  # ||mu_i(T)||
+    growth: float  # log(||mu_i(T)|| / ||mu_i(T/2)||), nan without a last stretch
+    trend: str  # "shrinking", "growing", "mixed", "flat" or "unknown"
     window: tuple[int, int]
     reason: str
 
@@ -305,8 +335,12 @@ def _trend(series: np.ndarray) -> str:
 
 
 def classify(
-    records: Sequence[Record], blown: Sequence[int] = (), *, converged_below: float = 1e-2,
-    diverging_above: float = 1.0, min_growth: float = 1e-6,
+    records: Sequence[Record],
+    blown: Sequence[int] = (),
+    *,
+    converged_below: float = 1e-2,
+    diverging_above: float = 1.0,
+    min_growth: float = 1e-6,
 ) -> tuple[ParameterStatus, ...]:
     """Each parameter's status from the recorded trajectory (the rule is in the module docstring)."""
     if not records:
@@ -339,11 +373,11 @@ class GDResult:
     """A finished (or stopped) run."""
 
     config: GDConfig
-    mu: Any                     # final reduced parameters (array or mpf rows)
-    m: Any                      # final original means when config.t is set, else None
-    loss: Any                   # loss at the last evaluated iteration (loss_iteration)
+    mu: Any  # final reduced parameters (array or mpf rows)
+    m: Any  # final original means when config.t is set, else None
+    loss: Any  # loss at the last evaluated iteration (loss_iteration)
     loss_iteration: int
-    steps: int                  # updates performed
+    steps: int  # updates performed
     stopped: str
     reason: str
     records: tuple[Record, ...]
@@ -381,7 +415,10 @@ def finish(config: GDConfig, state: GDState, **classification: float) -> GDResul
 
 
 def run_gd(
-    config: GDConfig, *, state: GDState | None = None, on_step: Callable[[GDState], None] | None = None,
+    config: GDConfig,
+    *,
+    state: GDState | None = None,
+    on_step: Callable[[GDState], None] | None = None,
     **classification: float,
 ) -> GDResult:
     """Run (or continue ``state``) to completion and return the classified result."""

@@ -25,13 +25,14 @@ terms fall below working precision, and the geometric remainder is added for the
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
 
-from numeric.config import ConfigError, as_decimal_string
+from numeric.config import InputError, as_decimal_string
 from numeric.dynamics.gd import log_grid
 from numeric.model import loss_and_gradient_precise
 
@@ -46,18 +47,18 @@ class SpreadRun:
 
     n: int
     d: int
-    center: tuple[Any, ...]           # c
+    center: tuple[Any, ...]  # c
     eta: Any
-    log_scale: Any                    # log s, the spreads are delta_i = s z_i
-    directions: tuple[tuple[Any, ...], ...]   # z_i
+    log_scale: Any  # log s, the spreads are delta_i = s z_i
+    directions: tuple[tuple[Any, ...], ...]  # z_i
     steps: int
     tier: str
     iterations: tuple[int, ...]
-    center_norm: tuple[Any, ...]      # |a(tau)| = |q|^tau |c|
+    center_norm: tuple[Any, ...]  # |a(tau)| = |q|^tau |c|
     log_amplification: tuple[Any, ...]  # log A(tau): growth factor of the spread along c
-    log_spread: tuple[Any, ...]       # log max_i |e_i(tau)|
-    log_amplification_limit: Any      # log A(infinity)
-    reach: dict[str, int | None]      # target log-size (as given) -> first iteration with log_spread >= it
+    log_spread: tuple[Any, ...]  # log max_i |e_i(tau)|
+    log_amplification_limit: Any  # log A(infinity)
+    reach: dict[str, int | None]  # target log-size (as given) -> first iteration with log_spread >= it
 
     @property
     def growth(self) -> list[float]:
@@ -95,7 +96,8 @@ def _log_abs(x) -> float:
 
 
 def _thresholds(targets: Sequence[Any], log_scale, alpha, beta) -> dict[str, Any]:
-    """For each target log-size, the least ``log A`` at which some ``|e_i| = s sqrt(alpha_i^2 A^2 + beta_i^2)`` reaches it."""
+    """For each target log-size, the least ``log A`` at which some ``|e_i| = s sqrt(alpha_i^2 A^2 + beta_i^2)``
+    reaches it."""
     out = {}
     with mpmath.workdps(30):
         for target in targets:
@@ -113,8 +115,16 @@ def _thresholds(targets: Sequence[Any], log_scale, alpha, beta) -> dict[str, Any
 
 
 def linearized_spread(
-    center: Sequence[Any], directions: Sequence[Sequence[Any]], log_scale: Any, eta: Any, steps: int, *,
-    targets: Sequence[Any] = (), points_per_decade: int = 20, tier: str = "fast", dps: int = 40,
+    center: Sequence[Any],
+    directions: Sequence[Sequence[Any]],
+    log_scale: Any,
+    eta: Any,
+    steps: int,
+    *,
+    targets: Sequence[Any] = (),
+    points_per_decade: int = 20,
+    tier: str = "fast",
+    dps: int = 40,
 ) -> SpreadRun:
     """Evolve the cluster and its first-order spread for ``steps`` GD steps (module docstring).
 
@@ -123,14 +133,14 @@ def linearized_spread(
     linearized spread never gets there within ``steps``).
     """
     if tier not in ("fast", "precise"):
-        raise ConfigError(f"--tier: unknown tier {tier!r}; choose fast or precise")
+        raise InputError("tier", f"unknown tier {tier!r}; choose fast or precise")
     z = [list(row) for row in directions]
     n, d = len(z), len(center)
     if n < 1 or any(len(row) != d for row in z):
-        raise ConfigError(f"directions: expected n rows of length {d}")
-    eta_text = as_decimal_string(eta, "--eta")
+        raise InputError("directions", f"expected n rows of length {d}")
+    eta_text = as_decimal_string(eta, "eta")
     if not 0 < float(eta_text) < n:
-        raise ConfigError(f"--eta: the linearized cluster needs 0 < eta < n = {n} (|1 - 2 eta/n| < 1), got {eta_text}")
+        raise InputError("eta", f"the linearized cluster needs 0 < eta < n = {n} (|1 - 2 eta/n| < 1), got {eta_text}")
     work = None if tier == "fast" else dps + 10
     norm2, _, alpha, beta, _ = _parts(center, z, work)
     grid = sorted(log_grid(steps, points_per_decade))
@@ -143,9 +153,22 @@ def linearized_spread(
     thresholds = _thresholds(targets, log_scale, alpha, beta)
     reach = {key: _first_crossing(value, norm2, eta_text, n, steps, dps, tier) for key, value in thresholds.items()}
     number = float if tier == "fast" else mpmath.mpf
-    return SpreadRun(n, d, tuple(number(x) for x in center), number(eta_text), number(log_scale),
-                     tuple(tuple(number(x) for x in row) for row in z), steps, tier, tuple(grid),
-                     tuple(number(x) for x in c_norm), tuple(log_amp), tuple(log_spread), limit, reach)
+    return SpreadRun(
+        n,
+        d,
+        tuple(number(x) for x in center),
+        number(eta_text),
+        number(log_scale),
+        tuple(tuple(number(x) for x in row) for row in z),
+        steps,
+        tier,
+        tuple(grid),
+        tuple(number(x) for x in c_norm),
+        tuple(log_amp),
+        tuple(log_spread),
+        limit,
+        reach,
+    )
 
 
 def _log_spread(log_amp, log_scale, alpha, beta):
@@ -238,8 +261,9 @@ def _cluster_and_offsets(run: SpreadRun, position: int, work: int):
         offsets = []
         for i in range(run.n):
             e = [mpmath.mpf(run.directions[i][k]) - mean[k] for k in range(run.d)]
-            offsets.append([shrink * mean[k] + alpha[i] * amp * unit[k] + (e[k] - alpha[i] * unit[k])
-                            for k in range(run.d)])
+            offsets.append(
+                [shrink * mean[k] + alpha[i] * amp * unit[k] + (e[k] - alpha[i] * unit[k]) for k in range(run.d)]
+            )
         return a, offsets
 
 
@@ -255,8 +279,10 @@ def jvp_closed_form(a: Sequence[Any], u: Sequence[Sequence[Any]]) -> list[list[A
     """``J u`` for the gradient at the coincident point ``mu_i = a``: ``(2/n) mean(u) - (4/n) a <a, u_i - mean(u)>``."""
     n, d = len(u), len(a)
     mean = [sum(u[i][k] for i in range(n)) / n for k in range(d)]
-    return [[2 * mean[k] / n - 4 * a[k] * sum(a[j] * (u[i][j] - mean[j]) for j in range(d)) / n for k in range(d)]
-            for i in range(n)]
+    return [
+        [2 * mean[k] / n - 4 * a[k] * sum(a[j] * (u[i][j] - mean[j]) for j in range(d)) / n for k in range(d)]
+        for i in range(n)
+    ]
 
 
 def check_jvp(run: SpreadRun, dps: int = 40, samples: int = 3) -> list[tuple[int, float]]:
@@ -279,8 +305,9 @@ def check_jvp(run: SpreadRun, dps: int = 40, samples: int = 3) -> list[tuple[int
             plus = loss_and_gradient_precise([[ak + h * x for ak, x in zip(a, row)] for row in u], dps)[1]
             minus = loss_and_gradient_precise([[ak - h * x for ak, x in zip(a, row)] for row in u], dps)[1]
             closed = jvp_closed_form(a, u)
-            diff = max(abs((p - m) / (2 * h) - c) for pr, mr, cr in zip(plus, minus, closed)
-                       for p, m, c in zip(pr, mr, cr))
+            diff = max(
+                abs((p - m) / (2 * h) - c) for pr, mr, cr in zip(plus, minus, closed) for p, m, c in zip(pr, mr, cr)
+            )
             norm = (2 + 4 * mpmath.fsum(x * x for x in a)) / run.n  # ||J|| >= 2/n: no division by a tiny J u
             gaps.append((tau, float(diff / norm)))
     return gaps

@@ -16,8 +16,9 @@ Iteration 0 carries no information about a power law and is skipped.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -43,9 +44,9 @@ class Envelope:
 
     p: float
     iterations: np.ndarray
-    log_sup: np.ndarray   # log of sup_{1 <= sigma <= tau} L(sigma) sigma^p
-    log_inf: np.ndarray   # log of inf_{1 <= sigma <= tau} L(sigma) sigma^p
-    tail_sup: float       # sup and inf over the tail window only (as ordinary numbers)
+    log_sup: np.ndarray  # log of sup_{1 <= sigma <= tau} L(sigma) sigma^p
+    log_inf: np.ndarray  # log of inf_{1 <= sigma <= tau} L(sigma) sigma^p
+    tail_sup: float  # sup and inf over the tail window only (as ordinary numbers)
     tail_inf: float
 
 

@@ -7,7 +7,8 @@ takes a step, measures norms, and encodes numbers exactly for checkpoints.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np

@@ -21,17 +21,24 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Sequence
 
 import flint
 import numpy as np
 
 from numeric.expectation.integrand import (
-    growth_bound, integrand_float, integrand_line, integrand_scalar, output_count, weighted_sums_float,
+    growth_bound,
+    integrand_float,
+    integrand_line,
+    integrand_scalar,
+    output_count,
+    weighted_sums_float,
 )
+from numeric.expectation.precision import digits_of, precision_bits
 from numeric.expectation.quadrature import (
+    MAX_ORDER,
     Layout,
     Panel,
     ball_rule,
@@ -39,16 +46,14 @@ from numeric.expectation.quadrature import (
     hermite_ball,
     hermite_float,
     hermite_order,
-    MAX_ORDER,
     legendre_order,
+    make_panel,
+    panel_layout,
     trapezoid_ball,
     trapezoid_float,
     trapezoid_step,
-    make_panel,
-    panel_layout,
     truncation_radius,
 )
-from numeric.expectation.precision import digits_of, precision_bits
 from numeric.expectation.reduction import Reduction
 
 __all__ = ["Expectation", "gaussian_expectation", "digits_of", "precision_bits"]
@@ -120,20 +125,35 @@ def _line_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
     if tier == "fast":
         values, rounding = _line_float(panels, center, offsets)
         errors = quad_error + tail + rounding
-        return Expectation(list(values), errors.tolist(), False,
-                           f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, double); "
-                           "error: Trefethen bound with sampled ellipse sup + tail + rounding", nodes)
+        return Expectation(
+            list(values),
+            errors.tolist(),
+            False,
+            f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, double); "
+            "error: Trefethen bound with sampled ellipse sup + tail + rounding",
+            nodes,
+        )
     sums = _line_balls(panels, red, center, offsets, dps)
     errors = [float(q + tail) + float(s.rad()) for q, s in zip(quad_error, sums)]
     if tier == "precise":
-        return Expectation([s.mid() for s in sums], errors, False,
-                           f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {precision_bits(dps)}-bit balls); "
-                           "error: Trefethen bound with sampled ellipse sup + tail + ball radius", nodes)
+        return Expectation(
+            [s.mid() for s in sums],
+            errors,
+            False,
+            f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {precision_bits(dps)}-bit balls); "
+            "error: Trefethen bound with sampled ellipse sup + tail + ball radius",
+            nodes,
+        )
     with flint.ctx.workprec(precision_bits(dps)):
         widened = [s + flint.arb(0, flint.arb(q).upper() + flint.arb(tail)) for s, q in zip(sums, quad_error.tolist())]
-    return Expectation(widened, [float(w.rad()) * (1 + 1e-9) for w in widened], True,
-                       f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {precision_bits(dps)}-bit balls); "
-                       "proven: Trefethen bound with ball-enclosed ellipse sup + Gaussian tail bound", nodes)
+    return Expectation(
+        widened,
+        [float(w.rad()) * (1 + 1e-9) for w in widened],
+        True,
+        f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {precision_bits(dps)}-bit balls); "
+        "proven: Trefethen bound with ball-enclosed ellipse sup + Gaussian tail bound",
+        nodes,
+    )
 
 
 def _refine(layout: Layout, target: float, sup):
@@ -216,8 +236,9 @@ def _panel_sup_enclosed(panel: Panel, red: Reduction, center, offsets) -> np.nda
             nearest_x = 0.0 if x0 <= 0.0 <= x1 else min(abs(x0), abs(x1))
             if (nearest_x / a_axis) ** 2 + (y0 / b_axis) ** 2 > 1.0:
                 continue  # the box lies outside the ellipse
-            z = flint.acb(flint.arb(mid + 0.5 * (x0 + x1), 0.5 * (x1 - x0)),
-                          flint.arb(0.5 * (y0 + y1), 0.5 * (y1 - y0)))
+            z = flint.acb(
+                flint.arb(mid + 0.5 * (x0 + x1), 0.5 * (x1 - x0)), flint.arb(0.5 * (y0 + y1), 0.5 * (y1 - y0))
+            )
             ref = int(np.argmax((mid + 0.5 * (x0 + x1) - center[0]) * offsets[:, 0] - 0.5 * offsets[:, 0] ** 2))
             outputs = integrand_line(z, c_ball[0], [row[0] for row in o_ball], lambda u: u.exp(), ref)
             density = (-(z * z) / 2).exp() / norm
@@ -346,7 +367,7 @@ def _tensor_float_sum(rules: Sequence[AxisRule], center, offsets, chunk: int = 2
     sums = np.zeros(output_count(*offsets.shape))
     magnitude = np.zeros_like(sums)
     for start in range(0, len(weights), chunk):
-        part, size = weighted_sums_float(nodes[start:start + chunk], weights[start:start + chunk], center, offsets)
+        part, size = weighted_sums_float(nodes[start : start + chunk], weights[start : start + chunk], center, offsets)
         sums += part
         magnitude += size
     return sums, magnitude
@@ -365,9 +386,13 @@ def _tensor_expectation(red: Reduction, tier: str, dps: int, estimate: bool = Tr
         rough = _tensor_float_sum(coarse, center, offsets)[0] if estimate else np.full_like(values, np.nan)
         errors = np.abs(values - rough) + tail + 64.0 * EPS * magnitude
         size = len(_tensor_float_rule(tuple(fine))[1])
-        return Expectation(list(values), errors.tolist(), False,
-                           f"tensor rule [{kinds}] ({size} nodes, double); "
-                           "error: difference from a coarser rule + tail + rounding", size)
+        return Expectation(
+            list(values),
+            errors.tolist(),
+            False,
+            f"tensor rule [{kinds}] ({size} nodes, double); error: difference from a coarser rule + tail + rounding",
+            size,
+        )
     prec = precision_bits(dps)
     with flint.ctx.workprec(prec):
         fine_nodes, fine_weights = _tensor([rule.balls(prec) for rule in fine])
@@ -375,6 +400,11 @@ def _tensor_expectation(red: Reduction, tier: str, dps: int, estimate: bool = Tr
     values = _ball_sum(fine_nodes, fine_weights, red, center, offsets, prec)
     rough = _ball_sum(coarse_nodes, coarse_weights, red, center, offsets, prec)
     errors = [float(abs(v - c).upper()) + tail + float(v.rad()) for v, c in zip(values, rough)]
-    return Expectation([v.mid() for v in values], errors, False,
-                       f"tensor rule [{kinds}] ({len(fine_nodes)} nodes, {prec}-bit balls); "
-                       "error: difference from a coarser rule + tail + ball radius", len(fine_nodes))
+    return Expectation(
+        [v.mid() for v in values],
+        errors,
+        False,
+        f"tensor rule [{kinds}] ({len(fine_nodes)} nodes, {prec}-bit balls); "
+        "error: difference from a coarser rule + tail + ball radius",
+        len(fine_nodes),
+    )

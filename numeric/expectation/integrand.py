@@ -13,7 +13,7 @@ Their Gaussian expectations give the loss and the direct-form gradient (paper.md
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -38,14 +38,10 @@ def integrand_float(y: np.ndarray, center: np.ndarray, offsets: np.ndarray) -> n
     s = np.einsum("nir,nr->ni", offsets[None, :, :] - mean_offset[:, None, :], v)
     ws = w * s
     grad = 2.0 * (w[:, :, None] * v[:, None, :] + ws[:, :, None] * (shifted[:, None, :] - offsets[None, :, :]))
-    return np.concatenate(
-        [np.sum(v * v, axis=1)[:, None], grad.reshape(len(y), n * r), w, ws], axis=1
-    )
+    return np.concatenate([np.sum(v * v, axis=1)[:, None], grad.reshape(len(y), n * r), w, ws], axis=1)
 
 
-def integrand_scalar(
-    y: Sequence, center: Sequence, offsets: Sequence[Sequence], exp: Callable, reference: int
-) -> list:
+def integrand_scalar(y: Sequence, center: Sequence, offsets: Sequence[Sequence], exp: Callable, reference: int) -> list:
     """All outputs at one node, in any number type with ``exp`` (arb, acb, mpf).
 
     ``reference`` is the index of a logit at least as large as the others near ``y``.  Everything is
@@ -57,9 +53,15 @@ def integrand_scalar(
     shifted = [y[k] - center[k] for k in range(r)]
     base = offsets[reference]
     gaps = [[d[k] - base[k] for k in range(r)] for d in offsets]
-    e = [exp(sum((shifted[k] * g[k] for k in range(1, r)), shifted[0] * g[0])
-             - sum((g[k] * (base[k] + g[k] / 2) for k in range(1, r)), g[0] * (base[0] + g[0] / 2)))
-         if i != reference else 1 for i, g in enumerate(gaps)]
+    e = [
+        exp(
+            sum((shifted[k] * g[k] for k in range(1, r)), shifted[0] * g[0])
+            - sum((g[k] * (base[k] + g[k] / 2) for k in range(1, r)), g[0] * (base[0] + g[0] / 2))
+        )
+        if i != reference
+        else 1
+        for i, g in enumerate(gaps)
+    ]
     inverse = 1 / sum(e[1:], e[0])
     w = [ei * inverse for ei in e]
     mean_offset = [base[k] + sum((w[i] * gaps[i][k] for i in range(len(w))), 0 * base[k]) for k in range(r)]
@@ -107,8 +109,9 @@ def line_weights(u, offsets: Sequence, exp: Callable, reference: int) -> tuple[l
     return w, base + sum(wi * g for wi, g in zip(w, gaps))
 
 
-def weighted_sums_float(y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def weighted_sums_float(
+    y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``sum_k weights[k] F(y[k])`` for every output, and a bound of ``sum_k |weights[k] F(y[k])|``.
 
     The same numbers as ``weights @ integrand_float(y, ...)``, but the gradient block is assembled from
@@ -130,7 +133,8 @@ def weighted_sums_float(y: np.ndarray, weights: np.ndarray, center: np.ndarray, 
     grad = 2.0 * (weighted_w.T @ v + weighted_ws.T @ shifted - sum_ws[:, None] * offsets)
     sums = np.concatenate([[weights @ np.sum(v * v, axis=1)], grad.ravel(), np.sum(weighted_w, axis=0), sum_ws])
     abs_ws = np.abs(weighted_ws)
-    grad_size = 2.0 * (weighted_w.T @ np.abs(v) + abs_ws.T @ np.abs(shifted)
-                       + np.sum(abs_ws, axis=0)[:, None] * np.abs(offsets))
+    grad_size = 2.0 * (
+        weighted_w.T @ np.abs(v) + abs_ws.T @ np.abs(shifted) + np.sum(abs_ws, axis=0)[:, None] * np.abs(offsets)
+    )
     sizes = np.concatenate([[sums[0]], grad_size.ravel(), np.sum(weighted_w, axis=0), np.sum(abs_ws, axis=0)])
     return sums, sizes

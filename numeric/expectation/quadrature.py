@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import flint
 import mpmath
@@ -155,7 +155,7 @@ def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def legendre_float(m: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights on [-1, 1] in double precision."""
     nodes, weights = np.polynomial.legendre.leggauss(m)
@@ -164,7 +164,7 @@ def legendre_float(m: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, weights
 
 
-@lru_cache(maxsize=None)
+@cache
 def legendre_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.arb, ...]]:
     """Gauss-Legendre nodes and weights on [-1, 1] as rigorous balls at ``prec`` bits."""
     with flint.ctx.workprec(prec):
@@ -172,7 +172,7 @@ def legendre_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint
     return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def hermite_float(m: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Hermite nodes and weights for ``E[f(y)]``, ``y ~ N(0, 1)``, in double precision."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(m)
@@ -194,7 +194,7 @@ def float_rule(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(nodes), np.concatenate(weights)
 
 
-@lru_cache(maxsize=None)
+@cache
 def hermite_ball(m: int, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.arb, ...]]:
     """Gauss-Hermite nodes and weights for ``E[f(y)]``, ``y ~ N(0, 1)``, at ``prec`` bits.
 

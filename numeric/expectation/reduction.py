@@ -16,15 +16,16 @@ and exact (rational arithmetic, rank decided exactly; ``r <= 1``), for the certi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 import flint
 import mpmath
 import numpy as np
 
-from numeric.config import ConfigError
+from numeric.config import InputError
 from numeric.expectation.precision import precision_bits
 
 __all__ = ["Reduction", "reduce_float", "reduce_precise", "reduce_exact"]
@@ -34,12 +35,12 @@ __all__ = ["Reduction", "reduce_float", "reduce_precise", "reduce_exact"]
 class Reduction:
     """``mu_i = basis @ (center + offsets[i]) + orth``; entries are floats (numpy) or balls (lists)."""
 
-    basis: Any      # d x r
-    center: Any     # r
-    offsets: Any    # n x r
-    orth: Any       # d
+    basis: Any  # d x r
+    center: Any  # r
+    offsets: Any  # n x r
+    orth: Any  # d
     rank: int
-    radius: float   # upper bound of max_i |b_i|, rounded up: the integrands' growth constant
+    radius: float  # upper bound of max_i |b_i|, rounded up: the integrands' growth constant
 
 
 def _radius(rows: Sequence[Sequence[float]]) -> float:
@@ -99,7 +100,7 @@ def reduce_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> Reduction:
 def reduce_exact(points: Sequence[Sequence[Fraction]], scale: flint.arb, prec: int) -> Reduction:
     """Reduction of ``mu_i = scale * points[i]`` with the rank decided in exact rational arithmetic.
 
-    Raises :class:`ConfigError` when the differences span two or more directions (the certified tier
+    Raises :class:`InputError` when the differences span two or more directions (the certified tier
     integrates in one dimension only).
     """
     n, d = len(points), len(points[0])
@@ -109,13 +110,15 @@ def reduce_exact(points: Sequence[Sequence[Fraction]], scale: flint.arb, prec: i
     with flint.ctx.workprec(prec):
         ball = lambda q: flint.arb(flint.fmpq(q.numerator, q.denominator))  # noqa: E731
         if pivot is None:
-            return Reduction([[] for _ in range(d)], [], [[] for _ in range(n)],
-                             [scale * ball(x) for x in mean], 0, 0.0)
+            return Reduction(
+                [[] for _ in range(d)], [], [[] for _ in range(n)], [scale * ball(x) for x in mean], 0, 0.0
+            )
         for row in diffs:
             if any(row[a] * pivot[b] != row[b] * pivot[a] for a in range(d) for b in range(a + 1, d)):
-                raise ConfigError(
-                    "--tier certified: the differences mu_i - mu_j span two or more directions; "
-                    "the certified tier needs the parameters on one line (use --tier precise)"
+                raise InputError(
+                    "tier",
+                    "the differences mu_i - mu_j span two or more directions; "
+                    "the certified tier needs the parameters on one line (use the precise tier)",
                 )
         norm2 = sum(x * x for x in pivot)
         norm = ball(norm2).sqrt()

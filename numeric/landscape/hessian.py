@@ -25,22 +25,28 @@ Three routes:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import flint
 import numpy as np
 
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.integrand import integrand_line, line_weights
-from numeric.model import loss_and_gradient_float
 from numeric.expectation.precision import precision_bits
 from numeric.expectation.quadrature import truncation_radius
 from numeric.expectation.reduction import Reduction
+from numeric.model import loss_and_gradient_float
 
-__all__ = ["LineEnclosures", "line_value_enclosure", "gradient_derivative_enclosure", "line_enclosures",
-           "hessian_float", "hessian_blocks_float", "inertia"]
-
+__all__ = [
+    "LineEnclosures",
+    "line_value_enclosure",
+    "gradient_derivative_enclosure",
+    "line_enclosures",
+    "hessian_float",
+    "hessian_blocks_float",
+    "inertia",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class LineEnclosures:
 
     loss: flint.arb
     gradient: list[flint.arb]
-    parallel: list[list[flint.arb]]       # H_par
+    parallel: list[list[flint.arb]]  # H_par
     perpendicular: list[list[flint.arb]]  # H_perp
 
 
@@ -60,10 +66,16 @@ def _radius(a: Sequence[flint.arb]) -> float:
 def line_value_enclosure(a: Sequence[flint.arb], dps: int) -> tuple[flint.arb, list[flint.arb]]:
     """Balls enclosing ``L`` and the one-dimensional gradient for every configuration in ``a`` (certified tier)."""
     with flint.ctx.workprec(precision_bits(dps)):
-        red = Reduction(basis=[[flint.arb(1)]], center=[flint.arb(0)], offsets=[[x] for x in a],
-                        orth=[flint.arb(0)], rank=1, radius=_radius(a))
+        red = Reduction(
+            basis=[[flint.arb(1)]],
+            center=[flint.arb(0)],
+            offsets=[[x] for x in a],
+            orth=[flint.arb(0)],
+            rank=1,
+            radius=_radius(a),
+        )
         values = gaussian_expectation(red, "certified", dps).values
-        return values[0], list(values[1:1 + len(a)])
+        return values[0], list(values[1 : 1 + len(a)])
 
 
 def _gaussian_integral(f: Callable, cut: flint.arb) -> flint.arb:
@@ -97,8 +109,9 @@ def _reference(x, mids: Sequence[float]) -> int:
     return min(range(len(mids)), key=lambda i: abs(float(x.real.mid()) - mids[i]))
 
 
-def gradient_derivative_enclosure(a: Sequence[flint.arb], direction: Sequence[int], outputs: Sequence[int],
-                                  dps: int) -> list[flint.arb]:
+def gradient_derivative_enclosure(
+    a: Sequence[flint.arb], direction: Sequence[int], outputs: Sequence[int], dps: int
+) -> list[flint.arb]:
     """Balls enclosing ``d/dt g_i(a + t q)`` at ``t = 0`` for ``i`` in ``outputs``, every ``a`` in the balls.
 
     ``q = direction`` has entries in ``{-1, 0, 1}``.  The derivative of the gradient integrand is the
@@ -119,8 +132,9 @@ def gradient_derivative_enclosure(a: Sequence[flint.arb], direction: Sequence[in
             tail = _tail(cut, 2 * (1 + 10 * r**2 + 10 * r**4), 2 * (8 * r + 20 * r**3), 20 * r**2)
 
             def derivative(i: int) -> Callable:
-                return lambda x: integrand_line(x, flint.acb(0), series, lambda z: z.exp(),
-                                                _reference(x, mids))[1 + i].coeffs()[1]
+                return lambda x: integrand_line(x, flint.acb(0), series, lambda z: z.exp(), _reference(x, mids))[
+                    1 + i
+                ].coeffs()[1]
 
             return [_gaussian_integral(derivative(i), cut) + tail for i in outputs]
     finally:
@@ -141,6 +155,7 @@ def _perpendicular_enclosure(a: Sequence[flint.arb], dps: int) -> list[list[flin
                 w, v = line_weights(x, offsets, lambda z: z.exp(), _reference(x, mids))
                 u_i, u_j = w[i] * (offsets[i] - 2 * v), w[j] * (offsets[j] - 2 * v)
                 return 2 * (u_i * u_j + (1 - v * v) * w[i] * w[j])
+
             return f
 
         upper = {(i, j): _gaussian_integral(entry(i, j), cut) + tail for i in range(n) for j in range(i, n)}
@@ -151,8 +166,7 @@ def line_enclosures(a: Sequence[flint.arb], dps: int) -> LineEnclosures:
     """Loss, gradient and both Hessian blocks, each a ball valid for every configuration in ``a``."""
     n = len(a)
     loss, gradient = line_value_enclosure(a, dps)
-    columns = [gradient_derivative_enclosure(a, [int(k == m) for k in range(n)], range(m + 1), dps)
-               for m in range(n)]
+    columns = [gradient_derivative_enclosure(a, [int(k == m) for k in range(n)], range(m + 1), dps) for m in range(n)]
     parallel = [[columns[max(i, j)][min(i, j)] for j in range(n)] for i in range(n)]
     return LineEnclosures(loss, gradient, parallel, _perpendicular_enclosure(a, dps))
 
@@ -168,8 +182,9 @@ def hessian_float(mu: np.ndarray, step: float = 1e-5) -> tuple[np.ndarray, float
             plus, minus = mu.astype(float), mu.astype(float)
             plus.flat[index] += h
             minus.flat[index] -= h
-            columns.append((loss_and_gradient_float(plus, False)[1] - loss_and_gradient_float(minus, False)[1]).ravel()
-                           / (2 * h))
+            columns.append(
+                (loss_and_gradient_float(plus, False)[1] - loss_and_gradient_float(minus, False)[1]).ravel() / (2 * h)
+            )
         estimates.append(np.array(columns).T)
     return 0.5 * (estimates[0] + estimates[0].T), float(np.max(np.abs(estimates[0] - estimates[1])))
 

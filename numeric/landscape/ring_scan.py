@@ -73,10 +73,10 @@ class PlanarPoint:
     radius: float
     loss: float
     loss_error: float
-    gradient_norm: float          # of the full gradient at the root: a consistency check
+    gradient_norm: float  # of the full gradient at the root: a consistency check
     eigenvalues: tuple[float, ...]
-    error: float                  # central-difference error estimate of the Hessian entries
-    signs: tuple[int, int, int]   # (negative, zero, positive) with |lambda| <= ZERO_FACTOR * error as zero
+    error: float  # central-difference error estimate of the Hessian entries
+    signs: tuple[int, int, int]  # (negative, zero, positive) with |lambda| <= ZERO_FACTOR * error as zero
 
     @property
     def kind(self) -> str:
@@ -93,6 +93,19 @@ def classify_planar(m: int, k: int, radius: float) -> PlanarPoint:
     hessian, error = hessian_float(mu)
     eigenvalues = np.linalg.eigvalsh(hessian)
     zero = ZERO_FACTOR * error
-    signs = (int(np.sum(eigenvalues < -zero)), int(np.sum(np.abs(eigenvalues) <= zero)), int(np.sum(eigenvalues > zero)))
-    return PlanarPoint(m, k, radius, float(loss), float(errors[0]), float(np.linalg.norm(gradient)),
-                       tuple(float(x) for x in eigenvalues), error, signs)
+    signs = (
+        int(np.sum(eigenvalues < -zero)),
+        int(np.sum(np.abs(eigenvalues) <= zero)),
+        int(np.sum(eigenvalues > zero)),
+    )
+    return PlanarPoint(
+        m,
+        k,
+        radius,
+        float(loss),
+        float(errors[0]),
+        float(np.linalg.norm(gradient)),
+        tuple(float(x) for x in eigenvalues),
+        error,
+        signs,
+    )

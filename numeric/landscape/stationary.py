@@ -15,21 +15,28 @@ On the family (paper.md, Theorem 3.1) stationarity reduces to one scalar equatio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Sequence
 
 import flint
 import mpmath
 import numpy as np
 
+from numeric.expectation.precision import precision_bits
 from numeric.landscape.hessian import gradient_derivative_enclosure, line_value_enclosure
 from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
-from numeric.expectation.precision import precision_bits
 
-__all__ = ["family", "family_gradient_float", "family_gradient_precise", "family_enclosure",
-           "SymmetricRoot", "certify_family_root", "hessian_precise"]
+__all__ = [
+    "family",
+    "family_gradient_float",
+    "family_gradient_precise",
+    "family_enclosure",
+    "SymmetricRoot",
+    "certify_family_root",
+    "hessian_precise",
+]
 
 
 def family(s, n: int) -> list[list]:
@@ -61,13 +68,13 @@ class SymmetricRoot:
 
     n: int
     dps: int
-    interval: tuple[str, str]       # decimal endpoints [lo, hi]: g(lo), g(hi) have opposite signs
+    interval: tuple[str, str]  # decimal endpoints [lo, hi]: g(lo), g(hi) have opposite signs
     g_at_ends: tuple[flint.arb, flint.arb]
-    loss: flint.arb                 # encloses L(s) for every s in the interval
-    g_over_interval: flint.arb      # encloses g(s) for every s in the enclosure (contains 0)
-    estimate: mpmath.mpf            # the polished root
-    newton: flint.arb | None        # interval-Newton enclosure of the unique root in the interval, if proven
-    slope: flint.arb                # encloses g' over the interval
+    loss: flint.arb  # encloses L(s) for every s in the interval
+    g_over_interval: flint.arb  # encloses g(s) for every s in the enclosure (contains 0)
+    estimate: mpmath.mpf  # the polished root
+    newton: flint.arb | None  # interval-Newton enclosure of the unique root in the interval, if proven
+    slope: flint.arb  # encloses g' over the interval
 
     @property
     def sign_change(self) -> bool:
@@ -141,8 +148,9 @@ def certify_family_root(n: int, dps: int = 40, grid: Sequence[float] | None = No
         newton = ball(centre) - g_mid / slope if not slope.contains(0) else interval
         unique = bool(not slope.contains(0) and newton.lower() > ball(lo) and newton.upper() < ball(hi))
         loss, g_all = family_enclosure(newton if unique else interval, n, dps)
-    return SymmetricRoot(n, dps, (_decimal(lo), _decimal(hi)), (g_lo, g_hi), loss, g_all, root,
-                         newton if unique else None, slope)
+    return SymmetricRoot(
+        n, dps, (_decimal(lo), _decimal(hi)), (g_lo, g_hi), loss, g_all, root, newton if unique else None, slope
+    )
 
 
 def _decimal(q: Fraction) -> str:

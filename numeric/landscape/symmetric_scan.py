@@ -22,19 +22,38 @@ Hessian blocks are enclosed (:mod:`numeric.landscape.hessian`) and classified by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import flint
 import numpy as np
 
-from numeric.landscape.hessian import (LineEnclosures, gradient_derivative_enclosure, hessian_blocks_float, inertia,
-                           line_enclosures, line_value_enclosure)
-from numeric.model import loss_and_gradient_float
 from numeric.expectation.precision import precision_bits
+from numeric.landscape.hessian import (
+    LineEnclosures,
+    gradient_derivative_enclosure,
+    hessian_blocks_float,
+    inertia,
+    line_enclosures,
+    line_value_enclosure,
+)
+from numeric.model import loss_and_gradient_float
 
-__all__ = ["Family", "families", "antipodal", "two_groups", "mirror", "find_roots", "point_key", "tied", "Stationary",
-           "certify", "classify_region", "kind_of", "morse_index"]
+__all__ = [
+    "Family",
+    "families",
+    "antipodal",
+    "two_groups",
+    "mirror",
+    "find_roots",
+    "point_key",
+    "tied",
+    "Stationary",
+    "certify",
+    "classify_region",
+    "kind_of",
+    "morse_index",
+]
 
 ROOT_TOLERANCE = 1e-6  # a double-precision root is off by ~1e-10; a first step this large means "not a root"
 BOUND = 10.0
@@ -83,9 +102,11 @@ def mirror(n: int, seed: int = 0, random_starts: int = 24) -> Family:
 
 def families(n: int, names: Sequence[str], seed: int = 0) -> list[Family]:
     """The named families for ``n`` parameters (``two-groups`` expands to every ``k <= n/2``)."""
-    built = {"antipodal": lambda: [antipodal(n)],
-             "two-groups": lambda: [two_groups(n, k) for k in range(1, n // 2 + 1)],
-             "mirror": lambda: [mirror(n, seed)]}
+    built = {
+        "antipodal": lambda: [antipodal(n)],
+        "two-groups": lambda: [two_groups(n, k) for k in range(1, n // 2 + 1)],
+        "mirror": lambda: [mirror(n, seed)],
+    }
     return [family for name in names for family in built[name]()]
 
 
@@ -103,8 +124,9 @@ def _jacobian(family: Family, theta: np.ndarray, step: float = 1e-6) -> np.ndarr
     return np.array(columns).T
 
 
-def _newton(family: Family, theta: np.ndarray, known: Sequence[np.ndarray] = (), iterations: int = 40
-            ) -> np.ndarray | None:
+def _newton(
+    family: Family, theta: np.ndarray, known: Sequence[np.ndarray] = (), iterations: int = 40
+) -> np.ndarray | None:
     """Damped Newton on ``F = P^T g``, halving steps until ``|F|`` drops; None unless it converges.
 
     A run that comes within ``1e-4`` of a ``known`` root stops there (None): it would find it again.  So
@@ -163,11 +185,11 @@ class Stationary:
     configuration: tuple[float, ...]
     dps: int
     certified: bool
-    enclosure: tuple[flint.arb, ...] | None   # encloses the unique root near ``configuration`` (Krawczyk)
-    loss: flint.arb | None                    # encloses L at the root
-    parallel_inertia: tuple[int, int, int] | None        # H_par: (negative, zero, positive), proven
-    perpendicular_inertia: tuple[int, int, int] | None   # H_perp, with its rotation null vector counted
-    parallel_eigenvalues: tuple[float, ...]       # double-precision estimates (central differences)
+    enclosure: tuple[flint.arb, ...] | None  # encloses the unique root near ``configuration`` (Krawczyk)
+    loss: flint.arb | None  # encloses L at the root
+    parallel_inertia: tuple[int, int, int] | None  # H_par: (negative, zero, positive), proven
+    perpendicular_inertia: tuple[int, int, int] | None  # H_perp, with its rotation null vector counted
+    parallel_eigenvalues: tuple[float, ...]  # double-precision estimates (central differences)
     perpendicular_eigenvalues: tuple[float, ...]
     eigenvalue_error: float
     box_radius: float
@@ -188,8 +210,9 @@ def kind_of(parallel: tuple[int, int, int] | None, perpendicular: tuple[int, int
     return "local maximum" if negative == size else f"saddle (index {negative})"
 
 
-def morse_index(parallel: tuple[int, int, int] | None, perpendicular: tuple[int, int, int] | None,
-                d: int) -> tuple[int, int, int] | None:
+def morse_index(
+    parallel: tuple[int, int, int] | None, perpendicular: tuple[int, int, int] | None, d: int
+) -> tuple[int, int, int] | None:
     """``(negative, zero, size)`` eigenvalue counts of the full ``nd x nd`` Hessian, or None if unproven."""
     if parallel is None or (d > 1 and perpendicular is None):
         return None
@@ -243,20 +266,32 @@ def certify(a: Sequence[float], dps: int = 30) -> Stationary:
         region = family.configuration(proof if certified else box)
     enclosures, parallel, perpendicular = classify_region(region, family, dps) if certified else (None, None, None)
     return Stationary(
-        n=family.n, configuration=tuple(float(x.mid()) for x in family.configuration(centre)), dps=dps,
-        certified=certified, enclosure=tuple(region) if certified else None,
-        loss=enclosures.loss if enclosures else None, parallel_inertia=parallel, perpendicular_inertia=perpendicular,
-        parallel_eigenvalues=tuple(np.linalg.eigvalsh(hp)), perpendicular_eigenvalues=tuple(np.linalg.eigvalsh(hq)),
-        eigenvalue_error=error, box_radius=radius)
+        n=family.n,
+        configuration=tuple(float(x.mid()) for x in family.configuration(centre)),
+        dps=dps,
+        certified=certified,
+        enclosure=tuple(region) if certified else None,
+        loss=enclosures.loss if enclosures else None,
+        parallel_inertia=parallel,
+        perpendicular_inertia=perpendicular,
+        parallel_eigenvalues=tuple(np.linalg.eigvalsh(hp)),
+        perpendicular_eigenvalues=tuple(np.linalg.eigvalsh(hq)),
+        eigenvalue_error=error,
+        box_radius=radius,
+    )
 
 
-def classify_region(region: Sequence[flint.arb], family: Family, dps: int
-                    ) -> tuple[LineEnclosures, tuple[int, int, int] | None, tuple[int, int, int] | None]:
+def classify_region(
+    region: Sequence[flint.arb], family: Family, dps: int
+) -> tuple[LineEnclosures, tuple[int, int, int] | None, tuple[int, int, int] | None]:
     """Loss and Hessian blocks over ``region`` (balls holding a proven stationary point whose coincident
     parameters are ``family``'s classes), and the proven inertia of ``H_par`` and ``H_perp``."""
     enclosures = line_enclosures(region, dps)
-    return (enclosures, inertia(enclosures.parallel),
-            _perpendicular_inertia(enclosures.perpendicular, region, family, dps))
+    return (
+        enclosures,
+        inertia(enclosures.parallel),
+        _perpendicular_inertia(enclosures.perpendicular, region, family, dps),
+    )
 
 
 def _restricted_ball(family: Family, theta: Sequence[flint.arb], dps: int) -> list[flint.arb]:
@@ -265,14 +300,17 @@ def _restricted_ball(family: Family, theta: Sequence[flint.arb], dps: int) -> li
     return [sum((q * g for q, g in zip(column, gradient) if q), flint.arb(0)) for column in zip(*family.P)]
 
 
-def _krawczyk(family: Family, centre: Sequence[flint.arb], box: Sequence[flint.arb], Y: np.ndarray,
-              dps: int) -> list[flint.arb] | None:
+def _krawczyk(
+    family: Family, centre: Sequence[flint.arb], box: Sequence[flint.arb], Y: np.ndarray, dps: int
+) -> list[flint.arb] | None:
     """The Krawczyk image of ``box`` if it lies in the box's interior (a proof), else None."""
     p = len(centre)
     a = family.configuration(box)
     columns = [gradient_derivative_enclosure(a, [row[k] for row in family.P], range(family.n), dps) for k in range(p)]
-    J = [[sum((q * columns[k][i] for i, q in enumerate(column) if q), flint.arb(0)) for k in range(p)]
-         for column in zip(*family.P)]
+    J = [
+        [sum((q * columns[k][i] for i, q in enumerate(column) if q), flint.arb(0)) for k in range(p)]
+        for column in zip(*family.P)
+    ]
     F = _restricted_ball(family, centre, dps)
     Yb = [[flint.arb(Y[i, j]) for j in range(p)] for i in range(p)]
     image = []
@@ -287,8 +325,9 @@ def _krawczyk(family: Family, centre: Sequence[flint.arb], box: Sequence[flint.a
     return image
 
 
-def _perpendicular_inertia(block: Sequence[Sequence[flint.arb]], a: Sequence[flint.arb], family: Family,
-                           dps: int) -> tuple[int, int, int] | None:
+def _perpendicular_inertia(
+    block: Sequence[Sequence[flint.arb]], a: Sequence[flint.arb], family: Family, dps: int
+) -> tuple[int, int, int] | None:
     """Inertia of ``H_perp`` at a stationary point, counting its known exact null vectors as zeros.
 
     Null vectors: the rotation direction ``a`` (``H_perp a = g = 0``) and, within each class of ``m``

@@ -5,7 +5,8 @@ Start ``mu_i(0) = c + eps u_i`` with ``c = M0 e_1`` and offsets ``u_i`` of large
 * ``collinear`` (default): ``u_i = (2i/(n-1) - 1) e_1``, evenly spaced along the cluster's direction.
   The start lies on the line through ``c`` and the truth, GD keeps it there, and the loss restricted to
   that line does not depend on ``d``: the run is done in ``d = 1`` whatever ``d`` is asked for;
-* ``random``: Gaussian draws from ``seed`` rescaled to largest norm 1 (:func:`numeric.dynamics.clusters.cluster_offsets`).
+* ``random``: Gaussian draws from ``seed`` rescaled to largest norm 1
+  (:func:`numeric.dynamics.clusters.cluster_offsets`).
 
 **One trial** (:func:`trial`) decides the outcome at one ``eps``.  While the spread is tiny the
 linearized runner (:mod:`numeric.dynamics.linearized`) evolves it exactly to first order, in logarithms:
@@ -38,18 +39,29 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
+from numeric.config import InputError
 from numeric.dynamics.clusters import cluster_offsets
-from numeric.config import ConfigError
 from numeric.dynamics.gd import GDState, advance, make_config
 from numeric.dynamics.linearized import linearized_spread, predicted_mu
 
-__all__ = ["PATTERNS", "OUTCOMES", "Rules", "Trial", "CriticalPoint", "LawFit", "pattern_offsets", "solve_dimension",
-           "trial", "critical_spread", "fit_power_laws"]
+__all__ = [
+    "PATTERNS",
+    "OUTCOMES",
+    "Rules",
+    "Trial",
+    "CriticalPoint",
+    "LawFit",
+    "pattern_offsets",
+    "solve_dimension",
+    "trial",
+    "critical_spread",
+    "fit_power_laws",
+]
 
 PATTERNS = ("collinear", "random")
 OUTCOMES = ("all-converge", "not-all-converge", "undecided")
@@ -64,8 +76,8 @@ class Rules:
     climb: float = 1.0
     handoff: float = 1e-6
     budget: int = 4000
-    tol: float = 0.15       # final bracket width, decades
-    step: float = 1.0       # bracketing step, decades
+    tol: float = 0.15  # final bracket width, decades
+    step: float = 1.0  # bracketing step, decades
     lowest: float = -300.0  # search range of log10 eps
     highest: float = 1.0
 
@@ -76,8 +88,8 @@ class Trial:
 
     log10_eps: float
     outcome: str
-    method: str             # "linearized", "linearized+direct" or "direct"
-    handoff_step: int       # GD iterations covered by the linearized runner (0: direct from the start)
+    method: str  # "linearized", "linearized+direct" or "direct"
+    handoff_step: int  # GD iterations covered by the linearized runner (0: direct from the start)
     direct_steps: int
     seconds: float
     detail: str
@@ -94,8 +106,8 @@ class CriticalPoint:
     pattern: str
     seed: int
     solved_in_d: int
-    log10_amplification: float   # log10 A(infinity): first-order growth of the spread along c
-    bracket: tuple[float | None, float | None]   # (lo: all-converge, hi: not-all-converge)
+    log10_amplification: float  # log10 A(infinity): first-order growth of the spread along c
+    bracket: tuple[float | None, float | None]  # (lo: all-converge, hi: not-all-converge)
     trials: tuple[Trial, ...] = field(default=())
     seconds: float = 0.0
 
@@ -123,9 +135,9 @@ class LawFit:
 def pattern_offsets(n: int, d: int, pattern: str, seed: int = 0) -> np.ndarray:
     """Offsets ``u_i`` (rows, largest norm 1) of ``pattern`` (module docstring)."""
     if pattern not in PATTERNS:
-        raise ConfigError(f"--pattern: unknown pattern {pattern!r}; choose one of {', '.join(PATTERNS)}")
+        raise InputError("pattern", f"unknown pattern {pattern!r}; choose one of {', '.join(PATTERNS)}")
     if n < 2 or d < 1:
-        raise ConfigError(f"--n/--d: need n >= 2 and d >= 1, got n={n}, d={d}")
+        raise InputError("n/d", f"need n >= 2 and d >= 1, got n={n}, d={d}")
     if pattern == "random":
         return cluster_offsets(n, d, seed)
     u = np.zeros((n, d))
@@ -155,7 +167,7 @@ def _handoff(M0: float, u: np.ndarray, log10_eps: float, eta: float, rules: Rule
     n, d = u.shape
     center = _center(M0, d)
     if log10_eps >= math.log10(rules.handoff):
-        return [[M0 * (k == 0) + 10.0 ** log10_eps * float(u[i, k]) for k in range(d)] for i in range(n)], 0, ""
+        return [[M0 * (k == 0) + 10.0**log10_eps * float(u[i, k]) for k in range(d)] for i in range(n)], 0, ""
     log_eps, target = log10_eps * math.log(10), math.log(rules.handoff)
     steps = _contraction_steps(n, M0, eta)
     whole = linearized_spread(center, u.tolist(), log_eps, repr(eta), steps, targets=[target])
@@ -186,8 +198,10 @@ class _Referee:
         elif len(escaped):
             i = int(escaped[0])
             self.outcome = "not-all-converge"
-            state.stopped, state.reason = "decided", (
-                f"||mu_{i + 1}|| = {norms[i]:.3g} climbed from {self.lowest[i]:.3g} at iteration {state.step}")
+            state.stopped, state.reason = (
+                "decided",
+                (f"||mu_{i + 1}|| = {norms[i]:.3g} climbed from {self.lowest[i]:.3g} at iteration {state.step}"),
+            )
 
 
 def _direct(rows: list, eta: float, rules: Rules) -> tuple[str, int, str]:
@@ -221,11 +235,12 @@ def _first_order_guess(M0: float, u: np.ndarray, eta: float) -> tuple[float, flo
     return log10_amp, -log10_amp
 
 
-def critical_spread(n: int, d: int, M0: float, eta: float = 0.01, pattern: str = "collinear", seed: int = 0,
-                    rules: Rules = Rules()) -> CriticalPoint:
+def critical_spread(
+    n: int, d: int, M0: float, eta: float = 0.01, pattern: str = "collinear", seed: int = 0, rules: Rules = Rules()
+) -> CriticalPoint:
     """Bracket ``log10 eps_c`` at one point by bisection on ``log10 eps`` (module docstring)."""
     if not M0 > 0 or not 0 < eta < n / 2:
-        raise ConfigError(f"--M0/--eta: need M0 > 0 and 0 < eta < n/2, got M0={M0}, eta={eta}")
+        raise InputError("M0/eta", f"need M0 > 0 and 0 < eta < n/2, got M0={M0}, eta={eta}")
     clock = time.perf_counter()
     solved_d = solve_dimension(d, pattern)
     u = pattern_offsets(n, solved_d, pattern, seed)
@@ -243,8 +258,9 @@ def critical_spread(n: int, d: int, M0: float, eta: float = 0.01, pattern: str =
         if outcome == "undecided":
             break
         lo, hi = (mid, hi) if outcome == "all-converge" else (lo, mid)
-    return CriticalPoint(n, d, M0, eta, pattern, seed, solved_d, log10_amp, (lo, hi), tuple(trials),
-                         time.perf_counter() - clock)
+    return CriticalPoint(
+        n, d, M0, eta, pattern, seed, solved_d, log10_amp, (lo, hi), tuple(trials), time.perf_counter() - clock
+    )
 
 
 def _bracket(run, start: float, rules: Rules) -> tuple[float | None, float | None]:
@@ -270,15 +286,16 @@ def _clip(x: float, rules: Rules) -> float:
     return round(min(max(x, rules.lowest), rules.highest), 6)
 
 
-def fit_power_laws(M0: Sequence[float], log10_eps_c: Sequence[float], powers: Sequence[int] = (1, 2, 3)) -> list[LawFit]:
+def fit_power_laws(
+    M0: Sequence[float], log10_eps_c: Sequence[float], powers: Sequence[int] = (1, 2, 3)
+) -> list[LawFit]:
     """Least-squares fits ``log10 eps_c = a + b M0^p``, one per power, best (smallest rms residual) first."""
     x, y = np.asarray(M0, dtype=float), np.asarray(log10_eps_c, dtype=float)
     if len(x) < 3:
-        raise ConfigError(f"--M0: a law fit needs at least 3 bracketed points, got {len(x)}")
+        raise InputError("M0", f"a law fit needs at least 3 bracketed points, got {len(x)}")
     fits = []
     for p in powers:
-        design = np.column_stack([np.ones_like(x), x ** p])
+        design = np.column_stack([np.ones_like(x), x**p])
         (a, b), *_ = np.linalg.lstsq(design, y, rcond=None)
         fits.append(LawFit(p, float(a), float(b), tuple((y - design @ np.array([a, b])).tolist())))
     return sorted(fits, key=lambda fit: fit.rms)
-

@@ -34,7 +34,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric.config import ConfigError, as_decimal_string
+from numeric.config import InputError, as_decimal_string
 from numeric.dynamics.gd import (
     ParameterStatus,
     Record,
@@ -44,12 +44,23 @@ from numeric.dynamics.gd import (
     make_config,
     start_state,
 )
-from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
 from numeric.expectation.quadrature import legendre_float
+from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
 
 __all__ = [
-    "WEIGHT_KINDS", "Weight", "parse_weight", "nodes", "Averaged", "averaged_float", "choose_nodes", "Trajectory",
-    "averaged_by_mpquad", "run_averaged", "run_fixed", "blowup_limit", "first_order_log10_amplification",
+    "WEIGHT_KINDS",
+    "Weight",
+    "parse_weight",
+    "nodes",
+    "Averaged",
+    "averaged_float",
+    "choose_nodes",
+    "Trajectory",
+    "averaged_by_mpquad",
+    "run_averaged",
+    "run_fixed",
+    "blowup_limit",
+    "first_order_log10_amplification",
 ]
 
 WEIGHT_KINDS = ("uniform", "exp:RATE", "variance")
@@ -110,24 +121,27 @@ class Weight:
 
 
 def parse_weight(kind: str, t0: Any, t1: Any) -> Weight:
-    """``--weight`` (uniform | exp:RATE | variance) on ``[--t0, --t1]``; ConfigError names the bad option."""
-    start, end = float(as_decimal_string(t0, "--t0")), float(as_decimal_string(t1, "--t1"))
+    """``--weight`` (uniform | exp:RATE | variance) on ``[--t0, --t1]``; InputError names the bad input."""
+    start, end = float(as_decimal_string(t0, "t0")), float(as_decimal_string(t1, "t1"))
     if start < 0:
-        raise ConfigError(f"--t0: noise times are non-negative, got {t0}")
+        raise InputError("t0", f"noise times are non-negative, got {t0}")
     if not end > start:
-        raise ConfigError(f"--t1: must exceed --t0 = {start:g}, got {t1}")
+        raise InputError("t1", f"must exceed t0 = {start:g}, got {t1}")
     text = str(kind).strip()
     if text in ("uniform", "variance"):
         return Weight(text, start, end)
     if not text.startswith("exp:"):
-        raise ConfigError(f"--weight: unknown weight {text!r}; choose one of {', '.join(WEIGHT_KINDS)}")
+        raise InputError("weight", f"unknown weight {text!r}; choose one of {', '.join(WEIGHT_KINDS)}")
     try:
-        rate = float(as_decimal_string(text[4:], "--weight"))
-    except ConfigError:
-        raise ConfigError(f"--weight: exp:RATE needs a finite number RATE, got {text!r}") from None
+        rate = float(as_decimal_string(text[4:], "weight"))
+    except InputError:
+        raise InputError("weight", f"exp:RATE needs a finite number RATE, got {text!r}") from None
     if abs(rate) * (end - start) > MAX_EXPONENT:
-        raise ConfigError(f"--weight: |RATE| (t1 - t0) must be at most {MAX_EXPONENT:g} (otherwise the weight "
-                          f"sits at one end: use a fixed t), got {text!r} on [{start:g}, {end:g}]")
+        raise InputError(
+            "weight",
+            f"|RATE| (t1 - t0) must be at most {MAX_EXPONENT:g} (otherwise the weight "
+            f"sits at one end: use a fixed t), got {text!r} on [{start:g}, {end:g}]",
+        )
     return Weight("exp", start, end, rate)
 
 
@@ -163,9 +177,9 @@ class Averaged:
 
     loss: float
     grad: np.ndarray
-    error: float               # quadrature_error + inner_error
-    quadrature_error: float    # |Q_K - Q_2K|
-    inner_error: float         # fast-tier errors at the nodes, propagated with the weights
+    error: float  # quadrature_error + inner_error
+    quadrature_error: float  # |Q_K - Q_2K|
+    inner_error: float  # fast-tier errors at the nodes, propagated with the weights
     nodes: int
     method: str
 
@@ -200,14 +214,16 @@ def choose_nodes(m: np.ndarray, weight: Weight, *, rtol: float = NODES_RTOL) -> 
         k, coarse = 2 * k, fine
 
 
-def averaged_by_mpquad(m: Sequence[Sequence[str]], shape: Callable[[Any], Any], t0: float, t1: float,
-                       dps: int = 15) -> list[float]:
+def averaged_by_mpquad(
+    m: Sequence[Sequence[str]], shape: Callable[[Any], Any], t0: float, t1: float, dps: int = 15
+) -> list[float]:
     """An independent route to ``Lbar`` and its gradient (one dimension): ``mpmath.quad`` (tanh-sinh) over
     ``t`` of the precise tier at ``dps`` digits, weighted by ``shape`` (an unnormalized density, an mpmath
     callable) and divided by its own integral.  It shares nothing with :func:`averaged_float` but the
     formula for ``Lbar``.  Returns ``[Lbar, dLbar/dm_1, ..., dLbar/dm_n]``.
     """
     with mpmath.workdps(dps):
+
         @functools.cache
         def integrand(t):
             scale = mpmath.exp(-t)
@@ -228,8 +244,11 @@ def first_order_log10_amplification(schedule: Weight | float, n: int, M0: float,
     """
     from numeric.dynamics.linearized import linearized_spread
 
-    moment = (lambda p: math.exp(-p * schedule)) if isinstance(schedule, (int, float)) else \
-        (lambda p: schedule.expect(lambda t: np.exp(-p * t)))
+    moment = (
+        (lambda p: math.exp(-p * schedule))
+        if isinstance(schedule, (int, float))
+        else (lambda p: schedule.expect(lambda t: np.exp(-p * t)))
+    )
     e2, e4 = moment(2), moment(4)
     step, centre = eta * e2, M0 * math.sqrt(e4 / e2)
     steps = max(1, math.ceil(math.log(max(centre, 1e-4) / 1e-4) / -math.log(abs(1 - 2 * step / n))))
@@ -248,12 +267,12 @@ class Trajectory:
     convention: str
     records: tuple[Record, ...]
     statuses: tuple[ParameterStatus, ...]
-    m: np.ndarray              # final original means
-    steps: int                 # updates performed
-    stopped: str               # "budget", "blow-up" (or numeric.dynamics.gd's "tier" at a fixed t)
+    m: np.ndarray  # final original means
+    steps: int  # updates performed
+    stopped: str  # "budget", "blow-up" (or numeric.dynamics.gd's "tier" at a fixed t)
     reason: str
     seconds: float
-    quadrature_error: float | None = None   # averaged runs: max relative |Q_K - Q_2K| over the records
+    quadrature_error: float | None = None  # averaged runs: max relative |Q_K - Q_2K| over the records
     quadrature_error_at: int | None = None  # ... and the iteration where it occurred
 
 
@@ -263,8 +282,15 @@ def blowup_limit(m0: np.ndarray) -> float:
 
 
 def run_averaged(
-    m0: Sequence[Sequence[Any]], weight: Weight, eta: float, steps: int, k: int, *,
-    points_per_decade: int = 20, converged_below: float = 1e-2, diverging_above: float = 1.0,
+    m0: Sequence[Sequence[Any]],
+    weight: Weight,
+    eta: float,
+    steps: int,
+    k: int,
+    *,
+    points_per_decade: int = 20,
+    converged_below: float = 1e-2,
+    diverging_above: float = 1.0,
 ) -> Trajectory:
     """GD ``m <- m - eta grad Lbar(m)`` with the ``k``-node rule, for ``steps`` updates or until blow-up."""
     m = np.array([[float(x) for x in row] for row in m0])
@@ -294,8 +320,13 @@ def run_averaged(
         convention=f"GD on the original means m with step eta = {eta:g} on the t-averaged loss",
         records=tuple(records),
         statuses=classify(records, blown, converged_below=converged_below, diverging_above=diverging_above),
-        m=m, steps=step, stopped=stopped, reason=reason, seconds=time.perf_counter() - clock,
-        quadrature_error=worst[0], quadrature_error_at=worst[1],
+        m=m,
+        steps=step,
+        stopped=stopped,
+        reason=reason,
+        seconds=time.perf_counter() - clock,
+        quadrature_error=worst[0],
+        quadrature_error_at=worst[1],
     )
 
 
@@ -312,25 +343,37 @@ def _norms(m: np.ndarray) -> tuple[float, ...]:
 
 
 def run_fixed(
-    m0: Sequence[Sequence[Any]], t: float, eta: float, steps: int, *, limit: float,
-    points_per_decade: int = 20, converged_below: float = 1e-2, diverging_above: float = 1.0,
+    m0: Sequence[Sequence[Any]],
+    t: float,
+    eta: float,
+    steps: int,
+    *,
+    limit: float,
+    points_per_decade: int = 20,
+    converged_below: float = 1e-2,
+    diverging_above: float = 1.0,
 ) -> Trajectory:
     """:mod:`numeric.dynamics.gd` at fixed ``t`` from the original means ``m0``, re-expressed and classified in ``m``.
 
     ``limit`` is the blow-up limit on ``||m_i||`` (passed to the loop as ``e^{-t} limit`` on ``mu``).
     """
     scale = math.exp(-t)
-    config = make_config(m0, repr(eta), steps, t=repr(t), blowup=repr(scale * limit),
-                         points_per_decade=points_per_decade)
+    config = make_config(
+        m0, repr(eta), steps, t=repr(t), blowup=repr(scale * limit), points_per_decade=points_per_decade
+    )
     state = advance(config, start_state(config))
     # ||m_i|| = ||mu_i|| / e^{-t};  grad_m L_t = e^{-t} grad_mu L
-    records = tuple(Record(r.iteration, r.loss, tuple(x / scale for x in r.norms), r.grad_norm * scale)
-                    for r in state.records)
+    records = tuple(
+        Record(r.iteration, r.loss, tuple(x / scale for x in r.norms), r.grad_norm * scale) for r in state.records
+    )
     return Trajectory(
         schedule=f"fixed t = {t:.4g}",
         convention=config.convention,
         records=records,
         statuses=classify(records, state.blown, converged_below=converged_below, diverging_above=diverging_above),
-        m=np.asarray(state.mu) / scale, steps=state.step, stopped=state.stopped or "budget", reason=state.reason,
+        m=np.asarray(state.mu) / scale,
+        steps=state.step,
+        stopped=state.stopped or "budget",
+        reason=state.reason,
         seconds=state.seconds,
     )

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from proofs_check.core.claim import Claim
 
 #: Claim ids in the paper's order.
-PAPER_ORDER = ("eq1", "lemma2.2", "bridge.em", "thm2.1", "thm3.1", "thm3.2", "lemma3.3",
-               "thm3.4", "thm3.5", "thm3.7")
+PAPER_ORDER = ("eq1", "lemma2.2", "bridge.em", "thm2.1", "thm3.1", "thm3.2", "lemma3.3", "thm3.4", "thm3.5", "thm3.7")
 
 
 @dataclass(frozen=True)

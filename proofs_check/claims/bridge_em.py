@@ -33,15 +33,30 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         with mpmath.workdps(dps + 10):
             first, second = (2 * linear, 2 * err_linear), (factor * kl, abs(factor) * err_kl)
         return agreement_check(
-            f"2 E[w_i v] = {factor} grad KL (sample {sample}, i={i + 1})", {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
-            "mpmath.quad of both integrands", dps, first, second, params["min_digits"])
+            f"2 E[w_i v] = {factor} grad KL (sample {sample}, i={i + 1})",
+            {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
+            "mpmath.quad of both integrands",
+            dps,
+            first,
+            second,
+            params["min_digits"],
+        )
 
-    return identity_checks(params, seed=seed, progress=progress, cross_check=cross_check,
-                           prove=lambda n, d: proof_check(prove_em_bridge(n, d, factor)))
+    return identity_checks(
+        params,
+        seed=seed,
+        progress=progress,
+        cross_check=cross_check,
+        prove=lambda n, d: proof_check(prove_em_bridge(n, d, factor)),
+    )
 
 
 CLAIM = Claim(
-    id="bridge.em", label="Sec. 2 remark (gradient-EM bridge)",
+    id="bridge.em",
+    label="Sec. 2 remark (gradient-EM bridge)",
     statement="2 E[w_i v] = {factor} * grad_(mu_i) KL(N(0, I) || (1/n) sum_j N(mu_j, I))",
-    constants=STATEMENT, parameters=PARAMETERS, profiles=PROFILES, run=run,
+    constants=STATEMENT,
+    parameters=PARAMETERS,
+    profiles=PROFILES,
+    run=run,
 )

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import mpmath
 
-from numeric import original_loss
-from numeric import evaluate
+from numeric import evaluate, original_loss
 from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
 from symbolic import prove_reduction_eq1
@@ -37,24 +36,46 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         reduced = evaluate(mu, tier="precise", dps=dps)
         return agreement_check(
             f"L_t(m) from its definition = L(mu) (sample {sample})",
-            {"n": n, "d": 1, "m": m, "t": t, "truth": truth, "seed": seed}, "mpmath.quad of the original-"
-            "coordinate integrand vs the reduced loss by Gauss-Legendre panels (precise tier)", dps,
-            original_loss(m, t, truth, dps), (reduced.loss, reduced.error), params["min_digits"])
+            {"n": n, "d": 1, "m": m, "t": t, "truth": truth, "seed": seed},
+            "mpmath.quad of the original-"
+            "coordinate integrand vs the reduced loss by Gauss-Legendre panels (precise tier)",
+            dps,
+            original_loss(m, t, truth, dps),
+            (reduced.loss, reduced.error),
+            params["min_digits"],
+        )
 
-    return identity_checks(params, seed=seed, progress=progress, cross_check=cross_check,
-                           prove=lambda n, d: _symbolic_check(n, d, params["scale_exponent"]))
+    return identity_checks(
+        params,
+        seed=seed,
+        progress=progress,
+        cross_check=cross_check,
+        prove=lambda n, d: _symbolic_check(n, d, params["scale_exponent"]),
+    )
 
 
 def _symbolic_check(n: int, d: int, exponent) -> Check:
     if exponent != 1:
-        return Check(name=f"symbolic proof (n={n}, d={d})", instance={"n": n, "d": d}, method="not applicable",
-                     dps=None, claimed=f"scale exponent {exponent}", observed={}, ok=None,
-                     verdict=Verdict.INCONCLUSIVE, detail="the symbolic route proves the reported form k = 1 only")
+        return Check(
+            name=f"symbolic proof (n={n}, d={d})",
+            instance={"n": n, "d": d},
+            method="not applicable",
+            dps=None,
+            claimed=f"scale exponent {exponent}",
+            observed={},
+            ok=None,
+            verdict=Verdict.INCONCLUSIVE,
+            detail="the symbolic route proves the reported form k = 1 only",
+        )
     return proof_check(prove_reduction_eq1(n, d))
 
 
 CLAIM = Claim(
-    id="eq1", label="Eq. (1)",
+    id="eq1",
+    label="Eq. (1)",
     statement="L_t(m) = L(mu) with mu_i = e^{-{scale_exponent} t}(m_i - m*) and x <- x - e^{-t} m*",
-    constants=STATEMENT, parameters=PARAMETERS, profiles=PROFILES, run=run,
+    constants=STATEMENT,
+    parameters=PARAMETERS,
+    profiles=PROFILES,
+    run=run,
 )

@@ -13,8 +13,7 @@ routes answer: the certificate no longer reduces to 0, and the numbers disagree.
 
 from __future__ import annotations
 
-from numeric import stein_gradient
-from numeric import evaluate
+from numeric import evaluate, stein_gradient
 from proofs_check.core.claim import Check, Claim
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
 from symbolic import prove_stein_gradient
@@ -33,17 +32,31 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         i = rng.randrange(n)
         gradient = evaluate([[x] for x in mu], tier="precise", dps=dps)
         return agreement_check(
-            f"Stein form = gradient of L (sample {sample}, i={i + 1})", {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
-            "mpmath.quad of the Stein integrand vs the direct-form gradient by Gauss-Legendre panels", dps,
-            stein_gradient(mu, i, dps, coefficients), (gradient.grad[i][0], gradient.error), params["min_digits"])
+            f"Stein form = gradient of L (sample {sample}, i={i + 1})",
+            {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
+            "mpmath.quad of the Stein integrand vs the direct-form gradient by Gauss-Legendre panels",
+            dps,
+            stein_gradient(mu, i, dps, coefficients),
+            (gradient.grad[i][0], gradient.error),
+            params["min_digits"],
+        )
 
-    return identity_checks(params, seed=seed, progress=progress, cross_check=cross_check,
-                           prove=lambda n, d: proof_check(prove_stein_gradient(n, d, coefficients)))
+    return identity_checks(
+        params,
+        seed=seed,
+        progress=progress,
+        cross_check=cross_check,
+        prove=lambda n, d: proof_check(prove_stein_gradient(n, d, coefficients)),
+    )
 
 
 CLAIM = Claim(
-    id="lemma2.2", label="Lemma 2.2",
+    id="lemma2.2",
+    label="Lemma 2.2",
     statement="grad_i L = 2 E[c1 w_i v + c2 w_i sum_j w_j mu_j mu_j^T mu_i + c3 w_i v v^T mu_i "
-              "+ c4 w_i sum_j w_j <v, mu_j> mu_j + c5 w_i |v|^2 v] with (c1..c5) = {coefficients}",
-    constants=STATEMENT, parameters=PARAMETERS, profiles=PROFILES, run=run,
+    "+ c4 w_i sum_j w_j <v, mu_j> mu_j + c5 w_i |v|^2 v] with (c1..c5) = {coefficients}",
+    constants=STATEMENT,
+    parameters=PARAMETERS,
+    profiles=PROFILES,
+    run=run,
 )

@@ -24,18 +24,24 @@ from fractions import Fraction
 
 import mpmath
 
-from numeric import cluster_offsets, first_below, worst_while_above
-from numeric import linearized_spread
-from numeric import loss_and_gradient_precise
+from numeric import cluster_offsets, first_below, linearized_spread, loss_and_gradient_precise, worst_while_above
+from proofs_check.claims.thm3_2 import (
+    PARAMETERS as THM32_PARAMETERS,
+    STATEMENT as THM32_STATEMENT,
+    direct_run,
+    log_bound,
+)
 from proofs_check.core.claim import Check, Claim, Verdict
-from proofs_check.claims.thm3_2 import PARAMETERS as THM32_PARAMETERS
-from proofs_check.claims.thm3_2 import STATEMENT as THM32_STATEMENT
-from proofs_check.claims.thm3_2 import direct_run, log_bound
 from proofs_check.evidence.identities import proof_check
 from symbolic import prove_coincident
 
-STATEMENT = {"contraction_coefficient": 2, "reported_coefficient": 1, "reference_fraction": 6,
-             "closeness_fraction": 12, "ball_fraction": 3}
+STATEMENT = {
+    "contraction_coefficient": 2,
+    "reported_coefficient": 1,
+    "reference_fraction": 6,
+    "closeness_fraction": 12,
+    "ball_fraction": 3,
+}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [5, 3]], "dps": 40}
 PROFILES = {"quick": {"instances": [[3, 1]]}}
 
@@ -56,15 +62,24 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 def _contraction_check(n: int, d: int, params: dict) -> Check:
     proof = prove_coincident(n, d)
     k, reported = params["contraction_coefficient"], params["reported_coefficient"]
-    detail = (f"exact: a <- (1 - 2 eta/n) a for L = E|v|^2 (coefficient 2); reported coefficient {reported}, "
-              f"which is the exact one for L/2; registered coefficient {k}. " + proof.certificate[:300])
+    detail = (
+        f"exact: a <- (1 - 2 eta/n) a for L = E|v|^2 (coefficient 2); reported coefficient {reported}, "
+        f"which is the exact one for L/2; registered coefficient {k}. " + proof.certificate[:300]
+    )
     if not proof.holds:
         return proof_check(proof)
     ok = Fraction(k) == 2
-    return Check(name=f"contraction factor 1 - {k} eta/n (n={n}, d={d})", instance={"n": n, "d": d},
-                 method=proof.method, dps=None, claimed=f"A <- (1 - {k} eta/n) A",
-                 observed={"derived_coefficient": 2, "reported_coefficient": reported, "holds": proof.holds},
-                 ok=ok, verdict=Verdict.PROVED if ok else Verdict.REFUTED, detail=detail)
+    return Check(
+        name=f"contraction factor 1 - {k} eta/n (n={n}, d={d})",
+        instance={"n": n, "d": d},
+        method=proof.method,
+        dps=None,
+        claimed=f"A <- (1 - {k} eta/n) A",
+        observed={"derived_coefficient": 2, "reported_coefficient": reported, "holds": proof.holds},
+        ok=ok,
+        verdict=Verdict.PROVED if ok else Verdict.REFUTED,
+        detail=detail,
+    )
 
 
 def _numeric_contraction(n: int, d: int, params: dict) -> Check:
@@ -78,10 +93,17 @@ def _numeric_contraction(n: int, d: int, params: dict) -> Check:
         worst = max(abs(g - k.numerator * x / (k.denominator * n)) for row in grad for g, x in zip(row, start[0]))
     budget = max(errors[1:])
     ok = worst <= budget
-    return Check(name=f"numeric gradient at a coincident point (n={n}, d={d})", instance={"n": n, "d": d, "a": a},
-                 method=method, dps=params["dps"], claimed=f"grad_i L = ({k}/n) a",
-                 observed={"max_difference": worst, "error_budget": budget}, ok=ok,
-                 verdict=Verdict.SUPPORTED if ok else Verdict.REFUTED, corroborates=True)
+    return Check(
+        name=f"numeric gradient at a coincident point (n={n}, d={d})",
+        instance={"n": n, "d": d, "a": a},
+        method=method,
+        dps=params["dps"],
+        claimed=f"grad_i L = ({k}/n) a",
+        observed={"max_difference": worst, "error_budget": budget},
+        ok=ok,
+        verdict=Verdict.SUPPORTED if ok else Verdict.REFUTED,
+        corroborates=True,
+    )
 
 
 def _direct_tracking(profile: str, params: dict) -> Check:
@@ -89,15 +111,22 @@ def _direct_tracking(profile: str, params: dict) -> Check:
     run_, reused = direct_run(thm, coefficient=params["contraction_coefficient"])
     bound = [r + dev for r, dev in zip(run_.reference, run_.deviation)]
     steps = range(1, len(run_.reference) + 1)
-    return _tracking_check("direct GD (Theorem 3.2 start)", run_.n, params, steps, run_.reference, run_.deviation,
-                           bound,
-                           {"n": run_.n, "d": run_.d, "M0": run_.m0, "eta": run_.eta,
-                            "log_spread": run_.log_spread, "seed": run_.seed},
-                           "cached result reused; " if reused else "")
+    return _tracking_check(
+        "direct GD (Theorem 3.2 start)",
+        run_.n,
+        params,
+        steps,
+        run_.reference,
+        run_.deviation,
+        bound,
+        {"n": run_.n, "d": run_.d, "M0": run_.m0, "eta": run_.eta, "log_spread": run_.log_spread, "seed": run_.seed},
+        "cached result reused; " if reused else "",
+    )
 
 
-def _tracking_check(name: str, n: int, params: dict, iterations, reference, deviation, norms_bound, instance,
-                    note="") -> Check:
+def _tracking_check(
+    name: str, n: int, params: dict, iterations, reference, deviation, norms_bound, instance, note=""
+) -> Check:
     threshold = 1 / (params["reference_fraction"] * n)
     closeness = 1 / (params["closeness_fraction"] * n)
     ball = 1 / (params["ball_fraction"] * n)
@@ -106,15 +135,23 @@ def _tracking_check(name: str, n: int, params: dict, iterations, reference, devi
     at_crossing = None if crossing is None else norms_bound[list(iterations).index(crossing)]
     inside = None if crossing is None else at_crossing <= ball
     ok = None if crossing is None else bool(worst <= closeness and inside)
-    return Check(name=f"parameters follow A(tau), then enter the 1/(3n) ball: {name}", instance=instance,
-                 method="GD trajectory against the reference A(tau) = (1 - k eta/n)^tau c", dps=None,
-                 claimed=f"max_i |mu_i - A| <= 1/({params['closeness_fraction']} n) while |A| > "
-                         f"1/({params['reference_fraction']} n); then ||mu_i|| <= 1/({params['ball_fraction']} n)",
-                 observed={"max_deviation_while_above": worst, "first_iteration_below": crossing,
-                           "max_norm_there": at_crossing},
-                 ok=ok, verdict=Verdict.from_outcome(ok, Verdict.SUPPORTED),
-                 detail=note + ("the reference never fell below the threshold within the run" if crossing is None
-                                else f"|A| <= {threshold:.4g} first at iteration {crossing}"))
+    return Check(
+        name=f"parameters follow A(tau), then enter the 1/(3n) ball: {name}",
+        instance=instance,
+        method="GD trajectory against the reference A(tau) = (1 - k eta/n)^tau c",
+        dps=None,
+        claimed=f"max_i |mu_i - A| <= 1/({params['closeness_fraction']} n) while |A| > "
+        f"1/({params['reference_fraction']} n); then ||mu_i|| <= 1/({params['ball_fraction']} n)",
+        observed={"max_deviation_while_above": worst, "first_iteration_below": crossing, "max_norm_there": at_crossing},
+        ok=ok,
+        verdict=Verdict.from_outcome(ok, Verdict.SUPPORTED),
+        detail=note
+        + (
+            "the reference never fell below the threshold within the run"
+            if crossing is None
+            else f"|A| <= {threshold:.4g} first at iteration {crossing}"
+        ),
+    )
 
 
 def _linearized_tracking(params: dict) -> Check:
@@ -126,19 +163,31 @@ def _linearized_tracking(params: dict) -> Check:
     spread = linearized_spread([m0] + [0.0] * (d - 1), u.tolist(), log_spread, eta, steps)
     ratio = 1 - params["contraction_coefficient"] * float(eta) / n
     reference = [m0 * ratio**tau for tau in spread.iterations]
-    deviation = [abs(float(true) - ref) + math.exp(max(float(x), -700.0))
-                 for true, ref, x in zip(spread.center_norm, reference, spread.log_spread)]
-    return _tracking_check("first-order spread at n=5, d=3, M0=4", n, params, spread.iterations, reference,
-                           deviation,
-                           [r + dev for r, dev in zip(reference, deviation)],
-                           {"n": n, "d": d, "M0": m0, "eta": eta, "log_spread": log_spread},
-                           "recorded on a log grid of iterations; spreads below e^-700 counted as e^-700; ")
+    deviation = [
+        abs(float(true) - ref) + math.exp(max(float(x), -700.0))
+        for true, ref, x in zip(spread.center_norm, reference, spread.log_spread)
+    ]
+    return _tracking_check(
+        "first-order spread at n=5, d=3, M0=4",
+        n,
+        params,
+        spread.iterations,
+        reference,
+        deviation,
+        [r + dev for r, dev in zip(reference, deviation)],
+        {"n": n, "d": d, "M0": m0, "eta": eta, "log_spread": log_spread},
+        "recorded on a log grid of iterations; spreads below e^-700 counted as e^-700; ",
+    )
 
 
 CLAIM = Claim(
-    id="lemma3.3", label="Lemma 3.3",
+    id="lemma3.3",
+    label="Lemma 3.3",
     statement="A(tau+1) = (1 - {contraction_coefficient} eta/n) A(tau) (reported: {reported_coefficient}); "
-              "while |A| > 1/({reference_fraction} n) all parameters stay within 1/({closeness_fraction} n) of it; "
-              "below, all lie in the ball 1/({ball_fraction} n)",
-    constants=STATEMENT, parameters=PARAMETERS, profiles=PROFILES, run=run,
+    "while |A| > 1/({reference_fraction} n) all parameters stay within 1/({closeness_fraction} n) of it; "
+    "below, all lie in the ball 1/({ball_fraction} n)",
+    constants=STATEMENT,
+    parameters=PARAMETERS,
+    profiles=PROFILES,
+    run=run,
 )

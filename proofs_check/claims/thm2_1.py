@@ -52,18 +52,35 @@ import numpy as np
 
 from numeric import GDResult
 from proofs_check.core.claim import Check, Claim, Verdict
-from proofs_check.evidence.dynamics import (Outcome, gd_runs, loss_figure, norms_figure, rate_test, reuse_words,
-                                            slope_words, with_figures)
+from proofs_check.evidence.dynamics import (
+    Outcome,
+    gd_runs,
+    loss_figure,
+    norms_figure,
+    rate_test,
+    reuse_words,
+    slope_words,
+    with_figures,
+)
 
 STATEMENT = {
-    "noise_margin": Fraction(2),      # t > log n + log M + noise_margin
+    "noise_margin": Fraction(2),  # t > log n + log M + noise_margin
     "ball_denominator": Fraction(3),  # ||mu_i(0)|| <= 1 / (ball_denominator n)
-    "step_n_power": 4, "step_d_power": 2,                 # eta <= O(1 / (n^4 d^2))
-    "rate_constant": 1.0, "rate_exponent": 0.5,           # L <= C n^3 d^2 / (eta tau)^(1/2)
-    "rate_n_power": 3, "rate_d_power": 2,
+    "step_n_power": 4,
+    "step_d_power": 2,  # eta <= O(1 / (n^4 d^2))
+    "rate_constant": 1.0,
+    "rate_exponent": 0.5,  # L <= C n^3 d^2 / (eta tau)^(1/2)
+    "rate_n_power": 3,
+    "rate_d_power": 2,
 }
-PARAMETERS = {"n_values": [2, 3, 5], "d_values": [1, 2, 3], "starts": 3, "step_constant": 5625.0,
-              "eta_cap": 1.0, "flow_per_n2": 40.0}
+PARAMETERS = {
+    "n_values": [2, 3, 5],
+    "d_values": [1, 2, 3],
+    "starts": 3,
+    "step_constant": 5625.0,
+    "eta_cap": 1.0,
+    "flow_per_n2": 40.0,
+}
 PROFILES = {
     "quick": {"n_values": [2, 3], "d_values": [1, 2], "starts": 1},
     "deep": {"starts": 20, "flow_per_n2": 160.0},
@@ -100,8 +117,9 @@ def exp_bounds(x: Fraction, terms: int) -> tuple[Fraction, Fraction]:
 def _ball_check(margin: Fraction, denominator: Fraction) -> Check:
     margin, denominator = Fraction(margin), Fraction(denominator)
     instance = {"noise_margin": margin, "ball_denominator": denominator}
-    claimed = (f"t > log n + log M + {margin} implies ||mu_i(0)|| <= 1/({denominator} n), "
-               f"i.e. e^{margin} >= {denominator}")
+    claimed = (
+        f"t > log n + log M + {margin} implies ||mu_i(0)|| <= 1/({denominator} n), i.e. e^{margin} >= {denominator}"
+    )
     terms = int(abs(margin)) + 2
     while terms <= MAX_TAYLOR_TERMS:
         lo, hi = exp_bounds(margin, terms)
@@ -111,20 +129,31 @@ def _ball_check(margin: Fraction, denominator: Fraction) -> Check:
     holds = True if lo >= denominator else False if hi < denominator else None
     observed = {"exp_margin_lower": lo, "exp_margin_upper": hi, "taylor_terms": terms, "implication_holds": holds}
     if holds:
-        detail = (f"||mu_i(0)|| = e^-t ||m_i(0) - m*|| <= e^-t M < e^-{margin}/n <= 1/({denominator} n) because "
-                  f"e^{margin} >= {float(lo):.6g} >= {denominator} (Taylor partial sum, exact rationals). "
-                  "The reported chain goes through 1/(n e^2) < 1/(3n): it needs e^2 > 3, which holds with room.")
+        detail = (
+            f"||mu_i(0)|| = e^-t ||m_i(0) - m*|| <= e^-t M < e^-{margin}/n <= 1/({denominator} n) because "
+            f"e^{margin} >= {float(lo):.6g} >= {denominator} (Taylor partial sum, exact rationals). "
+            "The reported chain goes through 1/(n e^2) < 1/(3n): it needs e^2 > 3, which holds with room."
+        )
     elif holds is False:
-        detail = (f"e^{margin} <= {float(hi):.6g} < {denominator} (exact rational upper bound): every t in "
-                  f"(log n + log M + {margin}, log n + log M + log {denominator}) meets the noise condition, yet a "
-                  f"parameter at distance M has ||mu(0)|| = e^-t M > 1/({denominator} n). Counterexample: n = 2, "
-                  f"M = 1, t = log 2 + ({margin} + log {denominator})/2.")
+        detail = (
+            f"e^{margin} <= {float(hi):.6g} < {denominator} (exact rational upper bound): every t in "
+            f"(log n + log M + {margin}, log n + log M + log {denominator}) meets the noise condition, yet a "
+            f"parameter at distance M has ||mu(0)|| = e^-t M > 1/({denominator} n). Counterexample: n = 2, "
+            f"M = 1, t = log 2 + ({margin} + log {denominator})/2."
+        )
     else:
         detail = f"e^{margin} vs {denominator} not separated with {MAX_TAYLOR_TERMS} Taylor terms"
-    return Check(name=f"noise condition t > log n + log M + {margin} implies the 1/({denominator} n) ball",
-                 instance=instance, method="exact rational bounds on e^margin from Taylor partial sums",
-                 dps=None, claimed=claimed, observed=observed, ok=holds,
-                 verdict=Verdict.from_outcome(holds, Verdict.PROVED), detail=detail)
+    return Check(
+        name=f"noise condition t > log n + log M + {margin} implies the 1/({denominator} n) ball",
+        instance=instance,
+        method="exact rational bounds on e^margin from Taylor partial sums",
+        dps=None,
+        claimed=claimed,
+        observed=observed,
+        ok=holds,
+        verdict=Verdict.from_outcome(holds, Verdict.PROVED),
+        detail=detail,
+    )
 
 
 # --------------------------------------------------------------------------- GD from the ball
@@ -149,8 +178,11 @@ def ball_starts(n: int, d: int, radius: float, count: int, seed: int) -> list[np
 
 def implied_constant(result: GDResult, eta: float, scale: float, exponent: float) -> tuple[float, int]:
     """``max_{tau >= 1} L(tau) (eta tau)^p / scale`` over the recorded iterations, and where it is attained."""
-    values = [(float(r.loss) * (eta * r.iteration) ** exponent / scale, r.iteration)
-              for r in result.records if r.iteration >= 1]
+    values = [
+        (float(r.loss) * (eta * r.iteration) ** exponent / scale, r.iteration)
+        for r in result.records
+        if r.iteration >= 1
+    ]
     return max(values)
 
 
@@ -187,24 +219,41 @@ def _convergence_check(n: int, d: int, params: dict, seed: int, progress) -> tup
         "stopped": [r.stopped for r in results],
         "runs_reused_from_cache": reused,
     }
-    instance = {"n": n, "d": d, "eta": eta, "eta_times_n4d2": eta * n ** 4 * d ** 2, "steps": steps,
-                "ball_radius": radius, "starts": len(starts), "seed": seed, "tier": "fast"}
-    detail = (f"{len(results)} runs, eta = {eta:g} (= {eta * n ** 4 * d ** 2:g} / (n^4 d^2): inside the step rule "
-              f"only if its unknown constant is at least that), {steps} steps (flow time {eta * steps:g}). Implied "
-              f"constant max L (eta tau)^{p:g} / (n^{params['rate_n_power']} d^{params['rate_d_power']}) = {worst:.3g} "
-              f"vs claimed {bound:g}; L (eta tau)^{p:g} still rising at the end of {still_rising} of {len(results)} "
-              "runs (there the implied constant is a lower bound for the run's supremum). Loss tails: "
-              + "; ".join(slope_words(r.slope) for r in results) +
-              f". Every ||mu_i|| shrinking over the last half of every run: {shrinking}; loss falling over it: "
-              f"{max(change) < 0}." + reuse_words(reused, len(results)))
+    instance = {
+        "n": n,
+        "d": d,
+        "eta": eta,
+        "eta_times_n4d2": eta * n**4 * d**2,
+        "steps": steps,
+        "ball_radius": radius,
+        "starts": len(starts),
+        "seed": seed,
+        "tier": "fast",
+    }
+    detail = (
+        f"{len(results)} runs, eta = {eta:g} (= {eta * n**4 * d**2:g} / (n^4 d^2): inside the step rule "
+        f"only if its unknown constant is at least that), {steps} steps (flow time {eta * steps:g}). Implied "
+        f"constant max L (eta tau)^{p:g} / (n^{params['rate_n_power']} d^{params['rate_d_power']}) = {worst:.3g} "
+        f"vs claimed {bound:g}; L (eta tau)^{p:g} still rising at the end of {still_rising} of {len(results)} "
+        "runs (there the implied constant is a lower bound for the run's supremum). Loss tails: "
+        + "; ".join(slope_words(r.slope) for r in results)
+        + f". Every ||mu_i|| shrinking over the last half of every run: {shrinking}; loss falling over it: "
+        f"{max(change) < 0}." + reuse_words(reused, len(results))
+    )
     check = Check(
         name=f"GD from the ball converges with L <= {bound:g} n^{params['rate_n_power']} d^{params['rate_d_power']} "
-             f"/ (eta tau)^{p:g} (n={n}, d={d})",
-        instance=instance, method="fast-tier population GD (double precision, span-reduced quadrature); "
-        "classification of numeric.dynamics.gd; tail slopes of numeric.dynamics.rates", dps=None,
+        f"/ (eta tau)^{p:g} (n={n}, d={d})",
+        instance=instance,
+        method="fast-tier population GD (double precision, span-reduced quadrature); "
+        "classification of numeric.dynamics.gd; tail slopes of numeric.dynamics.rates",
+        dps=None,
         claimed=f"all mu_i -> 0 and L(tau) <= {bound:g} n^{params['rate_n_power']} d^{params['rate_d_power']} "
-                f"/ (eta tau)^{p:g}",
-        observed=observed, ok=ok, verdict=Verdict.from_outcome(ok, Verdict.SUPPORTED), detail=detail)
+        f"/ (eta tau)^{p:g}",
+        observed=observed,
+        ok=ok,
+        verdict=Verdict.from_outcome(ok, Verdict.SUPPORTED),
+        detail=detail,
+    )
     return check, results
 
 
@@ -219,17 +268,24 @@ def _last_half_change(result: GDResult) -> float:
 
 def _figures(shown: list[tuple[int, int, GDResult]], params: dict) -> dict:
     widest = max(d for _, d, _ in shown)
-    norms = norms_figure([(f"n={n}, d={d}", r) for n, d, r in shown if d == widest],
-                         f"Theorem 2.1: ||mu_i|| from a random start in the ball (first start, d = {widest})")
+    norms = norms_figure(
+        [(f"n={n}, d={d}", r) for n, d, r in shown if d == widest],
+        f"Theorem 2.1: ||mu_i|| from a random start in the ball (first start, d = {widest})",
+    )
     curves = []
     for n, d, result in shown:
         eta = float(result.config.eta)
         scale = n ** params["rate_n_power"] * d ** params["rate_d_power"]
-        curves.append((f"n={n}, d={d}", [eta * k for k in result.iterations],
-                       [float(x) / scale for x in result.losses]))
-    loss = loss_figure(curves, params["rate_exponent"],
-                       "Theorem 2.1: L / (n^3 d^2) against the flow time eta tau, with the claimed bound",
-                       constant=params["rate_constant"], xlabel="eta tau")
+        curves.append(
+            (f"n={n}, d={d}", [eta * k for k in result.iterations], [float(x) / scale for x in result.losses])
+        )
+    loss = loss_figure(
+        curves,
+        params["rate_exponent"],
+        "Theorem 2.1: L / (n^3 d^2) against the flow time eta tau, with the claimed bound",
+        constant=params["rate_constant"],
+        xlabel="eta tau",
+    )
     return {"thm2_1_norms": norms, "thm2_1_loss": loss}
 
 
@@ -237,8 +293,8 @@ CLAIM = Claim(
     id="thm2.1",
     label="Theorem 2.1",
     statement="If t > log n + log M + {noise_margin} then every ||mu_i(0)|| <= 1/({ball_denominator} n), and GD with "
-              "eta <= O(1/(n^{step_n_power} d^{step_d_power})) drives every mu_i to 0 with "
-              "L(tau) <= {rate_constant} n^{rate_n_power} d^{rate_d_power} / (eta tau)^{rate_exponent}",
+    "eta <= O(1/(n^{step_n_power} d^{step_d_power})) drives every mu_i to 0 with "
+    "L(tau) <= {rate_constant} n^{rate_n_power} d^{rate_d_power} / (eta tau)^{rate_exponent}",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,

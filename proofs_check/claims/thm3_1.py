@@ -30,9 +30,15 @@ import mpmath
 import numpy as np
 from matplotlib.figure import Figure
 
-from numeric import loss_and_gradient_float
-from numeric import certify_family_root, family, hessian_precise
-from numeric import classify_region, kind_of, tied
+from numeric import (
+    certify_family_root,
+    classify_region,
+    family,
+    hessian_precise,
+    kind_of,
+    loss_and_gradient_float,
+    tied,
+)
 from proofs_check.core.claim import Check, Claim, Verdict
 from symbolic import prove_thm31_symmetry
 
@@ -59,10 +65,17 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 
 def _symmetry_check(n: int) -> Check:
     proof = prove_thm31_symmetry(n, 2)
-    return Check(name=f"stationarity reduces to g(s) = 0 (n={n})", instance={"n": n, "d": 2},
-                 method=proof.method, dps=None, claimed="all other gradient components vanish",
-                 observed={"holds": proof.holds, "seconds": proof.seconds}, ok=proof.holds,
-                 verdict=Verdict.from_outcome(proof.holds, Verdict.PROVED), detail=proof.certificate[:400])
+    return Check(
+        name=f"stationarity reduces to g(s) = 0 (n={n})",
+        instance={"n": n, "d": 2},
+        method=proof.method,
+        dps=None,
+        claimed="all other gradient components vanish",
+        observed={"holds": proof.holds, "seconds": proof.seconds},
+        ok=proof.holds,
+        verdict=Verdict.from_outcome(proof.holds, Verdict.PROVED),
+        detail=proof.certificate[:400],
+    )
 
 
 def _root_check(n: int, params: dict, progress) -> Check:
@@ -70,25 +83,40 @@ def _root_check(n: int, params: dict, progress) -> Check:
     root = certify_family_root(n, dps)
     instance = {"n": n, "d": 1, "t": 0}
     if root is None:
-        return Check(name=f"certified stationary point (n={n})", instance=instance, method="sign change on a grid",
-                     dps=dps, claimed="some s* > 0", observed={}, ok=None, verdict=Verdict.INCONCLUSIVE,
-                     detail="g has no sign change on (0, 8]")
+        return Check(
+            name=f"certified stationary point (n={n})",
+            instance=instance,
+            method="sign change on a grid",
+            dps=dps,
+            claimed="some s* > 0",
+            observed={},
+            ok=None,
+            verdict=Verdict.INCONCLUSIVE,
+            detail="g has no sign change on (0, 8]",
+        )
     threshold = params["loss_threshold"]
     above, below = root.loss > threshold, root.loss < threshold
     wants_positive = params["loss_sign"] == "positive"
     satisfied, violated = (above, below) if wants_positive else (below, above)
     ok = None if not root.certified else True if satisfied else False if violated else None
-    observed = {"s_star": root.newton if root.newton is not None else list(root.interval),
-                "search_interval": list(root.interval), "loss": root.loss, "g_slope_over_interval": root.slope,
-                "g_at_interval_ends": list(root.g_at_ends), "g_over_enclosure": root.g_over_interval}
+    observed = {
+        "s_star": root.newton if root.newton is not None else list(root.interval),
+        "search_interval": list(root.interval),
+        "loss": root.loss,
+        "g_slope_over_interval": root.slope,
+        "g_at_interval_ends": list(root.g_at_ends),
+        "g_over_enclosure": root.g_over_interval,
+    }
     detail = ""
     if root.certified:
         progress(f"n = {n}: Hessian inertia")
         proven = _proven_kind(root.newton, n, params["hessian_dps"])
         observed |= proven
-        detail = f"Hessian (proven inertia): d=1 {proven['hessian_kind_proven']['1']}, d>=2 per extra dimension " \
-                 f"{proven['hessian_inertia_perpendicular']} (negative, zero, positive); " \
-                 f"d=2 {proven['hessian_kind_proven']['2']}. "
+        detail = (
+            f"Hessian (proven inertia): d=1 {proven['hessian_kind_proven']['1']}, d>=2 per extra dimension "
+            f"{proven['hessian_inertia_perpendicular']} (negative, zero, positive); "
+            f"d=2 {proven['hessian_kind_proven']['2']}. "
+        )
     if n <= params["hessian_up_to_n"]:
         progress(f"n = {n}: Hessian")
         eigenvalues, error, kind = _hessian(root.estimate, n, params["hessian_dps"])
@@ -96,21 +124,29 @@ def _root_check(n: int, params: dict, progress) -> Check:
         detail += f"Hessian (d=2, central differences, estimate): {kind}. "
     relation = ">" if wants_positive else "<"
     return Check(
-        name=f"certified stationary point with L {relation} {threshold} (n={n})", instance=instance,
+        name=f"certified stationary point with L {relation} {threshold} (n={n})",
+        instance=instance,
         method="fast-tier bracketing, precise secant; interval-Newton step N = m - g(m)/g'(S) on python-flint "
-               "balls (g' by power series + acb.integral, N inside S: a unique root), sign change of g at the "
-               "ends of S as a second existence argument; loss enclosed over N (ball parameters)",
-        dps=dps, claimed=f"L(s*) {relation} {threshold}", observed=observed, ok=ok,
+        "balls (g' by power series + acb.integral, N inside S: a unique root), sign change of g at the "
+        "ends of S as a second existence argument; loss enclosed over N (ball parameters)",
+        dps=dps,
+        claimed=f"L(s*) {relation} {threshold}",
+        observed=observed,
+        ok=ok,
         verdict=Verdict.from_outcome(ok, Verdict.CERTIFIED),
-        detail=detail + f"s* ~ {mpmath.nstr(root.estimate, 20)}")
+        detail=detail + f"s* ~ {mpmath.nstr(root.estimate, 20)}",
+    )
 
 
 def _proven_kind(s_star: flint.arb, n: int, dps: int) -> dict:
     """Inertia of both Hessian blocks over the configuration with ``s`` in the Newton image (proven)."""
     region = [s_star, -s_star] + [flint.arb(0)] * (n - 2)
     parallel, perpendicular = classify_region(region, tied([float(x.mid()) for x in region]), dps)[1:]
-    return {"hessian_inertia_parallel": parallel, "hessian_inertia_perpendicular": perpendicular,
-            "hessian_kind_proven": {str(d): kind_of(parallel, perpendicular, d) for d in (1, 2)}}
+    return {
+        "hessian_inertia_parallel": parallel,
+        "hessian_inertia_perpendicular": perpendicular,
+        "hessian_kind_proven": {str(d): kind_of(parallel, perpendicular, d) for d in (1, 2)},
+    }
 
 
 def _hessian(s: mpmath.mpf, n: int, dps: int) -> tuple[list[float], float, str]:
@@ -148,11 +184,13 @@ CLAIM = Claim(
     id="thm3.1",
     label="Theorem 3.1",
     statement="At t = 0, for n >= 3, mu = (s e_1, -s e_1, 0, ..., 0) is a stationary point for some s* > 0, "
-              "with L(s*) - {loss_threshold} {loss_sign}",
+    "with L(s*) - {loss_threshold} {loss_sign}",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
-    notes=("The Hessian's inertia (so saddle or not) is proven; its eigenvalues are central-difference "
-           "estimates from the precise tier.",),
+    notes=(
+        "The Hessian's inertia (so saddle or not) is proven; its eigenvalues are central-difference "
+        "estimates from the precise tier.",
+    ),
 )

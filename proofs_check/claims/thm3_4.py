@@ -38,12 +38,24 @@ import numpy as np
 
 from numeric import GDResult
 from proofs_check.core.claim import Check, Claim
-from proofs_check.evidence.dynamics import Outcome, gd_runs, hypothesis_verdict, norms_figure, reuse_words, \
-    slope_words, with_figures
+from proofs_check.evidence.dynamics import (
+    Outcome,
+    gd_runs,
+    hypothesis_verdict,
+    norms_figure,
+    reuse_words,
+    slope_words,
+    with_figures,
+)
 
 STATEMENT = {"eps_scale": 100.0, "converging": 1, "min_M0": 0.0}
-PARAMETERS = {"orientations": ["toward", "away", "perpendicular"], "M0_values": [4.0, 6.0, 8.0, 10.0], "n": 5,
-              "eta": 0.5, "steps": 400}
+PARAMETERS = {
+    "orientations": ["toward", "away", "perpendicular"],
+    "M0_values": [4.0, 6.0, 8.0, 10.0],
+    "n": 5,
+    "eta": 0.5,
+    "steps": 400,
+}
 PROFILES = {
     "quick": {"M0_values": [10.0], "steps": 100},
     "deep": {"M0_values": [2.0, 4.0, 6.0, 8.0, 10.0, 12.0], "steps": 4000},
@@ -68,8 +80,9 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
     for orientation in params["orientations"]:
         for M0 in params["M0_values"]:
             mu = start(params["n"], M0, orientation, params["eps_scale"])
-            (result,), reused = gd_runs([mu], params["eta"], params["steps"], progress=progress,
-                                        label=f"{orientation}, M0={M0:g}:")
+            (result,), reused = gd_runs(
+                [mu], params["eta"], params["steps"], progress=progress, label=f"{orientation}, M0={M0:g}:"
+            )
             checks.append(_outcome_check(orientation, M0, mu, result, reused, params))
         shown.append((f"{orientation}, M0={M0:g}", result))
     if not checks:
@@ -78,8 +91,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
     return checks[:-1] + [with_figures(checks[-1], {"thm3_4_norms": figure})]
 
 
-def _outcome_check(orientation: str, M0: float, mu: np.ndarray, result: GDResult, reused: int,
-                   params: dict) -> Check:
+def _outcome_check(orientation: str, M0: float, mu: np.ndarray, result: GDResult, reused: int, params: dict) -> Check:
     k, n = params["converging"], params["n"]
     outcome = Outcome.of(result)
     ok = outcome.matches(k)
@@ -88,33 +100,53 @@ def _outcome_check(orientation: str, M0: float, mu: np.ndarray, result: GDResult
     statuses = result.statuses
     growth = {f"mu_{i + 1}": statuses[i].growth for i in outcome.diverging}
     observed = {
-        "converged": [i + 1 for i in outcome.converged], "diverging": [i + 1 for i in outcome.diverging],
+        "converged": [i + 1 for i in outcome.converged],
+        "diverging": [i + 1 for i in outcome.diverging],
         "undecided": [i + 1 for i in outcome.undecided],
         "final_norms": [s.distance for s in statuses],
         "diverger_growth_last_half": growth,
         "last_half": list(statuses[0].window),
         "group_2_to_n_max_gap": float(np.max(np.abs(final[1:] - final[1]))),
-        "loss_final": result.loss, "loss_tail_slope": result.slope.slope if result.slope else None,
-        "stopped": result.stopped, "reused_from_cache": bool(reused),
+        "loss_final": result.loss,
+        "loss_tail_slope": result.slope.slope if result.slope else None,
+        "stopped": result.stopped,
+        "reused_from_cache": bool(reused),
     }
     hypothesis = "" if within else f" M0 = {M0:g} < min_M0 = {params['min_M0']:g}: outside the hypothesis."
     first, last = statuses[0].window
-    divergers = "; ".join(f"{', '.join(names)}: log(||mu(T)|| / ||mu(T/2)||) = {g:.3g}"
-                          for g, names in _grouped(growth).items())
+    divergers = "; ".join(
+        f"{', '.join(names)}: log(||mu(T)|| / ||mu(T/2)||) = {g:.3g}" for g, names in _grouped(growth).items()
+    )
     gap = observed["group_2_to_n_max_gap"]
-    detail = (f"{outcome.words()}. Growth over iterations {first}..{last}, rising at every recorded point: "
-              f"{divergers or 'no diverging parameter'}. Parameters 2..{n} stay equal (exactly, under exact GD; "
-              f"computed max gap {gap:.1e}: quadrature and rounding). "
-              f"Loss {slope_words(result.slope)}; stopped: {result.reason}.{hypothesis}"
-              + reuse_words(reused, 1))
+    detail = (
+        f"{outcome.words()}. Growth over iterations {first}..{last}, rising at every recorded point: "
+        f"{divergers or 'no diverging parameter'}. Parameters 2..{n} stay equal (exactly, under exact GD; "
+        f"computed max gap {gap:.1e}: quadrature and rounding). "
+        f"Loss {slope_words(result.slope)}; stopped: {result.reason}.{hypothesis}" + reuse_words(reused, 1)
+    )
     return Check(
         name=f"u {orientation}, M0 = {M0:g}: exactly {k} converges, the others diverge",
-        instance={"n": n, "d": mu.shape[1], "M0": M0, "eps0": math.exp(-M0 / params["eps_scale"]),
-                  "orientation": orientation, "eta": params["eta"], "steps": params["steps"], "t": 0,
-                  "tier": "fast", "mu0": mu.tolist()},
-        method="fast-tier population GD (double precision, one reduced dimension); classification of numeric.dynamics.gd",
-        dps=None, claimed=f"{k} converged, {n - k} diverging", observed=observed, ok=ok,
-        verdict=hypothesis_verdict(ok, within), detail=detail)
+        instance={
+            "n": n,
+            "d": mu.shape[1],
+            "M0": M0,
+            "eps0": math.exp(-M0 / params["eps_scale"]),
+            "orientation": orientation,
+            "eta": params["eta"],
+            "steps": params["steps"],
+            "t": 0,
+            "tier": "fast",
+            "mu0": mu.tolist(),
+        },
+        method="fast-tier population GD (double precision, one reduced dimension); "
+        "classification of numeric.dynamics.gd",
+        dps=None,
+        claimed=f"{k} converged, {n - k} diverging",
+        observed=observed,
+        ok=ok,
+        verdict=hypothesis_verdict(ok, within),
+        detail=detail,
+    )
 
 
 def _grouped(growth: dict[str, float]) -> dict[float, list[str]]:
@@ -129,7 +161,7 @@ CLAIM = Claim(
     id="thm3.4",
     label="Theorem 3.4",
     statement="At t = 0, mu_1(0) = c + exp(-M0/{eps_scale}) u, mu_i(0) = c (i >= 2), |c| = M0 >= {min_M0}: exactly "
-              "{converging} parameter(s) converge to 0 and the others diverge (u: {orientations})",
+    "{converging} parameter(s) converge to 0 and the others diverge (u: {orientations})",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,

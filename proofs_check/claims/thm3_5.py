@@ -46,10 +46,24 @@ import math
 
 from numeric import GDResult
 from proofs_check.core.claim import Check, Claim
-from proofs_check.evidence.dynamics import (FAR_HYPOTHESIS, FAR_PARAMETERS, FAR_PROFILES, Outcome, far_hypothesis,
-                                            far_instance, far_runs, hypothesis_verdict, loss_figure, norms_figure,
-                                            pooled_fit, pooled_losses, rate_test, reuse_words, slope_words,
-                                            with_figures)
+from proofs_check.evidence.dynamics import (
+    FAR_HYPOTHESIS,
+    FAR_PARAMETERS,
+    FAR_PROFILES,
+    Outcome,
+    far_hypothesis,
+    far_instance,
+    far_runs,
+    hypothesis_verdict,
+    loss_figure,
+    norms_figure,
+    pooled_fit,
+    pooled_losses,
+    rate_test,
+    reuse_words,
+    slope_words,
+    with_figures,
+)
 
 STATEMENT = {"converging": 1, "probability": 0.9, "rate_exponent": 1.0, **FAR_HYPOTHESIS}
 PARAMETERS = {**FAR_PARAMETERS, "significance": 0.01}
@@ -74,12 +88,14 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 
 def binomial_tail(count: int, trials: int, probability: float) -> float:
     """``P(X >= count)`` for ``X ~ Binomial(trials, probability)``."""
-    return sum(math.comb(trials, j) * probability**j * (1 - probability) ** (trials - j)
-               for j in range(count, trials + 1))
+    return sum(
+        math.comb(trials, j) * probability**j * (1 - probability) ** (trials - j) for j in range(count, trials + 1)
+    )
 
 
-def _fraction_check(M0: float, results: list[GDResult], reused: int, within: bool, words: str, params: dict,
-                    seed: int) -> Check:
+def _fraction_check(
+    M0: float, results: list[GDResult], reused: int, within: bool, words: str, params: dict, seed: int
+) -> Check:
     k, q = params["converging"], params["probability"]
     outcomes = [Outcome.of(r).matches(k) for r in results]
     agree, contradict = outcomes.count(True), outcomes.count(False)
@@ -87,20 +103,35 @@ def _fraction_check(M0: float, results: list[GDResult], reused: int, within: boo
     p_value = binomial_tail(contradict, total, 1 - q)
     ok = False if p_value < params["significance"] else True if agree >= q * total else None
     survivors = [Outcome.of(r).converged for r in results]
-    observed = {"runs": total, "claimed_outcome": agree, "contradicting": contradict,
-                "undecided": total - agree - contradict, "fraction": agree / total if total else None,
-                "p_value_contradictions": p_value,
-                "converged_counts": [len(s) for s in survivors],
-                "converged_is_nearest_to_truth": sum(
-                    1 for r, s in zip(results, survivors) if len(s) == 1 and s[0] == _nearest(r)),
-                "runs_reused_from_cache": reused}
-    detail = (f"{agree}/{total} runs end with exactly {k} converged and the rest diverging, {contradict} contradict "
-              f"it, {total - agree - contradict} undecided (P(>= {contradict} contradictions | contradiction "
-              f"probability {1 - q:g}) = {p_value:.3g}). {words}" + reuse_words(reused, total))
-    return Check(name=f"M0 = {M0:g}: exactly {k} converges in at least {q:g} of the runs",
-                 instance=far_instance(M0, params, seed), method=METHOD, dps=None,
-                 claimed=f"P(exactly {k} converges, the others diverge) >= {q:g}", observed=observed, ok=ok,
-                 verdict=hypothesis_verdict(ok, within), detail=detail)
+    observed = {
+        "runs": total,
+        "claimed_outcome": agree,
+        "contradicting": contradict,
+        "undecided": total - agree - contradict,
+        "fraction": agree / total if total else None,
+        "p_value_contradictions": p_value,
+        "converged_counts": [len(s) for s in survivors],
+        "converged_is_nearest_to_truth": sum(
+            1 for r, s in zip(results, survivors) if len(s) == 1 and s[0] == _nearest(r)
+        ),
+        "runs_reused_from_cache": reused,
+    }
+    detail = (
+        f"{agree}/{total} runs end with exactly {k} converged and the rest diverging, {contradict} contradict "
+        f"it, {total - agree - contradict} undecided (P(>= {contradict} contradictions | contradiction "
+        f"probability {1 - q:g}) = {p_value:.3g}). {words}" + reuse_words(reused, total)
+    )
+    return Check(
+        name=f"M0 = {M0:g}: exactly {k} converges in at least {q:g} of the runs",
+        instance=far_instance(M0, params, seed),
+        method=METHOD,
+        dps=None,
+        claimed=f"P(exactly {k} converges, the others diverge) >= {q:g}",
+        observed=observed,
+        ok=ok,
+        verdict=hypothesis_verdict(ok, within),
+        detail=detail,
+    )
 
 
 def _nearest(result: GDResult) -> int:
@@ -109,31 +140,45 @@ def _nearest(result: GDResult) -> int:
     return min(range(len(first)), key=lambda i: float(first[i]))
 
 
-def _rate_check(M0: float, matching: list[GDResult], reused: int, within: bool, words: str, params: dict,
-                seed: int) -> Check:
+def _rate_check(
+    M0: float, matching: list[GDResult], reused: int, within: bool, words: str, params: dict, seed: int
+) -> Check:
     p = params["rate_exponent"]
     test = rate_test(pooled_fit(matching) if matching else None, p, "upper")
     per_run = [rate_test(r.slope, p, "upper").ok for r in matching]
-    observed = {"runs": len(matching), "pooled_slope": test.fit.slope if test.fit else None,
-                "pooled_spread": test.fit.spread if test.fit else None,
-                "pooled_local_slopes": list(test.fit.local_slopes) if test.fit else [],
-                "per_run_slopes": [r.slope.slope if r.slope else None for r in matching],
-                "per_run_pass_fail_open": [per_run.count(True), per_run.count(False), per_run.count(None)],
-                "runs_reused_from_cache": reused}
-    detail = (f"Geometric mean of the loss over the {len(matching)} of {params['rate_seeds']} long runs with the "
-              f"claimed outcome: {slope_words(test.fit)}. {test.reason}. Per run (pass/fail/open): "
-              f"{observed['per_run_pass_fail_open']}. {words}" + reuse_words(reused, params["rate_seeds"]))
-    return Check(name=f"M0 = {M0:g}: L(tau) = O(1/tau^{p:g}) on the tail",
-                 instance=far_instance(M0, params, seed, long=True),
-                 method=METHOD + "; tail slope of numeric.dynamics.rates on the pooled loss", dps=None,
-                 claimed=f"L(tau) tau^{p:g} bounded", observed=observed, ok=test.ok,
-                 verdict=hypothesis_verdict(test.ok, within), detail=detail)
+    observed = {
+        "runs": len(matching),
+        "pooled_slope": test.fit.slope if test.fit else None,
+        "pooled_spread": test.fit.spread if test.fit else None,
+        "pooled_local_slopes": list(test.fit.local_slopes) if test.fit else [],
+        "per_run_slopes": [r.slope.slope if r.slope else None for r in matching],
+        "per_run_pass_fail_open": [per_run.count(True), per_run.count(False), per_run.count(None)],
+        "runs_reused_from_cache": reused,
+    }
+    detail = (
+        f"Geometric mean of the loss over the {len(matching)} of {params['rate_seeds']} long runs with the "
+        f"claimed outcome: {slope_words(test.fit)}. {test.reason}. Per run (pass/fail/open): "
+        f"{observed['per_run_pass_fail_open']}. {words}" + reuse_words(reused, params["rate_seeds"])
+    )
+    return Check(
+        name=f"M0 = {M0:g}: L(tau) = O(1/tau^{p:g}) on the tail",
+        instance=far_instance(M0, params, seed, long=True),
+        method=METHOD + "; tail slope of numeric.dynamics.rates on the pooled loss",
+        dps=None,
+        claimed=f"L(tau) tau^{p:g} bounded",
+        observed=observed,
+        ok=test.ok,
+        verdict=hypothesis_verdict(test.ok, within),
+        detail=detail,
+    )
 
 
 def _figures(results: list[GDResult], matching: list[GDResult], params: dict) -> dict:
     M0 = params["M0_values"][-1]
-    norms = norms_figure([(f"seed run {k + 1}", r) for k, r in enumerate(results[:3])],
-                         f"Theorem 3.5: ||mu_i|| from c + z_i, M0 = {M0:g}, n = {params['n']}, d = {params['d']}")
+    norms = norms_figure(
+        [(f"seed run {k + 1}", r) for k, r in enumerate(results[:3])],
+        f"Theorem 3.5: ||mu_i|| from c + z_i, M0 = {M0:g}, n = {params['n']}, d = {params['d']}",
+    )
     curves = [("geometric mean", *pooled_losses(matching))] if matching else []
     curves += [(f"seed run {k + 1}", r.iterations, r.losses) for k, r in enumerate(matching[:3])]
     loss = loss_figure(curves, params["rate_exponent"], f"Theorem 3.5: loss of the runs with one survivor, M0 = {M0:g}")
@@ -144,8 +189,8 @@ CLAIM = Claim(
     id="thm3.5",
     label="Theorem 3.5",
     statement="At t = 0, mu_i(0) = c + z_i, z_i ~ N(0, I_d), |c| = M0 > {hypothesis_constant} sqrt(d) "
-              "n^{hypothesis_n_power}: with probability >= {probability}, exactly {converging} parameter(s) "
-              "converge, the others diverge, and L(tau) = O(1/tau^{rate_exponent})",
+    "n^{hypothesis_n_power}: with probability >= {probability}, exactly {converging} parameter(s) "
+    "converge, the others diverge, and L(tau) = O(1/tau^{rate_exponent})",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,

@@ -28,12 +28,25 @@ is refuted: the loss falls about like ``1/tau``.
 
 from __future__ import annotations
 
-from numeric import GDResult
-from numeric import envelope
+from numeric import GDResult, envelope
 from proofs_check.core.claim import Check, Claim
-from proofs_check.evidence.dynamics import (FAR_HYPOTHESIS, FAR_PARAMETERS, FAR_PROFILES, Outcome, far_hypothesis,
-                                            far_instance, far_runs, hypothesis_verdict, loss_figure, pooled_fit,
-                                            pooled_losses, rate_test, reuse_words, slope_words, with_figures)
+from proofs_check.evidence.dynamics import (
+    FAR_HYPOTHESIS,
+    FAR_PARAMETERS,
+    FAR_PROFILES,
+    Outcome,
+    far_hypothesis,
+    far_instance,
+    far_runs,
+    hypothesis_verdict,
+    loss_figure,
+    pooled_fit,
+    pooled_losses,
+    rate_test,
+    reuse_words,
+    slope_words,
+    with_figures,
+)
 
 STATEMENT = {"eps": 0.1, "converging": 1, **FAR_HYPOTHESIS}
 PARAMETERS = dict(FAR_PARAMETERS)
@@ -56,34 +69,53 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
     return checks
 
 
-def _lower_rate_check(M0: float, runs: list[GDResult], matching: list[GDResult], reused: int, within: bool,
-                      words: str, params: dict, seed: int) -> Check:
+def _lower_rate_check(
+    M0: float,
+    runs: list[GDResult],
+    matching: list[GDResult],
+    reused: int,
+    within: bool,
+    words: str,
+    params: dict,
+    seed: int,
+) -> Check:
     q = 1 + params["eps"]
     test = rate_test(pooled_fit(matching) if matching else None, q, "lower")
     per_run = [rate_test(r.slope, q, "lower").ok for r in matching]
-    observed = {"runs": len(runs), "runs_with_one_survivor": len(matching),
-                "pooled_slope": test.fit.slope if test.fit else None,
-                "pooled_spread": test.fit.spread if test.fit else None,
-                "pooled_local_slopes": list(test.fit.local_slopes) if test.fit else [],
-                "tail_inf_L_tau_q_per_run": [envelope(r.iterations, r.losses, q).tail_inf for r in matching],
-                "per_run_pass_fail_open": [per_run.count(True), per_run.count(False), per_run.count(None)],
-                "runs_reused_from_cache": reused}
-    detail = (f"Geometric mean of the loss over the {len(matching)} of {len(runs)} long runs with one survivor: "
-              f"{slope_words(test.fit)}. {test.reason}. Per run (pass/fail/open): "
-              f"{observed['per_run_pass_fail_open']}. {words}" + reuse_words(reused, len(runs)))
-    return Check(name=f"M0 = {M0:g}: L(tau) >= c / tau^{q:g} on the tail",
-                 instance=far_instance(M0, params, seed, long=True),
-                 method="fast-tier population GD (double precision); tail slope of numeric.dynamics.rates on the pooled "
-                        "loss; running inf of L tau^(1+eps)", dps=None,
-                 claimed=f"L(tau) tau^{q:g} bounded away from 0", observed=observed, ok=test.ok,
-                 verdict=hypothesis_verdict(test.ok, within), detail=detail)
+    observed = {
+        "runs": len(runs),
+        "runs_with_one_survivor": len(matching),
+        "pooled_slope": test.fit.slope if test.fit else None,
+        "pooled_spread": test.fit.spread if test.fit else None,
+        "pooled_local_slopes": list(test.fit.local_slopes) if test.fit else [],
+        "tail_inf_L_tau_q_per_run": [envelope(r.iterations, r.losses, q).tail_inf for r in matching],
+        "per_run_pass_fail_open": [per_run.count(True), per_run.count(False), per_run.count(None)],
+        "runs_reused_from_cache": reused,
+    }
+    detail = (
+        f"Geometric mean of the loss over the {len(matching)} of {len(runs)} long runs with one survivor: "
+        f"{slope_words(test.fit)}. {test.reason}. Per run (pass/fail/open): "
+        f"{observed['per_run_pass_fail_open']}. {words}" + reuse_words(reused, len(runs))
+    )
+    return Check(
+        name=f"M0 = {M0:g}: L(tau) >= c / tau^{q:g} on the tail",
+        instance=far_instance(M0, params, seed, long=True),
+        method="fast-tier population GD (double precision); tail slope of numeric.dynamics.rates on the pooled "
+        "loss; running inf of L tau^(1+eps)",
+        dps=None,
+        claimed=f"L(tau) tau^{q:g} bounded away from 0",
+        observed=observed,
+        ok=test.ok,
+        verdict=hypothesis_verdict(test.ok, within),
+        detail=detail,
+    )
 
 
 CLAIM = Claim(
     id="thm3.7",
     label="Theorem 3.7",
     statement="In the setting of Theorem 3.5 (M0 > {hypothesis_constant} sqrt(d) n^{hypothesis_n_power}), "
-              "L(tau) >= c / tau^(1 + {eps})",
+    "L(tau) >= c / tau^(1 + {eps})",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,

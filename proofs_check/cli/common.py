@@ -15,12 +15,28 @@ class UsageError(ValueError):
     """A mistake in the command line; reported in one line with exit status 2."""
 
 
+def flag(name: str) -> str:
+    """The command-line spelling of an input named by :class:`numeric.InputError`.
+
+    >>> [flag(name) for name in ("eta", "mu[0][1]", "stop_loss", "n/d", "--seed")]
+    ['--eta', '--mu[0][1]', '--stop-loss', '--n/--d', '--seed']
+    """
+    if name.startswith("-"):
+        return name
+
+    def one(part: str) -> str:
+        base, bracket, rest = part.partition("[")
+        return "--" + base.replace("_", "-") + bracket + rest
+
+    return "/".join(one(part) for part in name.split("/"))
+
+
 @dataclass(frozen=True)
 class CommonOptions:
     """Parent parsers shared by the commands (pass them as ``parents=[...]``)."""
 
     output: argparse.ArgumentParser  # --json, -q, -v
-    run: argparse.ArgumentParser     # --profile, --out, --seed, --jobs, --param
+    run: argparse.ArgumentParser  # --profile, --out, --seed, --jobs, --param
 
 
 def fail(message: str, status: int = 2) -> int:

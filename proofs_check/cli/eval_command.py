@@ -5,7 +5,7 @@
 
 Without ``--t`` the rows of ``--mu`` are the reduced parameters ``mu`` (truth at 0) and the loss
 is ``L(mu)``; with ``--t`` they are the original means ``m_i`` (truth ``m* = 0`` or ``--truth``)
-and the loss is ``L_t(m)``. Input is validated by ``numeric.config``; any ``ConfigError`` (ragged
+and the loss is ``L_t(m)``. Input is validated by ``numeric.config``; any ``InputError`` (ragged
 or empty ``--mu``, NaN, an unknown tier, ``--dps`` below 10, ...) becomes one line on stderr and
 exit status 2.
 """
@@ -13,24 +13,20 @@ exit status 2.
 from __future__ import annotations
 
 import argparse
-import sys
-import traceback
 from typing import Any
 
-from proofs_check.cli.common import CommonOptions, fail, print_json
+from proofs_check.cli.common import CommonOptions, print_json
 from proofs_check.core.jsonfmt import to_json
 
 
 def add_eval(subparsers: Any, common: CommonOptions) -> None:
     """Register ``eval``."""
-    command = subparsers.add_parser("eval", parents=[common.output],
-                                    help="loss and gradient at one configuration")
-    command.add_argument("--mu", required=True, metavar="JSON",
-                         help="JSON list of n lists of d numbers (decimal strings allowed)")
-    command.add_argument("--t", metavar="T",
-                         help="noise time: --mu are then the original means m_i")
-    command.add_argument("--truth", metavar="JSON",
-                         help="the true mean m* (with --t; default 0)")
+    command = subparsers.add_parser("eval", parents=[common.output], help="loss and gradient at one configuration")
+    command.add_argument(
+        "--mu", required=True, metavar="JSON", help="JSON list of n lists of d numbers (decimal strings allowed)"
+    )
+    command.add_argument("--t", metavar="T", help="noise time: --mu are then the original means m_i")
+    command.add_argument("--truth", metavar="JSON", help="the true mean m* (with --t; default 0)")
     command.add_argument("--tier", default="fast", help="fast | precise | certified (default: fast)")
     command.add_argument("--dps", type=int, default=40, help="working decimal digits (default: 40)")
     command.set_defaults(handler=run_eval)
@@ -38,21 +34,15 @@ def add_eval(subparsers: Any, common: CommonOptions) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the result (text or ``--json``), return the exit status."""
-    try:
-        from numeric import ConfigError, parse_mu, parse_number, parse_vector
-        from numeric import evaluate
-    except ImportError as error:
-        return fail(f"eval needs the numeric core, which could not be imported ({error})")
-    try:
-        result = evaluate(parse_mu(args.mu, "--mu"), tier=args.tier, dps=args.dps,
-                          t=None if args.t is None else parse_number(args.t, "--t"),
-                          truth=None if args.truth is None else parse_vector(args.truth, "--truth"))
-    except ConfigError as error:
-        return fail(str(error))
-    except Exception as error:  # a bug in the numeric core, not a user mistake
-        if args.verbose:
-            traceback.print_exc(file=sys.stderr)
-        return fail(f"internal error in eval: {type(error).__name__}: {error}")
+    from numeric import evaluate, parse_mu, parse_number, parse_vector
+
+    result = evaluate(
+        parse_mu(args.mu, "mu"),
+        tier=args.tier,
+        dps=args.dps,
+        t=None if args.t is None else parse_number(args.t, "t"),
+        truth=None if args.truth is None else parse_vector(args.truth, "truth"),
+    )
     if args.json:
         print_json(result.to_json())
     elif not args.quiet:
@@ -65,10 +55,11 @@ def describe(result: Any, t: str | None = None) -> str:
     kind = "proven bound" if result.rigorous else "estimate"
     lines = [f"loss      {_text(result.loss)}"]
     lines += [f"grad[{i}]   {_text(row)}" for i, row in enumerate(to_json(result.grad))]
-    lines += [f"error     {_text(result.error)}  ({kind})",
-              f"tier {result.tier}, {'double precision' if result.tier == 'fast' else f'{result.dps} digits'}, "
-              f"method: {result.method}"
-              + ("" if t is None else f", t = {t}")]
+    lines += [
+        f"error     {_text(result.error)}  ({kind})",
+        f"tier {result.tier}, {'double precision' if result.tier == 'fast' else f'{result.dps} digits'}, "
+        f"method: {result.method}" + ("" if t is None else f", t = {t}"),
+    ]
     return "\n".join(lines)
 
 

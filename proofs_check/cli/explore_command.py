@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from proofs_check.cli.common import CommonOptions, fail, print_json
-from proofs_check.studies import Finding, Study, studies
+from proofs_check.cli.common import CommonOptions, UsageError, fail, print_json
 from proofs_check.core.jsonfmt import to_json
+from proofs_check.studies import Finding, Study, studies
 
 
 def add_explore(subparsers: Any, common: CommonOptions) -> None:
@@ -31,8 +29,9 @@ def add_explore(subparsers: Any, common: CommonOptions) -> None:
     command = subparsers.add_parser("explore", help="studies beyond the paper (e.g. critical-spread)")
     names = command.add_subparsers(dest="study", metavar="NAME", required=True)
     for study in studies().values():
-        parser = names.add_parser(study.name, parents=[common.output, _study_options()], help=study.summary,
-                                  description=study.summary)
+        parser = names.add_parser(
+            study.name, parents=[common.output, _study_options()], help=study.summary, description=study.summary
+        )
         study.add_arguments(parser)
         parser.set_defaults(handler=partial(run_study, study))
 
@@ -42,29 +41,23 @@ def _study_options() -> argparse.ArgumentParser:
     options.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     options.add_argument("--seed", default="0", help="random seed, recorded (default: 0)")
     options.add_argument("--jobs", default="1", help="parallel processes for sweeps (default: 1)")
-    options.add_argument("--dask", metavar="ADDRESS",
-                         help="run the sweep on a dask.distributed cluster instead, e.g. tcp://host:8786 "
-                              "(its workers need this package installed, same version; not with --jobs > 1)")
+    options.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the sweep on a dask.distributed cluster instead, e.g. tcp://host:8786 "
+        "(its workers need this package installed, same version; not with --jobs > 1)",
+    )
     return options
 
 
 def run_study(study: Study, args: argparse.Namespace) -> int:
     """Validate the shared options, run ``study``, write its record and figure, print; return the status."""
-    from numeric import ConfigError
-
     from proofs_check.report.markdown import run_info
 
-    started = datetime.now(timezone.utc)
-    try:
-        args.seed = _integer(args.seed, "--seed", 0)
-        args.jobs = _integer(args.jobs, "--jobs", 1)
-        finding = study.run(args)
-    except ConfigError as error:
-        return fail(str(error))
-    except Exception as error:  # a bug, not a user mistake
-        if args.verbose:
-            traceback.print_exc(file=sys.stderr)
-        return fail(f"internal error in explore {study.name}: {type(error).__name__}: {error}")
+    started = datetime.now(UTC)
+    args.seed = _integer(args.seed, "--seed", 0)
+    args.jobs = _integer(args.jobs, "--jobs", 1)
+    finding = study.run(args)
     run = {**run_info(profile="n/a", seed=args.seed, jobs=args.jobs, params=[], started=started), "dask": args.dask}
     try:
         paths = _write(args.out, study.name, finding, run)
@@ -79,14 +72,12 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
 
 
 def _integer(text: str, option: str, minimum: int) -> int:
-    from numeric import ConfigError
-
     try:
         value = int(str(text))
     except ValueError:
-        raise ConfigError(f"{option}: expected an integer >= {minimum}, got {text!r}") from None
+        raise UsageError(f"{option}: expected an integer >= {minimum}, got {text!r}") from None
     if value < minimum:
-        raise ConfigError(f"{option}: expected an integer >= {minimum}, got {text!r}")
+        raise UsageError(f"{option}: expected an integer >= {minimum}, got {text!r}")
     return value
 
 

@@ -18,13 +18,12 @@ import argparse
 import json
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from proofs_check.cli.common import CommonOptions, fail, print_json
+from proofs_check.cli.common import CommonOptions, UsageError, fail, print_json
 from proofs_check.core.jsonfmt import to_json
 
 
@@ -34,8 +33,13 @@ def add_gd(subparsers: Any, common: CommonOptions) -> None:
     start = command.add_argument_group("start")
     start.add_argument("--mu", metavar="JSON", help="JSON list of n lists of d numbers")
     start.add_argument("--init", choices=["cluster"], help="build the start: cluster = (M,0,..,0) + S z_i")
-    for name, text in (("--n", "parameters"), ("--d", "dimension"), ("--M", "cluster distance M"),
-                       ("--spread", "spread S"), ("--seed", "seed of z_i ~ N(0, I_d)")):
+    for name, text in (
+        ("--n", "parameters"),
+        ("--d", "dimension"),
+        ("--M", "cluster distance M"),
+        ("--spread", "spread S"),
+        ("--seed", "seed of z_i ~ N(0, I_d)"),
+    ):
         start.add_argument(name, help=f"--init cluster: {text}")
     command.add_argument("--eta", required=True, help="step size (on mu, or on m with --t)")
     command.add_argument("--steps", required=True, help="step budget K")
@@ -50,8 +54,13 @@ def add_gd(subparsers: Any, common: CommonOptions) -> None:
     command.add_argument("--converged-below", type=float, default=1e-2, help="classification (default: 1e-2)")
     command.add_argument("--diverging-above", type=float, default=1.0, help="classification (default: 1)")
     command.add_argument("--checkpoint", type=Path, metavar="FILE", help="save progress to FILE atomically")
-    command.add_argument("--checkpoint-every", type=float, default=10.0, metavar="SECONDS",
-                         help="seconds between checkpoints (default: 10; 0 = every step)")
+    command.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between checkpoints (default: 10; 0 = every step)",
+    )
     command.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
     command.add_argument("--out", type=Path, default=Path("reports"), help="trajectory folder (default: reports/)")
     command.add_argument("--format", choices=["json", "npz"], default="json", help="trajectory file format")
@@ -61,15 +70,10 @@ def add_gd(subparsers: Any, common: CommonOptions) -> None:
 
 def run_gd_command(args: argparse.Namespace) -> int:
     """Validate, run (or resume), print and save; return the exit status."""
-    from numeric import load_checkpoint, save_checkpoint
-    from numeric import ConfigError
-    from numeric import advance, finish, start_state
+    from numeric import advance, finish, load_checkpoint, save_checkpoint, start_state
 
-    try:
-        config = _config(args)
-        state = _initial_state(args, config, load_checkpoint, start_state)
-    except ConfigError as error:
-        return fail(str(error))
+    config = _config(args)
+    state = _initial_state(args, config, load_checkpoint, start_state)
     try:
         with _Saver(args, config, save_checkpoint) as saver:
             state = advance(config, state, on_step=saver)
@@ -79,10 +83,6 @@ def run_gd_command(args: argparse.Namespace) -> int:
         figure = _plot(args, result) if args.plot else None
     except OSError as error:
         return fail(f"cannot write output ({error.strerror or error}: {error.filename or ''})")
-    except Exception as error:  # a bug, not a user mistake
-        if args.verbose:
-            traceback.print_exc(file=sys.stderr)
-        return fail(f"internal error in gd: {type(error).__name__}: {error}")
     summary = _summary(result, path, figure)
     if args.json:
         print_json(to_json(summary))
@@ -92,47 +92,53 @@ def run_gd_command(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace):
-    from numeric import ConfigError, parse_mu, parse_vector
-    from numeric import cluster_start, make_config
+    from numeric import cluster_start, make_config, parse_mu, parse_vector
 
     if (args.mu is None) == (args.init is None):
-        raise ConfigError("gd: give exactly one of --mu JSON or --init cluster")
+        raise UsageError("gd: give exactly one of --mu JSON or --init cluster")
     init = {}
     if args.init == "cluster":
         missing = [name for name in ("n", "d", "M", "spread") if getattr(args, name) is None]
         if missing:
-            raise ConfigError(f"--init cluster: missing {', '.join('--' + m for m in missing)}")
+            raise UsageError(f"--init cluster: missing {', '.join('--' + m for m in missing)}")
         seed = 0 if args.seed is None else _seed(args.seed)
         mu = cluster_start(args.n, args.d, args.M, args.spread, seed)
         init = {"kind": "cluster", "n": args.n, "d": args.d, "M": args.M, "spread": args.spread, "seed": seed}
     else:
         mu = parse_mu(args.mu, "--mu")
     truth = None if args.truth is None else parse_vector(args.truth, "--truth")
-    return make_config(mu, args.eta, args.steps, tier=args.tier, dps=args.dps, t=args.t, truth=truth,
-                       points_per_decade=args.points_per_decade, stop_loss=args.stop_loss,
-                       stop_grad=args.stop_grad, blowup=args.blowup, init=init)
+    return make_config(
+        mu,
+        args.eta,
+        args.steps,
+        tier=args.tier,
+        dps=args.dps,
+        t=args.t,
+        truth=truth,
+        points_per_decade=args.points_per_decade,
+        stop_loss=args.stop_loss,
+        stop_grad=args.stop_grad,
+        blowup=args.blowup,
+        init=init,
+    )
 
 
 def _seed(text: str) -> int:
-    from numeric import ConfigError
-
     try:
         return int(text)
     except ValueError:
-        raise ConfigError(f"--seed: expected an integer, got {text!r}") from None
+        raise UsageError(f"--seed: expected an integer, got {text!r}") from None
 
 
 def _initial_state(args, config, load_checkpoint, start_state):
-    from numeric import ConfigError
-
     if args.resume:
         if args.checkpoint is None:
-            raise ConfigError("--resume: needs --checkpoint FILE")
+            raise UsageError("--resume: needs --checkpoint FILE")
         return load_checkpoint(args.checkpoint, config)
     if args.checkpoint is not None and args.checkpoint.exists():
-        raise ConfigError(f"--checkpoint: {args.checkpoint} exists; pass --resume to continue it, or remove it")
+        raise UsageError(f"--checkpoint: {args.checkpoint} exists; pass --resume to continue it, or remove it")
     if args.checkpoint is not None and not args.checkpoint.parent.is_dir():
-        raise ConfigError(f"--checkpoint: folder {args.checkpoint.parent} does not exist")
+        raise UsageError(f"--checkpoint: folder {args.checkpoint.parent} does not exist")
     return start_state(config)
 
 
@@ -142,8 +148,14 @@ class _Saver:
     def __init__(self, args: argparse.Namespace, config, save) -> None:
         self.path, self.every, self.config, self.save = args.checkpoint, args.checkpoint_every, config, save
         self.last = time.monotonic()
-        self.bar = tqdm(total=config.steps, unit="step", file=sys.stderr, leave=False, delay=2.0,
-                        disable=args.quiet or not sys.stderr.isatty())
+        self.bar = tqdm(
+            total=config.steps,
+            unit="step",
+            file=sys.stderr,
+            leave=False,
+            delay=2.0,
+            disable=args.quiet or not sys.stderr.isatty(),
+        )
 
     def __enter__(self) -> _Saver:
         return self
@@ -170,8 +182,10 @@ def _summary(result, path: Path, figure: Path | None) -> dict:
         "loss": result.loss,
         "loss_iteration": result.loss_iteration,
         "status": [s.status for s in statuses],
-        "evidence": [{"distance": s.distance, "growth": s.growth, "trend": s.trend,
-                      "window": list(s.window), "reason": s.reason} for s in statuses],
+        "evidence": [
+            {"distance": s.distance, "growth": s.growth, "trend": s.trend, "window": list(s.window), "reason": s.reason}
+            for s in statuses
+        ],
         "tail_slope": None if slope is None else slope.slope,
         "tail_slope_spread": None if slope is None else slope.spread,
         "tail_window": None if slope is None else [slope.start, slope.end],
@@ -198,16 +212,25 @@ def _describe(summary: dict) -> str:
     data = to_json(summary)
     lines = [f"mu[{i}]    [{', '.join(row)}]" for i, row in enumerate(data["mu"])]
     lines += [f"loss      {data['loss']}  (iteration {data['loss_iteration']})"]
-    lines += [f"status[{i}] {s:<10} ||mu|| = {float(e['distance']):.4g}, growth over "
-              f"[{e['window'][0]}, {e['window'][1]}] = {float(e['growth']):+.3g} ({e['reason']})"
-              for i, (s, e) in enumerate(zip(data["status"], data["evidence"]))]
-    slope = "n/a" if data["tail_slope"] is None else (
-        f"{float(data['tail_slope']):.4f} +- {float(data['tail_slope_spread']):.2g} over iterations "
-        f"{data['tail_window'][0]}..{data['tail_window'][1]}")
-    lines += [f"tail slope {slope}",
-              f"stopped   {data['stopped']}: {data['reason']} ({data['steps']} steps, {float(data['seconds']):.1f} s)",
-              f"tier {data['tier']}; {data['convention']}",
-              f"trajectory {data['trajectory']}"]
+    lines += [
+        f"status[{i}] {s:<10} ||mu|| = {float(e['distance']):.4g}, growth over "
+        f"[{e['window'][0]}, {e['window'][1]}] = {float(e['growth']):+.3g} ({e['reason']})"
+        for i, (s, e) in enumerate(zip(data["status"], data["evidence"]))
+    ]
+    slope = (
+        "n/a"
+        if data["tail_slope"] is None
+        else (
+            f"{float(data['tail_slope']):.4f} +- {float(data['tail_slope_spread']):.2g} over iterations "
+            f"{data['tail_window'][0]}..{data['tail_window'][1]}"
+        )
+    )
+    lines += [
+        f"tail slope {slope}",
+        f"stopped   {data['stopped']}: {data['reason']} ({data['steps']} steps, {float(data['seconds']):.1f} s)",
+        f"tier {data['tier']}; {data['convention']}",
+        f"trajectory {data['trajectory']}",
+    ]
     if "figure" in data:
         lines.append(f"figure    {data['figure']}")
     return "\n".join(lines)
@@ -224,16 +247,26 @@ def _write_trajectory(args: argparse.Namespace, result) -> Path:
     if args.format == "npz":
         import numpy as np
 
-        np.savez(path, iterations=np.array(result.iterations), loss=np.array([float(x) for x in result.losses]),
-                 norms=np.array([[float(x) for x in row] for row in norms]),
-                 grad_norm=np.array([float(r.grad_norm) for r in result.records]),
-                 config=json.dumps(result.config.to_json()))
+        np.savez(
+            path,
+            iterations=np.array(result.iterations),
+            loss=np.array([float(x) for x in result.losses]),
+            norms=np.array([[float(x) for x in row] for row in norms]),
+            grad_norm=np.array([float(r.grad_norm) for r in result.records]),
+            config=json.dumps(result.config.to_json()),
+        )
     else:
-        document = {"config": result.config.to_json(), "convention": result.config.convention,
-                    "iterations": result.iterations, "loss": result.losses, "norms": norms,
-                    "grad_norm": [r.grad_norm for r in result.records],
-                    "status": [s.status for s in result.statuses], "stopped": result.stopped,
-                    "reason": result.reason}
+        document = {
+            "config": result.config.to_json(),
+            "convention": result.config.convention,
+            "iterations": result.iterations,
+            "loss": result.losses,
+            "norms": norms,
+            "grad_norm": [r.grad_norm for r in result.records],
+            "status": [s.status for s in result.statuses],
+            "stopped": result.stopped,
+            "reason": result.reason,
+        }
         temporary = path.with_suffix(".json.tmp")
         temporary.write_text(json.dumps(to_json(document), indent=1))
         temporary.replace(path)
@@ -251,8 +284,13 @@ def _plot(args: argparse.Namespace, result) -> Path:
     left.set(xscale="log", yscale="log", xlabel="iteration", ylabel="||mu_i||")
     left.legend(fontsize="small")
     right.plot(tau, [float(x) for x in result.losses])
-    right.set(xscale="log", yscale="log", xlabel="iteration", ylabel="loss",
-              title="" if result.slope is None else f"tail slope {result.slope.slope:.3f}")
+    right.set(
+        xscale="log",
+        yscale="log",
+        xlabel="iteration",
+        ylabel="loss",
+        title="" if result.slope is None else f"tail slope {result.slope.slope:.3f}",
+    )
     figure.tight_layout()
     path = args.out / f"{_stem(result)}.png"
     figure.savefig(path, dpi=120)

@@ -18,24 +18,26 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from numeric import InputError
 from proofs_check import __version__
-from proofs_check.core import runner
-from proofs_check.report import markdown as report
-from proofs_check.core.claim import PROFILES, Claim, Verdict
 from proofs_check.claims import Registry, discover, module_name
-from proofs_check.cli.common import PROG, CommonOptions, UsageError, fail, print_json
+from proofs_check.cli.common import PROG, CommonOptions, UsageError, fail, flag, print_json
 from proofs_check.cli.eval_command import add_eval
 from proofs_check.cli.explore_command import add_explore
 from proofs_check.cli.gd_command import add_gd
+from proofs_check.core import runner
+from proofs_check.core.claim import PROFILES, Claim, Verdict
 from proofs_check.core.jsonfmt import to_json
 from proofs_check.core.params import ParameterError, route_assignments
+from proofs_check.report import markdown as report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,18 +52,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (UsageError, ParameterError) as error:
         return fail(str(error))
+    except InputError as error:  # numeric names its inputs; the command line speaks of its flags
+        return fail(f"{flag(error.name)}: {error.reason}")
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly, like other Unix tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         return fail("interrupted", status=130)
+    except Exception as error:  # a bug, not a user mistake
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        return fail(f"internal error in {args.command}: {type(error).__name__}: {error}")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every command of :data:`COMMANDS` registered."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Check the claims of 'Convergence "
-                                     "Dynamics of Over-Parameterized Score Matching for a Single "
-                                     "Gaussian' symbolically and numerically.")
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check the claims of 'Convergence "
+        "Dynamics of Over-Parameterized Score Matching for a Single "
+        "Gaussian' symbolically and numerically.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common = CommonOptions(output=_output_options(), run=_run_options())
@@ -72,8 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _output_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--json", action="store_true",
-                         help="print machine-readable JSON on stdout instead of text")
+    options.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout instead of text")
     chatter = options.add_mutually_exclusive_group()
     chatter.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     chatter.add_argument("-v", "--verbose", action="store_true", help="print progress notes")
@@ -82,15 +92,19 @@ def _output_options() -> argparse.ArgumentParser:
 
 def _run_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--profile", choices=PROFILES, default="standard",
-                         help="instance sizes and budgets (default: standard)")
-    options.add_argument("--out", type=Path, default=Path("reports"),
-                         help="report folder (default: reports/)")
+    options.add_argument(
+        "--profile", choices=PROFILES, default="standard", help="instance sizes and budgets (default: standard)"
+    )
+    options.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
     options.add_argument("--seed", type=int, default=0, help="random seed, recorded (default: 0)")
-    options.add_argument("--jobs", type=_positive_int, default=1,
-                         help="claims run in parallel processes (default: 1)")
-    options.add_argument("--param", action="append", default=[], metavar="[ID:]KEY=VALUE",
-                         help="override an instance parameter or statement constant (repeatable)")
+    options.add_argument("--jobs", type=_positive_int, default=1, help="claims run in parallel processes (default: 1)")
+    options.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="[ID:]KEY=VALUE",
+        help="override an instance parameter or statement constant (repeatable)",
+    )
     return options
 
 
@@ -105,6 +119,7 @@ def _positive_int(text: str) -> int:
 
 
 # --- list ---------------------------------------------------------------------------------------
+
 
 def add_list(subparsers: Any, common: CommonOptions) -> None:
     """``list``: one line per claim (id, paper label, short statement)."""
@@ -125,24 +140,32 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _claim_summary(claim: Claim) -> dict[str, Any]:
-    return {"id": claim.id, "label": claim.label, "statement": claim.render_statement(),
-            "parameters": list(claim.parameters), "constants": list(claim.constants),
-            "defaults": {profile: to_json(claim.defaults(profile)) for profile in PROFILES}}
+    return {
+        "id": claim.id,
+        "label": claim.label,
+        "statement": claim.render_statement(),
+        "parameters": list(claim.parameters),
+        "constants": list(claim.constants),
+        "defaults": {profile: to_json(claim.defaults(profile)) for profile in PROFILES},
+    }
 
 
 # --- all / check --------------------------------------------------------------------------------
 
+
 def add_all(subparsers: Any, common: CommonOptions) -> None:
     """``all``: run every claim and write a report."""
-    command = subparsers.add_parser("all", parents=[common.output, common.run],
-                                    help="run every claim; print a table; write a report")
+    command = subparsers.add_parser(
+        "all", parents=[common.output, common.run], help="run every claim; print a table; write a report"
+    )
     command.set_defaults(handler=lambda args: run_checks(args, None))
 
 
 def add_check(subparsers: Any, common: CommonOptions) -> None:
     """``check ID [ID ...]``: run the chosen claims and write a report."""
-    command = subparsers.add_parser("check", parents=[common.output, common.run],
-                                    help="run the chosen claims; print a table; write a report")
+    command = subparsers.add_parser(
+        "check", parents=[common.output, common.run], help="run the chosen claims; print a table; write a report"
+    )
     command.add_argument("ids", nargs="+", metavar="ID", help="claim id (see `list`)")
     command.set_defaults(handler=lambda args: run_checks(args, args.ids))
 
@@ -152,15 +175,16 @@ def run_checks(args: argparse.Namespace, ids: Sequence[str] | None) -> int:
     registry = discover()
     claims = registry.claims if ids is None else _select(registry, ids)
     overrides = route_assignments(args.param, {claim.id: claim.names for claim in claims})
-    tasks = [runner.Task(claim, claim.resolve(args.profile, overrides[claim.id]))
-             for claim in claims]
-    started = datetime.now(timezone.utc)
+    tasks = [runner.Task(claim, claim.resolve(args.profile, overrides[claim.id])) for claim in claims]
+    started = datetime.now(UTC)
     with _Progress(len(tasks), args) as progress:
-        records = runner.run_claims(tasks, args.profile, args.seed, jobs=args.jobs,
-                                    notify=progress.note, finished=progress.finished)
-    doc = report.document(records, report.run_info(profile=args.profile, seed=args.seed,
-                                                   jobs=args.jobs, params=args.param,
-                                                   started=started))
+        records = runner.run_claims(
+            tasks, args.profile, args.seed, jobs=args.jobs, notify=progress.note, finished=progress.finished
+        )
+    doc = report.document(
+        records,
+        report.run_info(profile=args.profile, seed=args.seed, jobs=args.jobs, params=args.param, started=started),
+    )
     try:
         out_dir = report.write_report(args.out, doc, records)
     except OSError as error:
@@ -183,8 +207,7 @@ def _select(registry: Registry, ids: Sequence[str]) -> list[Claim]:
     chosen: list[Claim] = []
     for claim_id in dict.fromkeys(ids):
         if module_name(claim_id) in registry.errors:
-            raise UsageError(f"claim {claim_id!r} failed to load: "
-                             f"{registry.errors[module_name(claim_id)]}")
+            raise UsageError(f"claim {claim_id!r} failed to load: {registry.errors[module_name(claim_id)]}")
         try:
             chosen.append(registry.get(claim_id))
         except KeyError:
@@ -198,8 +221,9 @@ class _Progress:
 
     def __init__(self, total: int, args: argparse.Namespace) -> None:
         self.verbose = args.verbose
-        self.bar = tqdm(total=total, unit="claim", file=sys.stderr, leave=False,
-                        disable=args.quiet or not sys.stderr.isatty())
+        self.bar = tqdm(
+            total=total, unit="claim", file=sys.stderr, leave=False, disable=args.quiet or not sys.stderr.isatty()
+        )
 
     def __enter__(self) -> _Progress:
         return self
@@ -215,11 +239,11 @@ class _Progress:
     def finished(self, record: runner.ClaimRecord) -> None:
         self.bar.update()
         if self.verbose:
-            self.bar.write(f"{record.id}: {record.verdict.value} ({record.seconds:.1f} s)",
-                           file=sys.stderr)
+            self.bar.write(f"{record.id}: {record.verdict.value} ({record.seconds:.1f} s)", file=sys.stderr)
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 def _report_load_errors(errors: dict[str, str]) -> int:
     for name, reason in errors.items():
@@ -228,5 +252,11 @@ def _report_load_errors(errors: dict[str, str]) -> int:
 
 
 #: Registration functions, in the order the commands appear in ``--help``.
-COMMANDS: tuple[Callable[[Any, CommonOptions], None], ...] = (add_list, add_all, add_check,
-                                                               add_eval, add_gd, add_explore)
+COMMANDS: tuple[Callable[[Any, CommonOptions], None], ...] = (
+    add_list,
+    add_all,
+    add_check,
+    add_eval,
+    add_gd,
+    add_explore,
+)

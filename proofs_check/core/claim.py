@@ -172,8 +172,7 @@ class Claim:
                 raise ValueError(f"claim {self.id}: unknown profile {profile!r}")
             unknown = set(changes) - set(self.parameters)
             if unknown:
-                raise ValueError(f"claim {self.id}: profile {profile!r} sets unknown "
-                                 f"parameters {sorted(unknown)}")
+                raise ValueError(f"claim {self.id}: profile {profile!r} sets unknown parameters {sorted(unknown)}")
 
     @property
     def names(self) -> list[str]:
@@ -196,7 +195,8 @@ class Claim:
             if key not in values:
                 raise _params.ParameterError(
                     f"--param {key}={text}: unknown key {key!r} for {self.id} "
-                    f"(known: {', '.join(self.names) or 'none'})")
+                    f"(known: {', '.join(self.names) or 'none'})"
+                )
             values[key] = _params.coerce(key, text, values[key])
         return values
 

@@ -75,8 +75,7 @@ def enclosure(lo: Any, hi: Any, digits: int | None = None) -> list[str]:
         raise ValueError(f"empty enclosure: lo = {number(lo)} > hi = {number(hi)}")
     if digits is None:
         digits = _width_digits(lo_q, hi_q) if finite else DEFAULT_DIGITS
-    return [_directed(lo_q, lo, digits, decimal.ROUND_FLOOR),
-            _directed(hi_q, hi, digits, decimal.ROUND_CEILING)]
+    return [_directed(lo_q, lo, digits, decimal.ROUND_FLOOR), _directed(hi_q, hi, digits, decimal.ROUND_CEILING)]
 
 
 def to_json(value: Any) -> Any:
@@ -148,8 +147,9 @@ def _arb_endpoints(ball: Any) -> list[str]:
     if not ball.is_finite():
         return ["-inf", "inf"]
     # exact endpoints mid -/+ rad (``lower()``/``upper()`` would round to the context precision)
-    mid, rad = (_binary_fraction(*(int(part) for part in part_ball.man_exp()))
-                for part_ball in (ball.mid(), ball.rad()))
+    mid, rad = (
+        _binary_fraction(*(int(part) for part in part_ball.man_exp())) for part_ball in (ball.mid(), ball.rad())
+    )
     return enclosure(mid - rad, mid + rad)
 
 
@@ -209,8 +209,7 @@ def _rational_string(value: Fraction) -> str:
         fives += 1
     if fives_part != 1:
         context = decimal.Context(prec=DEFAULT_DIGITS)
-        return str(context.divide(decimal.Decimal(value.numerator),
-                                  decimal.Decimal(denominator))).lower()
+        return str(context.divide(decimal.Decimal(value.numerator), decimal.Decimal(denominator))).lower()
     scale = max(twos, fives)
     scaled = value.numerator * 2 ** (scale - twos) * 5 ** (scale - fives)
     return str(decimal.Decimal(f"{scaled}e-{scale}")).lower()

@@ -56,8 +56,7 @@ def parse_assignment(text: str) -> tuple[str | None, str, str]:
     return (claim_id.strip() or None), key, value.strip()
 
 
-def route_assignments(assignments: Iterable[str],
-                      known_keys: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
+def route_assignments(assignments: Iterable[str], known_keys: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
     """Distribute ``--param`` texts over claims: ``{claim_id: {key: value_text}}``.
 
     ``known_keys`` maps each selected claim id to its overridable names. ``ID:KEY=VALUE`` goes to
@@ -68,12 +67,14 @@ def route_assignments(assignments: Iterable[str],
     for text in assignments:
         claim_id, key, value = parse_assignment(text)
         if claim_id is not None and claim_id not in known_keys:
-            raise ParameterError(f"--param {text}: claim {claim_id!r} is not among those run "
-                                 f"({', '.join(known_keys) or 'none'})")
+            raise ParameterError(
+                f"--param {text}: claim {claim_id!r} is not among those run ({', '.join(known_keys) or 'none'})"
+            )
         targets = [claim_id] if claim_id else [cid for cid, keys in known_keys.items() if key in keys]
         if not targets or key not in known_keys[targets[0]]:
-            raise ParameterError(f"--param {text}: unknown key {key!r} "
-                                 f"(known: {_describe_known(known_keys, claim_id)})")
+            raise ParameterError(
+                f"--param {text}: unknown key {key!r} (known: {_describe_known(known_keys, claim_id)})"
+            )
         for target in targets:
             routed[target][key] = value
     return routed
@@ -163,8 +164,7 @@ def _to_sequence(text: str, default: list | tuple) -> list | tuple:
     if not isinstance(value, list):
         raise ValueError("expected a JSON array")
     if default:
-        value = [_coerce(item if isinstance(item, str) else json.dumps(item), default[0])
-                 for item in value]
+        value = [_coerce(item if isinstance(item, str) else json.dumps(item), default[0]) for item in value]
     return tuple(value) if isinstance(default, tuple) else value
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proofs_check.core.claim import Check, Claim, Progress, Verdict, combine
 from proofs_check.claims import discover
+from proofs_check.core.claim import Check, Claim, Progress, Verdict, combine
 from proofs_check.core.jsonfmt import to_json
 
 FIGURES_DIR = "figures"
@@ -47,9 +47,17 @@ class ClaimRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The CLAIM object of the interface (plus ``params`` and ``error``)."""
-        return {"id": self.id, "label": self.label, "statement": self.statement,
-                "verdict": self.verdict.value, "checks": self.checks, "notes": self.notes,
-                "seconds": round(self.seconds, 3), "params": self.params, "error": self.error}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "statement": self.statement,
+            "verdict": self.verdict.value,
+            "checks": self.checks,
+            "notes": self.notes,
+            "seconds": round(self.seconds, 3),
+            "params": self.params,
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,13 +89,21 @@ def run_claims_by_id(ids: Sequence[str], profile: str = "quick", seed: int = 0) 
     """Run the claims with these ids at ``profile``'s defaults, as ``check`` does, without writing reports
     (for notebooks and scripts; ``KeyError`` for an unknown id)."""
     registry = discover()
-    return [run_claim(Task(claim, claim.resolve(profile)), profile, seed)
-            for claim in (registry.get(claim_id) for claim_id in ids)]
+    return [
+        run_claim(Task(claim, claim.resolve(profile)), profile, seed)
+        for claim in (registry.get(claim_id) for claim_id in ids)
+    ]
 
 
-def run_claims(tasks: Sequence[Task], profile: str, seed: int, *, jobs: int = 1,
-               notify: Callable[[str, str], None] | None = None,
-               finished: Callable[[ClaimRecord], None] | None = None) -> list[ClaimRecord]:
+def run_claims(
+    tasks: Sequence[Task],
+    profile: str,
+    seed: int,
+    *,
+    jobs: int = 1,
+    notify: Callable[[str, str], None] | None = None,
+    finished: Callable[[ClaimRecord], None] | None = None,
+) -> list[ClaimRecord]:
     """Run ``tasks`` (in ``jobs`` processes when ``jobs > 1``); records come back in task order.
 
     ``notify(claim_id, note)`` receives the claims' progress notes (in-process runs only);
@@ -103,8 +119,7 @@ def run_claims(tasks: Sequence[Task], profile: str, seed: int, *, jobs: int = 1,
         return records
     by_id: dict[str, ClaimRecord] = {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures: dict[Future, Task] = {pool.submit(run_claim, task, profile, seed): task
-                                       for task in tasks}
+        futures: dict[Future, Task] = {pool.submit(run_claim, task, profile, seed): task for task in tasks}
         for future in as_completed(futures):
             task = futures[future]
             by_id[task.claim.id] = _collect(future, task)
@@ -122,13 +137,29 @@ def _collect(future: Future, task: Task) -> ClaimRecord:
     return _record(task, Verdict.INCONCLUSIVE, [_error_check(error)], 0.0, {}, error, trace)
 
 
-def _record(task: Task, verdict: Verdict, checks: list[dict[str, Any]], seconds: float,
-            figures: dict[str, bytes], error: str | None, trace: str | None) -> ClaimRecord:
+def _record(
+    task: Task,
+    verdict: Verdict,
+    checks: list[dict[str, Any]],
+    seconds: float,
+    figures: dict[str, bytes],
+    error: str | None,
+    trace: str | None,
+) -> ClaimRecord:
     claim = task.claim
-    return ClaimRecord(id=claim.id, label=claim.label,
-                       statement=claim.render_statement(task.params), verdict=verdict,
-                       checks=checks, notes=list(claim.notes), seconds=seconds,
-                       params=to_json(task.params), error=error, traceback=trace, figures=figures)
+    return ClaimRecord(
+        id=claim.id,
+        label=claim.label,
+        statement=claim.render_statement(task.params),
+        verdict=verdict,
+        checks=checks,
+        notes=list(claim.notes),
+        seconds=seconds,
+        params=to_json(task.params),
+        error=error,
+        traceback=trace,
+        figures=figures,
+    )
 
 
 def _check_json(claim_id: str, check: Check, figures: dict[str, bytes]) -> dict[str, Any]:
@@ -139,17 +170,34 @@ def _check_json(claim_id: str, check: Check, figures: dict[str, bytes]) -> dict[
         file_name = _unique(f"{claim_id}-{_slug(name)}", suffix, figures)
         figures[file_name] = data
         paths.append(f"{FIGURES_DIR}/{file_name}")
-    return {"name": check.name, "instance": to_json(check.instance), "method": check.method,
-            "dps": check.dps, "claimed": to_json(check.claimed),
-            "observed": to_json(check.observed), "ok": check.ok,
-            "verdict": check.verdict.value, "corroborates": check.corroborates,
-            "detail": check.detail, "figures": paths}
+    return {
+        "name": check.name,
+        "instance": to_json(check.instance),
+        "method": check.method,
+        "dps": check.dps,
+        "claimed": to_json(check.claimed),
+        "observed": to_json(check.observed),
+        "ok": check.ok,
+        "verdict": check.verdict.value,
+        "corroborates": check.corroborates,
+        "detail": check.detail,
+        "figures": paths,
+    }
 
 
 def _error_check(error: str) -> dict[str, Any]:
-    return {"name": "internal error", "instance": {}, "method": "none", "dps": None,
-            "claimed": None, "observed": {}, "ok": None,
-            "verdict": Verdict.INCONCLUSIVE.value, "detail": error, "figures": []}
+    return {
+        "name": "internal error",
+        "instance": {},
+        "method": "none",
+        "dps": None,
+        "claimed": None,
+        "observed": {},
+        "ok": None,
+        "verdict": Verdict.INCONCLUSIVE.value,
+        "detail": error,
+        "figures": [],
+    }
 
 
 def _render(figure: Any) -> tuple[bytes, str]:

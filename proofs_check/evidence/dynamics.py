@@ -21,22 +21,45 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from numeric import GDResult, cluster_start, make_config, run_gd
-from numeric import SlopeFit, log_values, tail_slope
+from numeric import GDResult, SlopeFit, cluster_start, log_values, make_config, run_gd, tail_slope
 from proofs_check.core.cache import cached
 from proofs_check.core.claim import Check, Verdict
 
-__all__ = ["Outcome", "RateTest", "gd_runs", "reuse_words", "hypothesis_verdict",
-           "rate_test", "pooled_losses", "pooled_fit", "slope_words", "norms_figure", "loss_figure", "with_figures",
-           "FAR_PARAMETERS", "FAR_PROFILES", "FAR_HYPOTHESIS", "far_hypothesis", "far_runs", "far_instance"]
+__all__ = [
+    "Outcome",
+    "RateTest",
+    "gd_runs",
+    "reuse_words",
+    "hypothesis_verdict",
+    "rate_test",
+    "pooled_losses",
+    "pooled_fit",
+    "slope_words",
+    "norms_figure",
+    "loss_figure",
+    "with_figures",
+    "FAR_PARAMETERS",
+    "FAR_PROFILES",
+    "FAR_HYPOTHESIS",
+    "far_hypothesis",
+    "far_runs",
+    "far_instance",
+]
 
 
 # --------------------------------------------------------------------------- runs
 
 
-def gd_runs(starts: Sequence[Sequence[Sequence[float]]], eta: float, steps: int, *,
-            points_per_decade: int = 20, classification: dict[str, float] | None = None,
-            progress: Callable[[str], None] = lambda note: None, label: str = "") -> tuple[list[GDResult], int]:
+def gd_runs(
+    starts: Sequence[Sequence[Sequence[float]]],
+    eta: float,
+    steps: int,
+    *,
+    points_per_decade: int = 20,
+    classification: dict[str, float] | None = None,
+    progress: Callable[[str], None] = lambda note: None,
+    label: str = "",
+) -> tuple[list[GDResult], int]:
     """Fast-tier GD on the reduced parameters from each start; the results and how many came from the cache.
 
     ``classification`` overrides thresholds of :func:`numeric.dynamics.gd.classify` (e.g. ``converged_below``).
@@ -45,10 +68,18 @@ def gd_runs(starts: Sequence[Sequence[Sequence[float]]], eta: float, steps: int,
     thresholds = dict(classification or {})
     for k, start in enumerate(starts):
         progress(f"{label} GD run {k + 1}/{len(starts)}".strip())
-        config = make_config([[repr(float(x)) for x in row] for row in start], repr(float(eta)), steps,
-                             points_per_decade=points_per_decade)
-        result, hit = cached("gd-run", {"config": config.to_json(), "classification": thresholds},
-                             lambda config=config: run_gd(config, **thresholds), __file__)
+        config = make_config(
+            [[repr(float(x)) for x in row] for row in start],
+            repr(float(eta)),
+            steps,
+            points_per_decade=points_per_decade,
+        )
+        result, hit = cached(
+            "gd-run",
+            {"config": config.to_json(), "classification": thresholds},
+            lambda config=config: run_gd(config, **thresholds),
+            __file__,
+        )
         results.append(result)
         reused += hit
     return results, reused
@@ -74,8 +105,10 @@ class Outcome:
 
     @classmethod
     def of(cls, result: GDResult) -> Outcome:
-        by = {status: tuple(i for i, s in enumerate(result.statuses) if s.status == status)
-              for status in ("converged", "diverging", "undecided")}
+        by = {
+            status: tuple(i for i, s in enumerate(result.statuses) if s.status == status)
+            for status in ("converged", "diverging", "undecided")
+        }
         return cls(by["converged"], by["diverging"], by["undecided"])
 
     def matches(self, converging: int) -> bool | None:
@@ -91,8 +124,11 @@ class Outcome:
     def words(self) -> str:
         def names(indices: tuple[int, ...]) -> str:
             return ", ".join(f"mu_{i + 1}" for i in indices) or "none"
-        return (f"converged: {names(self.converged)}; diverging: {names(self.diverging)}; "
-                f"undecided: {names(self.undecided)}")
+
+        return (
+            f"converged: {names(self.converged)}; diverging: {names(self.diverging)}; "
+            f"undecided: {names(self.undecided)}"
+        )
 
 
 def hypothesis_verdict(ok: bool | None, within_hypothesis: bool) -> Verdict:
@@ -110,7 +146,7 @@ class RateTest:
     """A claimed power law judged on a tail fit: ``ok`` and the words that explain it."""
 
     exponent: float
-    kind: str            # "upper": L = O(tau^-p); "lower": L = Omega(tau^-p)
+    kind: str  # "upper": L = O(tau^-p); "lower": L = Omega(tau^-p)
     fit: SlopeFit | None
     ok: bool | None
     reason: str
@@ -151,8 +187,7 @@ def rate_test(fit: SlopeFit | None, exponent: float, kind: str) -> RateTest:
 def pooled_losses(results: Sequence[GDResult]) -> tuple[list[int], list[float]]:
     """The geometric mean of the runs' losses on their common recorded iterations (equal budgets)."""
     common = set.intersection(*(set(r.iterations) for r in results))
-    logs = np.array([log_values([loss for k, loss in zip(r.iterations, r.losses) if k in common])
-                     for r in results])
+    logs = np.array([log_values([loss for k, loss in zip(r.iterations, r.losses) if k in common]) for r in results])
     return sorted(common), np.exp(logs.mean(axis=0)).tolist()
 
 
@@ -192,8 +227,14 @@ def norms_figure(runs: Sequence[tuple[str, GDResult]], title: str) -> Figure:
     return figure
 
 
-def loss_figure(curves: Sequence[tuple[str, Sequence[float], Sequence[float]]], exponent: float, title: str, *,
-                constant: float | None = None, xlabel: str = "iteration tau") -> Figure:
+def loss_figure(
+    curves: Sequence[tuple[str, Sequence[float], Sequence[float]]],
+    exponent: float,
+    title: str,
+    *,
+    constant: float | None = None,
+    xlabel: str = "iteration tau",
+) -> Figure:
     """Log-log loss curves with the claimed rate: ``constant * x^-exponent`` when a constant is given,
     else ``x^-exponent`` drawn through the first curve at the start of its last decade."""
     figure = Figure(figsize=(6.4, 4.2))
@@ -210,8 +251,9 @@ def loss_figure(curves: Sequence[tuple[str, Sequence[float], Sequence[float]]], 
         else:
             anchor = int(np.searchsorted(x, max(0.1 * x[-1], positive[0])))
             grid = np.geomspace(x[anchor], x[-1], 50)
-            axes.plot(grid, loss[anchor] * (grid / x[anchor]) ** (-exponent), "k--",
-                      label=f"claimed rate x^-{exponent:g}")
+            axes.plot(
+                grid, loss[anchor] * (grid / x[anchor]) ** (-exponent), "k--", label=f"claimed rate x^-{exponent:g}"
+            )
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel(xlabel)
@@ -231,9 +273,19 @@ def with_figures(check: Check, figures: dict[str, Figure]) -> Check:
 #: The run set of Theorems 3.5 and 3.7 (shared, so that the second claim reuses the first one's runs).
 #: ``seeds`` runs of ``steps`` decide who converges; the first ``rate_seeds`` are rerun to ``rate_steps`` for rates.
 #: A survivor shrinks like ``tau^(-1/2)``: within 250 steps it gets below ``converged_below = 0.03`` (0.5% of
-#: ``M0 = 6``; ``numeric.dynamics.gd``'s default 1e-2 would need about twice the steps), while the others are near 7 and rising.
-FAR_PARAMETERS = {"n": 5, "d": 1, "M0_values": [6.0], "seeds": 50, "eta": 0.5, "steps": 250, "rate_seeds": 3,
-                  "rate_steps": 1200, "converged_below": 0.03}
+#: ``M0 = 6``; ``numeric.dynamics.gd``'s default 1e-2 would need about twice the steps), while the others are near 7
+#: and rising.
+FAR_PARAMETERS = {
+    "n": 5,
+    "d": 1,
+    "M0_values": [6.0],
+    "seeds": 50,
+    "eta": 0.5,
+    "steps": 250,
+    "rate_seeds": 3,
+    "rate_steps": 1200,
+    "converged_below": 0.03,
+}
 FAR_PROFILES = {
     "quick": {"seeds": 2, "steps": 200, "rate_seeds": 1, "rate_steps": 1000},
     "deep": {"M0_values": [6.0, 8.0, 10.0], "seeds": 100, "rate_seeds": 10, "rate_steps": 5000},
@@ -248,24 +300,44 @@ def far_hypothesis(M0: float, params: dict) -> tuple[bool, str]:
     threshold = params["hypothesis_constant"] * math.sqrt(d) * n ** params["hypothesis_n_power"]
     if M0 > threshold:
         return True, f"M0 = {M0:g} > {threshold:.3g}: inside the hypothesis."
-    return False, (f"M0 = {M0:g} is far below the hypothesis M0 > {params['hypothesis_constant']:g} sqrt(d) "
-                   f"n^{params['hypothesis_n_power']} = {threshold:.3g} (unreachable): outside the hypothesis, so a "
-                   "failure here is not a counterexample.")
+    return False, (
+        f"M0 = {M0:g} is far below the hypothesis M0 > {params['hypothesis_constant']:g} sqrt(d) "
+        f"n^{params['hypothesis_n_power']} = {threshold:.3g} (unreachable): outside the hypothesis, so a "
+        "failure here is not a counterexample."
+    )
 
 
-def far_runs(M0: float, params: dict, seed: int, progress: Callable[[str], None], *,
-             long: bool = False) -> tuple[list[GDResult], int]:
+def far_runs(
+    M0: float, params: dict, seed: int, progress: Callable[[str], None], *, long: bool = False
+) -> tuple[list[GDResult], int]:
     """GD from ``mu_i(0) = (M0, 0, ..., 0) + z_i``, ``z_i ~ N(0, I_d)`` for seeds ``seed, seed + 1, ...``:
     ``seeds`` runs of ``steps``, or with ``long`` the first ``rate_seeds`` of them to ``rate_steps``."""
     count, steps = (params["rate_seeds"], params["rate_steps"]) if long else (params["seeds"], params["steps"])
-    starts = [[[float(x) for x in row] for row in cluster_start(params["n"], params["d"], M0, 1, seed + k)]
-              for k in range(count)]
-    return gd_runs(starts, params["eta"], steps, classification={"converged_below": params["converged_below"]},
-                   progress=progress, label=f"M0={M0:g}{' (long)' if long else ''}:")
+    starts = [
+        [[float(x) for x in row] for row in cluster_start(params["n"], params["d"], M0, 1, seed + k)]
+        for k in range(count)
+    ]
+    return gd_runs(
+        starts,
+        params["eta"],
+        steps,
+        classification={"converged_below": params["converged_below"]},
+        progress=progress,
+        label=f"M0={M0:g}{' (long)' if long else ''}:",
+    )
 
 
 def far_instance(M0: float, params: dict, seed: int, *, long: bool = False) -> dict:
     """The instance of a check on the far-start run set (``long``: the rate runs)."""
     count, steps = (params["rate_seeds"], params["rate_steps"]) if long else (params["seeds"], params["steps"])
-    return {"n": params["n"], "d": params["d"], "M0": M0, "spread": 1, "seeds": f"{seed}..{seed + count - 1}",
-            "eta": params["eta"], "steps": steps, "t": 0, "tier": "fast"}
+    return {
+        "n": params["n"],
+        "d": params["d"],
+        "M0": M0,
+        "spread": 1,
+        "seeds": f"{seed}..{seed + count - 1}",
+        "eta": params["eta"],
+        "steps": steps,
+        "t": 0,
+        "tier": "fast",
+    }

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import mpmath
 
@@ -22,15 +23,22 @@ def proof_check(proof: Any) -> Check:
     A proof that does not go through is *not* a disproof (the integrands may differ pointwise and
     still have equal expectations), so it is ``inconclusive``; the numeric checks decide.
     """
-    return Check(name=f"{proof.statement} (n={proof.instance.get('n')}, d={proof.instance.get('d')})",
-                 instance=dict(proof.instance), method=proof.method, dps=None, claimed=proof.statement,
-                 observed={"holds": proof.holds, "seconds": proof.seconds}, ok=proof.holds,
-                 verdict=Verdict.PROVED if proof.holds else Verdict.INCONCLUSIVE,
-                 detail=proof.certificate[:600])
+    return Check(
+        name=f"{proof.statement} (n={proof.instance.get('n')}, d={proof.instance.get('d')})",
+        instance=dict(proof.instance),
+        method=proof.method,
+        dps=None,
+        claimed=proof.statement,
+        observed={"holds": proof.holds, "seconds": proof.seconds},
+        ok=proof.holds,
+        verdict=Verdict.PROVED if proof.holds else Verdict.INCONCLUSIVE,
+        detail=proof.certificate[:600],
+    )
 
 
-def agreement_check(name: str, instance: dict, method: str, dps: int, first: tuple, second: tuple,
-                    min_digits: float) -> Check:
+def agreement_check(
+    name: str, instance: dict, method: str, dps: int, first: tuple, second: tuple, min_digits: float
+) -> Check:
     """Two independently computed values that the claim says are equal, each ``(value, error)``.
 
     Agreement within the sum of the error estimates and to at least ``min_digits`` digits supports
@@ -49,11 +57,24 @@ def agreement_check(name: str, instance: dict, method: str, dps: int, first: tup
             ok, verdict = False, Verdict.REFUTED
         else:
             ok, verdict = None, Verdict.INCONCLUSIVE
-    return Check(name=name, instance=instance, method=method, dps=dps, claimed="equal",
-                 observed={"first": a, "second": b, "difference": difference, "error_budget": budget,
-                           "agreeing_digits": round(digits, 1)},
-                 ok=ok, verdict=verdict, corroborates=True,
-                 detail=f"|difference| = {mpmath.nstr(difference, 3)} vs error budget {mpmath.nstr(budget, 3)}")
+    return Check(
+        name=name,
+        instance=instance,
+        method=method,
+        dps=dps,
+        claimed="equal",
+        observed={
+            "first": a,
+            "second": b,
+            "difference": difference,
+            "error_budget": budget,
+            "agreeing_digits": round(digits, 1),
+        },
+        ok=ok,
+        verdict=verdict,
+        corroborates=True,
+        detail=f"|difference| = {mpmath.nstr(difference, 3)} vs error budget {mpmath.nstr(budget, 3)}",
+    )
 
 
 def random_line_configuration(rng: random.Random, n: int, spread: float = 2.5) -> list[str]:
@@ -69,8 +90,14 @@ def digits_needed(min_digits: float) -> int:
     return int(math.ceil(min_digits)) + 10
 
 
-def identity_checks(params: dict, *, seed: int, progress, prove: Callable[[int, int], Check],
-                    cross_check: Callable[[random.Random, int, int], Check]) -> list[Check]:
+def identity_checks(
+    params: dict,
+    *,
+    seed: int,
+    progress,
+    prove: Callable[[int, int], Check],
+    cross_check: Callable[[random.Random, int, int], Check],
+) -> list[Check]:
     """The checks of an identity claim: ``prove(n, d)`` for each of ``params["instances"]``, then
     ``cross_check(rng, sample, dps)`` at ``params["samples"]`` seeded random configurations."""
     checks = []

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,15 +26,21 @@ from proofs_check.core.runner import FIGURES_DIR, ClaimRecord
 RECORDED_PACKAGES = ("sympy", "mpmath", "numpy", "python-flint")
 
 
-def run_info(*, profile: str, seed: int, jobs: int, params: Sequence[str],
-             started: datetime) -> dict[str, Any]:
+def run_info(*, profile: str, seed: int, jobs: int, params: Sequence[str], started: datetime) -> dict[str, Any]:
     """The ``run`` object: package versions, git commit, seed, profile, start time, overrides."""
     versions = {name: _version(name) for name in RECORDED_PACKAGES}
     versions["python"] = platform.python_version()
     commit, dirty = _git_state()
-    return {"versions": versions, "git_commit": commit, "git_dirty": dirty, "seed": seed,
-            "profile": profile, "started": started.astimezone(timezone.utc).isoformat(),
-            "jobs": jobs, "params": list(params)}
+    return {
+        "versions": versions,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "seed": seed,
+        "profile": profile,
+        "started": started.astimezone(UTC).isoformat(),
+        "jobs": jobs,
+        "params": list(params),
+    }
 
 
 def document(records: Sequence[ClaimRecord], run: dict[str, Any]) -> dict[str, Any]:
@@ -60,46 +66,55 @@ def evidence(record: ClaimRecord) -> str:
         return f"refuted by {refuting[0]!r}" + (f" (+{len(refuting) - 1})" if len(refuting) > 1 else "")
     if not record.checks:
         return "no checks"
-    counts = Counter(check["verdict"] + (" cross-checks" if check.get("corroborates") else "")
-                     for check in record.checks)
+    counts = Counter(
+        check["verdict"] + (" cross-checks" if check.get("corroborates") else "") for check in record.checks
+    )
     return f"{len(record.checks)} checks: " + ", ".join(f"{n} {word}" for word, n in counts.items())
 
 
 def table(records: Sequence[ClaimRecord], width: int = 60) -> str:
     """The console table: id, verdict, evidence, seconds."""
     rows = [("id", "verdict", "evidence", "seconds")]
-    rows += [(r.id, r.verdict.value, _shorten(evidence(r), width), f"{r.seconds:.1f}")
-             for r in records]
+    rows += [(r.id, r.verdict.value, _shorten(evidence(r), width), f"{r.seconds:.1f}") for r in records]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>7}"
-                     for a, b, c, d in rows)
+    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>7}" for a, b, c, d in rows)
 
 
 def markdown(doc: dict[str, Any], records: Sequence[ClaimRecord]) -> str:
     """The human-readable report."""
     run = doc["run"]
-    lines = ["# proofs-check report", "",
-             f"Profile `{run['profile']}`, seed {run['seed']}, started {run['started']}, "
-             f"git commit `{run['git_commit']}`{' (uncommitted changes)' if run['git_dirty'] else ''}.",
-             "Versions: " + ", ".join(f"{k} {v}" for k, v in run["versions"].items()) + ".", ""]
+    lines = [
+        "# proofs-check report",
+        "",
+        f"Profile `{run['profile']}`, seed {run['seed']}, started {run['started']}, "
+        f"git commit `{run['git_commit']}`{' (uncommitted changes)' if run['git_dirty'] else ''}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in run["versions"].items()) + ".",
+        "",
+    ]
     if run["params"]:
         lines += ["Overrides: " + ", ".join(f"`{p}`" for p in run["params"]), ""]
     lines += ["| id | label | verdict | evidence | seconds |", "|---|---|---|---|---|"]
-    lines += [f"| [{r.id}](#{_anchor(r.id)}) | {r.label} | **{r.verdict.value}** | "
-              f"{_cell(evidence(r))} | {r.seconds:.1f} |" for r in records]
+    lines += [
+        f"| [{r.id}](#{_anchor(r.id)}) | {r.label} | **{r.verdict.value}** | {_cell(evidence(r))} | {r.seconds:.1f} |"
+        for r in records
+    ]
     for record in records:
         lines += ["", *_claim_section(record)]
     return "\n".join(lines) + "\n"
 
 
 def _claim_section(record: ClaimRecord) -> list[str]:
-    lines = [f'<a id="{_anchor(record.id)}"></a>', f"## {record.id} — {record.label}: "
-             f"**{record.verdict.value}** ({record.seconds:.1f} s)", "", f"> {record.statement}", "",
-             "Parameters: " + (", ".join(f"`{k} = {_inline(v)}`" for k, v in record.params.items())
-                               or "none"), ""]
+    lines = [
+        f'<a id="{_anchor(record.id)}"></a>',
+        f"## {record.id} — {record.label}: **{record.verdict.value}** ({record.seconds:.1f} s)",
+        "",
+        f"> {record.statement}",
+        "",
+        "Parameters: " + (", ".join(f"`{k} = {_inline(v)}`" for k, v in record.params.items()) or "none"),
+        "",
+    ]
     if record.error:
-        lines += [f"**Internal error:** {record.error}", "", "```", (record.traceback or "").rstrip(),
-                  "```", ""]
+        lines += [f"**Internal error:** {record.error}", "", "```", (record.traceback or "").rstrip(), "```", ""]
     for check in record.checks:
         lines += _check_section(check)
     if record.notes:
@@ -110,10 +125,13 @@ def _claim_section(record: ClaimRecord) -> list[str]:
 def _check_section(check: dict[str, Any]) -> list[str]:
     ok = {True: "ok", False: "failed", None: "undecided"}[check["ok"]]
     precision = f"{check['dps']} digits" if check["dps"] is not None else "exact / not applicable"
-    lines = [f"### {check['name']}: {check['verdict']} ({ok})", "",
-             f"- instance: `{_inline(check['instance'])}`",
-             f"- method: {check['method']}; precision: {precision}",
-             f"- claimed: `{_inline(check['claimed'])}`"]
+    lines = [
+        f"### {check['name']}: {check['verdict']} ({ok})",
+        "",
+        f"- instance: `{_inline(check['instance'])}`",
+        f"- method: {check['method']}; precision: {precision}",
+        f"- claimed: `{_inline(check['claimed'])}`",
+    ]
     lines += [f"- observed {key}: `{_inline(value)}`" for key, value in check["observed"].items()]
     if check["detail"]:
         lines.append(f"- detail: {check['detail']}")
@@ -148,18 +166,24 @@ def _git_state() -> tuple[str | None, bool | None]:
     """The checkout's commit and whether it has uncommitted changes; ``None`` outside git."""
     here = Path(__file__).resolve().parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                cwd=here, capture_output=True, text=True, timeout=10, check=True)
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None, None
     return commit or None, bool(status.stdout.strip())
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                         prefix=f".{path.name}.", delete=False)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False)
     try:
         with handle:
             handle.write(text)

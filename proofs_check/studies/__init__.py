@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from proofs_check.cli.common import UsageError
+
 __all__ = ["Finding", "Study", "MODULES", "studies", "sweep", "number_list", "positive_numbers", "dynamics_options"]
 
 #: Study modules of this package, in the order ``explore --help`` lists them.
@@ -59,18 +61,24 @@ def studies() -> dict[str, Study]:
     return {study.name: study for study in found}
 
 
-def sweep(function: Callable[[T], R], points: Sequence[T], *, jobs: int = 1, quiet: bool = False,
-          unit: str = "point", dask: str | None = None) -> list[R]:
+def sweep(
+    function: Callable[[T], R],
+    points: Sequence[T],
+    *,
+    jobs: int = 1,
+    quiet: bool = False,
+    unit: str = "point",
+    dask: str | None = None,
+) -> list[R]:
     """``[function(p) for p in points]``, in ``jobs`` processes or on the dask scheduler at ``dask``.
 
     The progress bar (stderr) shows on terminals only, and not when ``quiet``.  With ``dask`` the
     points go to the cluster's workers, which must have this package installed (``function`` travels by
     reference); the client waits :data:`DASK_CONNECT_TIMEOUT` seconds for the scheduler.  Raises
-    :class:`numeric.config.ConfigError` naming ``--dask`` when dask.distributed is missing, the scheduler
+    :class:`proofs_check.cli.common.UsageError` naming ``--dask`` when dask.distributed is missing, the scheduler
     cannot be reached, or ``jobs > 1`` is asked for too.
     """
-    bar = tqdm(total=len(points), unit=unit, file=sys.stderr, leave=False,
-               disable=quiet or not sys.stderr.isatty())
+    bar = tqdm(total=len(points), unit=unit, file=sys.stderr, leave=False, disable=quiet or not sys.stderr.isatty())
     with bar:
         if dask is not None:
             return _on_dask(function, points, dask, jobs, bar)
@@ -86,25 +94,25 @@ DASK_CONNECT_TIMEOUT = 10.0
 
 
 def _on_dask(function: Callable[[T], R], points: Sequence[T], address: str, jobs: int, bar: tqdm) -> list[R]:
-    from numeric import ConfigError
-
     if jobs > 1:
-        raise ConfigError(f"--dask: the cluster's workers run the sweep; choose --dask or --jobs {jobs}, not both")
+        raise UsageError(f"--dask: the cluster's workers run the sweep; choose --dask or --jobs {jobs}, not both")
     try:
         from distributed import Client, as_completed as completed
         from distributed.comm import resolve_address
     except ImportError:
-        raise ConfigError("--dask: needs dask.distributed, which is not installed "
-                          "(pip install 'proofs-check[dask]')") from None
+        raise UsageError(
+            "--dask: needs dask.distributed, which is not installed (pip install 'proofs-check[dask]')"
+        ) from None
     try:
         # checked before the Client exists: one whose start fails on a malformed address stalls the exit
         resolve_address(address)
         client = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except ValueError as error:  # malformed address
-        raise ConfigError(f"--dask {address}: not a scheduler address ({error}); "
-                          "expected e.g. tcp://host:8786") from None
+        raise UsageError(
+            f"--dask {address}: not a scheduler address ({error}); expected e.g. tcp://host:8786"
+        ) from None
     except OSError as error:  # unknown host, refused or timed out (TimeoutError is an OSError)
-        raise ConfigError(f"--dask {address}: cannot connect to the scheduler ({error})") from None
+        raise UsageError(f"--dask {address}: cannot connect to the scheduler ({error})") from None
     with client:
         # pure=False: no hashing of the points, and equal points each run (results carry their timings)
         futures = client.map(function, points, pure=False)
@@ -128,42 +136,36 @@ def _tick(bar: tqdm, result: R) -> R:
 def number_list(text: Iterable[str], option: str, kind: Callable[[str], T]) -> list[T]:
     """Values given as separate words and/or comma-separated (``--M0 2 3 4`` or ``--M0 2,3,4``).
 
-    Raises :class:`numeric.config.ConfigError` naming ``option`` for anything that is not a ``kind``.
+    Raises :class:`proofs_check.cli.common.UsageError` naming ``option`` for anything that is not a ``kind``.
     """
-    from numeric import ConfigError
-
     words = [word for item in text for word in item.split(",") if word.strip()]
     if not words:
-        raise ConfigError(f"{option}: expected at least one value")
+        raise UsageError(f"{option}: expected at least one value")
     try:
         return [kind(word) for word in words]
     except ValueError:
-        raise ConfigError(f"{option}: expected {kind.__name__} values, got {' '.join(text)!r}") from None
+        raise UsageError(f"{option}: expected {kind.__name__} values, got {' '.join(text)!r}") from None
 
 
 def positive_numbers(text: Iterable[str], option: str) -> list[float]:
-    """:func:`number_list` of positive finite numbers (ConfigError naming ``option`` otherwise)."""
-    from numeric import ConfigError
-
+    """:func:`number_list` of positive finite numbers (UsageError naming ``option`` otherwise)."""
     values = number_list(text, option, float)
     if not all(0 < value < float("inf") for value in values):
-        raise ConfigError(f"{option}: expected positive numbers, got {' '.join(text)}")
+        raise UsageError(f"{option}: expected positive numbers, got {' '.join(text)}")
     return values
 
 
 def dynamics_options(args: Any) -> tuple[int, int, float, int]:
     """``--n``, ``--d``, ``--eta`` and ``--steps`` of a gradient-descent study, validated: ``n >= 2``,
     ``d >= 1``, ``0 < eta < n/2`` (the step that keeps the cluster contracting) and ``steps >= 1``."""
-    from numeric import ConfigError
-
     (n,), (d,) = number_list([args.n], "--n", int), number_list([args.d], "--d", int)
     (eta,), (steps,) = positive_numbers([args.eta], "--eta"), number_list([args.steps], "--steps", int)
     if n < 2:
-        raise ConfigError(f"--n: must be at least 2, got {args.n}")
+        raise UsageError(f"--n: must be at least 2, got {args.n}")
     if d < 1:
-        raise ConfigError(f"--d: must be at least 1, got {args.d}")
+        raise UsageError(f"--d: must be at least 1, got {args.d}")
     if eta >= n / 2:
-        raise ConfigError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
+        raise UsageError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
     if steps < 1:
-        raise ConfigError(f"--steps: expected a positive integer, got {args.steps}")
+        raise UsageError(f"--steps: expected a positive integer, got {args.steps}")
     return n, d, eta, steps

@@ -25,6 +25,7 @@ import math
 from dataclasses import asdict, replace
 from typing import Any
 
+from proofs_check.cli.common import UsageError
 from proofs_check.studies import Finding, Study, number_list, sweep
 
 DEFAULT_N = ("2", "3", "5")
@@ -36,12 +37,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The study's own options."""
     parser.add_argument("--n", nargs="+", default=list(DEFAULT_N), metavar="N", help="parameters (default: 2 3 5)")
     parser.add_argument("--d", nargs="+", default=list(DEFAULT_D), metavar="D", help="dimensions (default: 1 3)")
-    parser.add_argument("--M0", nargs="+", default=list(DEFAULT_M0), metavar="M0",
-                        help="cluster distances, one value or a grid (default: 2 3 4 5 6 7 8)")
+    parser.add_argument(
+        "--M0",
+        nargs="+",
+        default=list(DEFAULT_M0),
+        metavar="M0",
+        help="cluster distances, one value or a grid (default: 2 3 4 5 6 7 8)",
+    )
     parser.add_argument("--eta", default="0.01", help="GD step on mu (default: 0.01)")
-    parser.add_argument("--pattern", default="collinear",
-                        help="offsets: collinear (evenly spaced along the cluster's direction) or random "
-                             "(Gaussian directions from --seed)")
+    parser.add_argument(
+        "--pattern",
+        default="collinear",
+        help="offsets: collinear (evenly spaced along the cluster's direction) or random "
+        "(Gaussian directions from --seed)",
+    )
     parser.add_argument("--tol", default="0.15", help="final bracket width in decades of eps (default: 0.15)")
     parser.add_argument("--budget", default="4000", help="direct GD steps per trial before 'undecided' (default: 4000)")
 
@@ -52,12 +61,23 @@ def run(args: argparse.Namespace) -> Finding:
 
     problems, requested = _problems(args), _requested(args)
     rules = Rules(tol=_positive(args.tol, "--tol"), budget=_budget(args.budget))
-    solved = dict(zip(problems, sweep(_solve, [(*key, rules) for key in problems], jobs=args.jobs, quiet=args.quiet,
-                                      dask=args.dask)))
+    solved = dict(
+        zip(
+            problems,
+            sweep(_solve, [(*key, rules) for key in problems], jobs=args.jobs, quiet=args.quiet, dask=args.dask),
+        )
+    )
     points = [replace(solved[key], d=d) for d, key in requested]
     fits = _fits(points)
-    record = {"study": "critical-spread", "eta": args.eta, "pattern": args.pattern, "seed": args.seed,
-              "rules": asdict(rules), "points": [_point_json(p) for p in points], "fits": fits}
+    record = {
+        "study": "critical-spread",
+        "eta": args.eta,
+        "pattern": args.pattern,
+        "seed": args.seed,
+        "rules": asdict(rules),
+        "points": [_point_json(p) for p in points],
+        "fits": fits,
+    }
     return Finding(record, _figure(points, fits), _table(points, fits))
 
 
@@ -67,44 +87,43 @@ def _problems(args: argparse.Namespace) -> list[tuple]:
 
 
 def _requested(args: argparse.Namespace) -> list[tuple[int, tuple]]:
-    """Every requested ``(d, problem)`` of the grid (validated; ConfigError names the bad option)."""
-    from numeric import ConfigError
+    """Every requested ``(d, problem)`` of the grid (validated; UsageError names the bad option)."""
     from numeric import PATTERNS, solve_dimension
 
     ns, ds = number_list(args.n, "--n", int), number_list(args.d, "--d", int)
     m0s, eta = number_list(args.M0, "--M0", float), _positive(args.eta, "--eta")
     if args.pattern not in PATTERNS:
-        raise ConfigError(f"--pattern: unknown pattern {args.pattern!r}; choose one of {', '.join(PATTERNS)}")
+        raise UsageError(f"--pattern: unknown pattern {args.pattern!r}; choose one of {', '.join(PATTERNS)}")
     if min(ns) < 2:
-        raise ConfigError(f"--n: every value must be at least 2, got {' '.join(args.n)}")
+        raise UsageError(f"--n: every value must be at least 2, got {' '.join(args.n)}")
     if min(ds) < 1:
-        raise ConfigError(f"--d: every value must be at least 1, got {' '.join(args.d)}")
+        raise UsageError(f"--d: every value must be at least 1, got {' '.join(args.d)}")
     if not all(0 < m0 < 40 for m0 in m0s):
-        raise ConfigError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
+        raise UsageError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
     if eta >= min(ns) / 2:
-        raise ConfigError(f"--eta: must be below n/2 = {min(ns) / 2:g}, got {args.eta}")
-    return [(d, (n, solve_dimension(d, args.pattern), m0, eta, args.pattern, args.seed))
-            for n in ns for d in ds for m0 in m0s]
+        raise UsageError(f"--eta: must be below n/2 = {min(ns) / 2:g}, got {args.eta}")
+    return [
+        (d, (n, solve_dimension(d, args.pattern), m0, eta, args.pattern, args.seed))
+        for n in ns
+        for d in ds
+        for m0 in m0s
+    ]
 
 
 def _positive(text: str, option: str) -> float:
-    from numeric import ConfigError
-
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not value > 0 or math.isinf(value):
-        raise ConfigError(f"{option}: expected a positive number, got {text!r}")
+        raise UsageError(f"{option}: expected a positive number, got {text!r}")
     return value
 
 
 def _budget(text: str) -> int:
-    from numeric import ConfigError
-
     (budget,) = number_list([text], "--budget", int)
     if budget < 1:
-        raise ConfigError(f"--budget: expected a positive integer, got {text!r}")
+        raise UsageError(f"--budget: expected a positive integer, got {text!r}")
     return budget
 
 
@@ -119,7 +138,6 @@ def _solve(problem: tuple):
 def theorem_bounds(n: int, d: int, m0: float) -> dict[str, float]:
     """``log10`` of Theorem 3.4's ``exp(-M0/scale)`` and Theorem 3.2's ``(1/(f n d)) exp(-e n d M0^3)``."""
     from numeric import hypothesis_log_spread
-
     from proofs_check.claims import thm3_2, thm3_4
 
     small = thm3_2.STATEMENT
@@ -130,12 +148,22 @@ def theorem_bounds(n: int, d: int, m0: float) -> dict[str, float]:
 def _point_json(point) -> dict[str, Any]:
     lo, hi = point.bracket
     centre = point.log10_eps_c
-    return {"n": point.n, "d": point.d, "M0": point.M0, "eta": point.eta, "pattern": point.pattern,
-            "seed": point.seed, "log10_eps_c": centre, "bracket": [lo, hi], "solved_in_d": point.solved_in_d,
-            "log10_amplification": point.log10_amplification,
-            "log10_eps_c_times_amplification": None if centre is None else centre + point.log10_amplification,
-            "theorem_bounds_log10": theorem_bounds(point.n, point.d, point.M0),
-            "trials": [asdict(t) for t in point.trials], "seconds": point.seconds}
+    return {
+        "n": point.n,
+        "d": point.d,
+        "M0": point.M0,
+        "eta": point.eta,
+        "pattern": point.pattern,
+        "seed": point.seed,
+        "log10_eps_c": centre,
+        "bracket": [lo, hi],
+        "solved_in_d": point.solved_in_d,
+        "log10_amplification": point.log10_amplification,
+        "log10_eps_c_times_amplification": None if centre is None else centre + point.log10_amplification,
+        "theorem_bounds_log10": theorem_bounds(point.n, point.d, point.M0),
+        "trials": [asdict(t) for t in point.trials],
+        "seconds": point.seconds,
+    }
 
 
 def _groups(points) -> dict[tuple[int, int], list]:
@@ -157,13 +185,31 @@ def _fits(points) -> list[dict[str, Any]]:
         laws = fit_power_laws([p.M0 for p in group], [p.log10_eps_c for p in group])
         collapse = [p.log10_eps_c + p.log10_amplification for p in group]
         constant = sum(collapse) / len(collapse)
-        out.append({"n": n, "d": d, "M0": [p.M0 for p in group], "best_power": laws[0].power,
-                    "laws": [{"power": law.power, "intercept": law.intercept, "slope": law.slope,
-                              "slope_natural_log": law.slope * math.log(10), "rms": law.rms,
-                              "residuals": list(law.residuals)} for law in laws],
-                    "first_order_law": {"law": "log10 eps_c = a - log10 A(infinity)", "intercept": constant,
-                                        "residuals": [c - constant for c in collapse],
-                                        "rms": math.sqrt(sum((c - constant) ** 2 for c in collapse) / len(collapse))}})
+        out.append(
+            {
+                "n": n,
+                "d": d,
+                "M0": [p.M0 for p in group],
+                "best_power": laws[0].power,
+                "laws": [
+                    {
+                        "power": law.power,
+                        "intercept": law.intercept,
+                        "slope": law.slope,
+                        "slope_natural_log": law.slope * math.log(10),
+                        "rms": law.rms,
+                        "residuals": list(law.residuals),
+                    }
+                    for law in laws
+                ],
+                "first_order_law": {
+                    "law": "log10 eps_c = a - log10 A(infinity)",
+                    "intercept": constant,
+                    "residuals": [c - constant for c in collapse],
+                    "rms": math.sqrt(sum((c - constant) ** 2 for c in collapse) / len(collapse)),
+                },
+            }
+        )
     return out
 
 
@@ -183,17 +229,35 @@ def _figure(points, fits):
         lo, hi = (np.array([p.bracket[j] for p in group]) for j in (0, 1))
         centre = (lo + hi) / 2
         left.errorbar(m0, -centre, yerr=(hi - centre), fmt="o", color=color, ms=4, label=f"n={n}, d={d}")
-        right.errorbar(m0, centre + [p.log10_amplification for p in group], yerr=(hi - centre), fmt="o-",
-                       color=color, ms=4, label=f"n={n}, d={d}")
+        right.errorbar(
+            m0,
+            centre + [p.log10_amplification for p in group],
+            yerr=(hi - centre),
+            fmt="o-",
+            color=color,
+            ms=4,
+            label=f"n={n}, d={d}",
+        )
         left.plot(grid, [-theorem_bounds(n, d, x)["thm3.2"] for x in grid], ":", color=color, lw=1)
     for fit in fits:
         law = fit["laws"][0]
-        left.plot(grid, -(law["intercept"] + law["slope"] * grid ** law["power"]), "-", lw=1,
-                  color=colors[(fit["n"], fit["d"])], alpha=0.7)
+        left.plot(
+            grid,
+            -(law["intercept"] + law["slope"] * grid ** law["power"]),
+            "-",
+            lw=1,
+            color=colors[(fit["n"], fit["d"])],
+            alpha=0.7,
+        )
     left.plot(grid, [-theorem_bounds(2, 1, x)["thm3.4"] for x in grid], "k--", lw=1, label="thm3.4: exp(-M0/100)")
     left.plot([], [], "k:", label="thm3.2: exp(-106 n d M0^3)/(108 n d)")
-    left.set(xscale="log", yscale="log", xlabel="M0", ylabel="-log10 eps",
-             title="critical spread (points, best law) between the theorem bounds")
+    left.set(
+        xscale="log",
+        yscale="log",
+        xlabel="M0",
+        ylabel="-log10 eps",
+        title="critical spread (points, best law) between the theorem bounds",
+    )
     left.legend(fontsize="x-small", loc="center left")
     right.set(xlabel="M0", ylabel="log10(eps_c A(inf))", title="eps_c times first-order growth A(inf) ~ exp(M0^2)")
     right.legend(fontsize="x-small")
@@ -207,20 +271,33 @@ def _table(points, fits) -> str:
         lo, hi = p.bracket
         show = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
         centre = p.log10_eps_c
-        rows.append(f"{p.n:>2} {p.d:>2} {p.M0:>5g} {show(centre):>12} {'[' + show(lo) + ', ' + show(hi) + ']':>19} "
-                    f"{show(None if centre is None else centre + p.log10_amplification):>9} {len(p.trials):>6} "
-                    f"{p.seconds:>6.1f}")
+        rows.append(
+            f"{p.n:>2} {p.d:>2} {p.M0:>5g} {show(centre):>12} {'[' + show(lo) + ', ' + show(hi) + ']':>19} "
+            f"{show(None if centre is None else centre + p.log10_amplification):>9} {len(p.trials):>6} "
+            f"{p.seconds:>6.1f}"
+        )
     for fit in fits:
-        rows.append(f"\nn={fit['n']} d={fit['d']}: " + "; ".join(
-            f"M0^{law['power']}: log10 eps_c = {law['intercept']:.3f} {law['slope']:+.4f} M0^{law['power']} "
-            f"(rms {law['rms']:.3f})" for law in fit["laws"]))
+        rows.append(
+            f"\nn={fit['n']} d={fit['d']}: "
+            + "; ".join(
+                f"M0^{law['power']}: log10 eps_c = {law['intercept']:.3f} {law['slope']:+.4f} M0^{law['power']} "
+                f"(rms {law['rms']:.3f})"
+                for law in fit["laws"]
+            )
+        )
         best = fit["laws"][0]
         rows.append(f"  best M0^{best['power']}, residuals " + " ".join(f"{r:+.3f}" for r in best["residuals"]))
         first = fit["first_order_law"]
-        rows.append(f"  first-order law log10 eps_c = {first['intercept']:.3f} - log10 A(inf): rms {first['rms']:.3f}, "
-                    f"residuals " + " ".join(f"{r:+.3f}" for r in first["residuals"]))
+        rows.append(
+            f"  first-order law log10 eps_c = {first['intercept']:.3f} - log10 A(inf): rms {first['rms']:.3f}, "
+            f"residuals " + " ".join(f"{r:+.3f}" for r in first["residuals"])
+        )
     return "\n".join(rows)
 
 
-STUDY = Study(name="critical-spread", summary="critical spread eps_c of a cluster at distance M0 (bisection)",
-              add_arguments=add_arguments, run=run)
+STUDY = Study(
+    name="critical-spread",
+    summary="critical spread eps_c of a cluster at distance M0 (bisection)",
+    add_arguments=add_arguments,
+    run=run,
+)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from proofs_check.cli.common import UsageError
 from proofs_check.studies import Finding, Study, dynamics_options, number_list, positive_numbers, sweep
 
 JITTER = "1e-3"
@@ -60,17 +61,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The study's own options."""
     parser.add_argument("--n", default="5", help="parameters (default: 5)")
     parser.add_argument("--d", default="1", help="dimension (default: 1)")
-    parser.add_argument("--k", nargs="+", default=list(DEFAULT_K), metavar="K",
-                        help="parameters starting near, each in 1..n-1 (default: 1 2 3 4)")
-    parser.add_argument("--near", nargs="+", default=list(DEFAULT_NEAR), metavar="R",
-                        help="distance of the near group from the truth (default: 0.5 1 2)")
-    parser.add_argument("--far", nargs="+", default=list(DEFAULT_FAR), metavar="R",
-                        help="distance of the far group from the truth (default: 4 6 8)")
+    parser.add_argument(
+        "--k",
+        nargs="+",
+        default=list(DEFAULT_K),
+        metavar="K",
+        help="parameters starting near, each in 1..n-1 (default: 1 2 3 4)",
+    )
+    parser.add_argument(
+        "--near",
+        nargs="+",
+        default=list(DEFAULT_NEAR),
+        metavar="R",
+        help="distance of the near group from the truth (default: 0.5 1 2)",
+    )
+    parser.add_argument(
+        "--far",
+        nargs="+",
+        default=list(DEFAULT_FAR),
+        metavar="R",
+        help="distance of the far group from the truth (default: 4 6 8)",
+    )
     parser.add_argument("--eta", default="0.5", help="GD step on mu, below n/2 (default: 0.5)")
     parser.add_argument("--steps", default="2000", help="GD updates per point (default: 2000)")
-    parser.add_argument("--max-steps", default=None,
-                        help="rerun points with undecided parameters at twice the budget, up to this many updates "
-                             "(default: --steps, no reruns)")
+    parser.add_argument(
+        "--max-steps",
+        default=None,
+        help="rerun points with undecided parameters at twice the budget, up to this many updates "
+        "(default: --steps, no reruns)",
+    )
 
 
 def run(args: argparse.Namespace) -> Finding:
@@ -78,27 +97,34 @@ def run(args: argparse.Namespace) -> Finding:
     problems = grid(args)
     points = sweep(solve, problems, jobs=args.jobs, quiet=args.quiet, dask=args.dask)
     first = problems[0]
-    record = {"study": "k-near", "n": first.n, "d": first.d, "eta": first.eta, "steps": first.steps,
-              "max_steps": first.max_steps, "seed": args.seed, "jitter": float(JITTER), "converged_below": CONVERGED_BELOW, "points": points}
+    record = {
+        "study": "k-near",
+        "n": first.n,
+        "d": first.d,
+        "eta": first.eta,
+        "steps": first.steps,
+        "max_steps": first.max_steps,
+        "seed": args.seed,
+        "jitter": float(JITTER),
+        "converged_below": CONVERGED_BELOW,
+        "points": points,
+    }
     return Finding(record, _figure(points), _table(points))
 
 
 def grid(args: argparse.Namespace) -> list[Problem]:
-    """Every ``(k, near, far)`` point of the grid (validated; ConfigError names the bad option)."""
-    from numeric import ConfigError
-
+    """Every ``(k, near, far)`` point of the grid (validated; UsageError names the bad option)."""
     n, d, eta, steps = dynamics_options(args)
     ks = number_list(args.k, "--k", int)
     nears, fars = positive_numbers(args.near, "--near"), positive_numbers(args.far, "--far")
     if not all(1 <= k < n for k in ks):
-        raise ConfigError(f"--k: every value must lie in 1..{n - 1} (n = {n}), got {' '.join(args.k)}")
+        raise UsageError(f"--k: every value must lie in 1..{n - 1} (n = {n}), got {' '.join(args.k)}")
     if max(nears) >= min(fars):
-        raise ConfigError(f"--near: every value must be below every --far value, got {' '.join(args.near)}")
+        raise UsageError(f"--near: every value must be below every --far value, got {' '.join(args.near)}")
     (max_steps,) = number_list([args.max_steps or str(steps)], "--max-steps", int)
     if max_steps < steps:
-        raise ConfigError(f"--max-steps: must be at least --steps = {steps}, got {args.max_steps}")
-    return [Problem(n, d, k, near, far, eta, steps, args.seed, max_steps)
-            for k in ks for near in nears for far in fars]
+        raise UsageError(f"--max-steps: must be at least --steps = {steps}, got {args.max_steps}")
+    return [Problem(n, d, k, near, far, eta, steps, args.seed, max_steps) for k in ks for near in nears for far in fars]
 
 
 def start(problem: Problem) -> list[list[str]]:
@@ -106,8 +132,10 @@ def start(problem: Problem) -> list[list[str]]:
     from numeric import cluster_start
 
     jitter = cluster_start(problem.n, problem.d, 0, JITTER, problem.seed)
-    return [[str(Decimal(row[0]) + Decimal(repr(problem.near if i < problem.k else problem.far))), *row[1:]]
-            for i, row in enumerate(jitter)]
+    return [
+        [str(Decimal(row[0]) + Decimal(repr(problem.near if i < problem.k else problem.far))), *row[1:]]
+        for i, row in enumerate(jitter)
+    ]
 
 
 def solve(problem: Problem) -> dict[str, Any]:
@@ -117,19 +145,35 @@ def solve(problem: Problem) -> dict[str, Any]:
     clock = time.perf_counter()
     budgets = [problem.steps]
     while True:
-        result = run_gd(make_config(start(problem), problem.eta, budgets[-1], init={"seed": problem.seed}),
-                        converged_below=CONVERGED_BELOW)
+        result = run_gd(
+            make_config(start(problem), problem.eta, budgets[-1], init={"seed": problem.seed}),
+            converged_below=CONVERGED_BELOW,
+        )
         cap = problem.max_steps or problem.steps
         if budgets[-1] >= cap or all(s.status != "undecided" for s in result.statuses):
             break
         budgets.append(min(2 * budgets[-1], cap))
     statuses = [s.status for s in result.statuses]
-    near, far = statuses[:problem.k], statuses[problem.k:]
-    return {"n": problem.n, "d": problem.d, "k": problem.k, "near": problem.near, "far": problem.far,
-            "eta": problem.eta, "steps": budgets[-1], "budgets": budgets, "seed": problem.seed, "statuses": statuses,
-            "converged_near": near.count("converged"), "converged_far": far.count("converged"),
-            "outcome": outcome(near, far), "final_norms": [s.distance for s in result.statuses],
-            "stopped": result.stopped, "steps_run": result.steps, "seconds": time.perf_counter() - clock}
+    near, far = statuses[: problem.k], statuses[problem.k :]
+    return {
+        "n": problem.n,
+        "d": problem.d,
+        "k": problem.k,
+        "near": problem.near,
+        "far": problem.far,
+        "eta": problem.eta,
+        "steps": budgets[-1],
+        "budgets": budgets,
+        "seed": problem.seed,
+        "statuses": statuses,
+        "converged_near": near.count("converged"),
+        "converged_far": far.count("converged"),
+        "outcome": outcome(near, far),
+        "final_norms": [s.distance for s in result.statuses],
+        "stopped": result.stopped,
+        "steps_run": result.steps,
+        "seconds": time.perf_counter() - clock,
+    }
 
 
 def outcome(near: list[str], far: list[str]) -> str:
@@ -144,8 +188,10 @@ def outcome(near: list[str], far: list[str]) -> str:
         if near_converged == len(near):
             return f"the {len(near)} near converge, the far diverge"
         return f"the far diverge; {near_converged}/{len(near)} near converge, {counts['undecided']} undecided"
-    return (f"mixed: {near_converged}/{len(near)} near and {far.count('converged')}/{len(far)} far "
-            f"converge, {counts['undecided']} undecided")
+    return (
+        f"mixed: {near_converged}/{len(near)} near and {far.count('converged')}/{len(far)} far "
+        f"converge, {counts['undecided']} undecided"
+    )
 
 
 def _figure(points: list[dict[str, Any]]):
@@ -164,27 +210,48 @@ def _figure(points: list[dict[str, Any]]):
             i, j = nears.index(p["near"]), fars.index(p["far"])
             counts[i, j] = p["converged_near"] + p["converged_far"]
             undecided = p["statuses"].count("undecided")
-            ax.text(j, i, f"{p['converged_near']}+{p['converged_far']}" + (f"\n{undecided} undec." if undecided else ""),
-                    ha="center", va="center", fontsize=8, color="w" if counts[i, j] < n / 2 else "k")
+            ax.text(
+                j,
+                i,
+                f"{p['converged_near']}+{p['converged_far']}" + (f"\n{undecided} undec." if undecided else ""),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="w" if counts[i, j] < n / 2 else "k",
+            )
         image = ax.imshow(counts, origin="lower", vmin=0, vmax=n, cmap="viridis", aspect="auto")
-        ax.set(xticks=range(len(fars)), xticklabels=[f"{x:g}" for x in fars], xlabel="far",
-               yticks=range(len(nears)), yticklabels=[f"{x:g}" for x in nears], title=f"k = {k}")
+        ax.set(
+            xticks=range(len(fars)),
+            xticklabels=[f"{x:g}" for x in fars],
+            xlabel="far",
+            yticks=range(len(nears)),
+            yticklabels=[f"{x:g}" for x in nears],
+            title=f"k = {k}",
+        )
     axes[0].set_ylabel("near")
     figure.colorbar(image, ax=list(axes), label=f"converged (of n = {n}); cells: near+far")
     return figure
 
 
 def _table(points: list[dict[str, Any]]) -> str:
-    header = (f"{'k':>2} {'near':>5} {'far':>5} {'conv near':>9} {'conv far':>8} {'max near |mu|':>13} "
-              f"{'min far |mu|':>12} {'s':>5}  outcome")
+    header = (
+        f"{'k':>2} {'near':>5} {'far':>5} {'conv near':>9} {'conv far':>8} {'max near |mu|':>13} "
+        f"{'min far |mu|':>12} {'s':>5}  outcome"
+    )
     rows = [header]
     for p in points:
         norms = p["final_norms"]
-        rows.append(f"{p['k']:>2} {p['near']:>5g} {p['far']:>5g} {p['converged_near']:>5}/{p['k']:<3} "
-                    f"{p['converged_far']:>4}/{p['n'] - p['k']:<3} {max(norms[:p['k']]):>13.3g} "
-                    f"{min(norms[p['k']:]):>12.3g} {p['seconds']:>5.1f}  {p['outcome']}")
+        rows.append(
+            f"{p['k']:>2} {p['near']:>5g} {p['far']:>5g} {p['converged_near']:>5}/{p['k']:<3} "
+            f"{p['converged_far']:>4}/{p['n'] - p['k']:<3} {max(norms[: p['k']]):>13.3g} "
+            f"{min(norms[p['k'] :]):>12.3g} {p['seconds']:>5.1f}  {p['outcome']}"
+        )
     return "\n".join(rows)
 
 
-STUDY = Study(name="k-near", summary="k parameters start near the truth, the rest far: which converge",
-              add_arguments=add_arguments, run=run)
+STUDY = Study(
+    name="k-near",
+    summary="k parameters start near the truth, the rest far: which converge",
+    add_arguments=add_arguments,
+    run=run,
+)

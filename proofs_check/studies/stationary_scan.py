@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from proofs_check.cli.common import UsageError
 from proofs_check.studies import Finding, Study, number_list, sweep
 
 FAMILIES = ("antipodal", "two-groups", "mirror", "ring")
@@ -53,11 +54,21 @@ class Search:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The study's own options."""
     parser.add_argument("--n", nargs="+", default=list(DEFAULT_N), metavar="N", help="parameters (default: 3 4 5)")
-    parser.add_argument("--d", nargs="+", default=list(DEFAULT_D), metavar="D",
-                        help="dimensions to classify line points in (default: 1 3; every d >= 2 has the same sign "
-                             "pattern; rings are classified in d = 2)")
-    parser.add_argument("--family", nargs="+", default=list(FAMILIES), metavar="NAME",
-                        help=f"families to search (default: {' '.join(FAMILIES)})")
+    parser.add_argument(
+        "--d",
+        nargs="+",
+        default=list(DEFAULT_D),
+        metavar="D",
+        help="dimensions to classify line points in (default: 1 3; every d >= 2 has the same sign "
+        "pattern; rings are classified in d = 2)",
+    )
+    parser.add_argument(
+        "--family",
+        nargs="+",
+        default=list(FAMILIES),
+        metavar="NAME",
+        help=f"families to search (default: {' '.join(FAMILIES)})",
+    )
     parser.add_argument("--dps", default="30", help="digits for the certified step (default: 30)")
 
 
@@ -65,35 +76,52 @@ def run(args: argparse.Namespace) -> Finding:
     """Search, merge, certify, classify; draw the configurations and their losses."""
     ns, ds, names, dps = _options(args)
     searches = [Search(n, name, args.seed) for n in ns for name in names]
-    searched = [family for found in sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family",
-                                          dask=args.dask) for family in found]
+    searched = [
+        family
+        for found in sweep(search, searches, jobs=args.jobs, quiet=args.quiet, unit="family", dask=args.dask)
+        for family in found
+    ]
     candidates = _merge([family for family in searched if "m" not in family])
     rings = [(family["n"], family["m"], radius) for family in searched if "m" in family for radius in family["roots"]]
-    points = sweep(_certify, [(c["configuration"], dps, ds) for c in candidates], jobs=args.jobs,
-                   quiet=args.quiet, unit="point", dask=args.dask)
+    points = sweep(
+        _certify,
+        [(c["configuration"], dps, ds) for c in candidates],
+        jobs=args.jobs,
+        quiet=args.quiet,
+        unit="point",
+        dask=args.dask,
+    )
     points = [{**c, **p} for c, p in zip(candidates, points)]
     planar = sweep(_classify_ring, rings, jobs=args.jobs, quiet=args.quiet, unit="ring", dask=args.dask)
     summary = _summary(points, planar, ns, ds)
-    record = {"study": "stationary-scan", "n": ns, "d": ds, "families": names, "dps": dps, "seed": args.seed,
-              "searches": searched, "points": points, "planar_points": planar, "summary": summary}
+    record = {
+        "study": "stationary-scan",
+        "n": ns,
+        "d": ds,
+        "families": names,
+        "dps": dps,
+        "seed": args.seed,
+        "searches": searched,
+        "points": points,
+        "planar_points": planar,
+        "summary": summary,
+    }
     return Finding(record, _figure(points, planar, ds), _table(points, planar, ds, summary))
 
 
 def _options(args: argparse.Namespace) -> tuple[list[int], list[int], list[str], int]:
-    from numeric import ConfigError
-
     ns, ds = number_list(args.n, "--n", int), number_list(args.d, "--d", int)
     (dps,) = number_list([args.dps], "--dps", int)
     names = [word for item in args.family for word in item.split(",") if word]
     if not all(2 <= n <= 8 for n in ns):
-        raise ConfigError(f"--n: every value must lie in 2..8, got {' '.join(args.n)}")
+        raise UsageError(f"--n: every value must lie in 2..8, got {' '.join(args.n)}")
     if not all(d >= 1 for d in ds):
-        raise ConfigError(f"--d: every value must be at least 1, got {' '.join(args.d)}")
+        raise UsageError(f"--d: every value must be at least 1, got {' '.join(args.d)}")
     unknown = [name for name in names if name not in FAMILIES]
     if unknown or not names:
-        raise ConfigError(f"--family: unknown {' '.join(unknown) or '(none given)'}; choose from {' '.join(FAMILIES)}")
+        raise UsageError(f"--family: unknown {' '.join(unknown) or '(none given)'}; choose from {' '.join(FAMILIES)}")
     if not 20 <= dps <= 200:
-        raise ConfigError(f"--dps: expected an integer from 20 to 200, got {args.dps}")
+        raise UsageError(f"--dps: expected an integer from 20 to 200, got {args.dps}")
     return sorted(set(ns)), sorted(set(ds)), list(dict.fromkeys(names)), dps
 
 
@@ -107,9 +135,15 @@ def search(problem: Search) -> list[dict[str, Any]]:
     for family in families(problem.n, [problem.family], problem.seed):
         clock = time.perf_counter()
         roots = find_roots(family)
-        found.append({"n": problem.n, "family": family.name, "starts": len(family.starts),
-                      "roots": [[float(x) for x in family.configuration(list(root))] for root in roots],
-                      "seconds": time.perf_counter() - clock})
+        found.append(
+            {
+                "n": problem.n,
+                "family": family.name,
+                "starts": len(family.starts),
+                "roots": [[float(x) for x in family.configuration(list(root))] for root in roots],
+                "seconds": time.perf_counter() - clock,
+            }
+        )
     return found
 
 
@@ -118,28 +152,43 @@ def _search_ring(n: int, m: int) -> dict[str, Any]:
 
     clock = time.perf_counter()
     roots = ring_roots(m, n - m)
-    return {"n": n, "family": f"ring m={m} k={n - m}", "m": m, "starts": len(GRID), "roots": roots,
-            "seconds": time.perf_counter() - clock}
+    return {
+        "n": n,
+        "family": f"ring m={m} k={n - m}",
+        "m": m,
+        "starts": len(GRID),
+        "roots": roots,
+        "seconds": time.perf_counter() - clock,
+    }
 
 
 def _classify_ring(task: tuple[int, int, float]) -> dict[str, Any]:
     """Loss and ``d = 2`` Hessian signs of one ring root (double precision; JSON-ready)."""
     from numeric import classify_planar
-
     from proofs_check.core.jsonfmt import to_json
 
     n, m, radius = task
     clock = time.perf_counter()
     point = classify_planar(m, n - m, radius)
-    return to_json({
-        "n": n, "m": m, "k": n - m, "radius": radius, "certified": False,
-        "loss": point.loss, "loss_error": point.loss_error, "gradient_norm": point.gradient_norm,
-        "eigenvalues": list(point.eigenvalues), "eigenvalue_error": point.error, "signs": point.signs,
-        "kind": {"2": point.kind},
-        "method": "bisection of the radial gradient and a central-difference Hessian, fast tier (double precision); "
-                  "eigenvalues within 10x the difference estimate count as zero",
-        "seconds": time.perf_counter() - clock,
-    })
+    return to_json(
+        {
+            "n": n,
+            "m": m,
+            "k": n - m,
+            "radius": radius,
+            "certified": False,
+            "loss": point.loss,
+            "loss_error": point.loss_error,
+            "gradient_norm": point.gradient_norm,
+            "eigenvalues": list(point.eigenvalues),
+            "eigenvalue_error": point.error,
+            "signs": point.signs,
+            "kind": {"2": point.kind},
+            "method": "bisection of the radial gradient and a central-difference Hessian, "
+            "fast tier (double precision); eigenvalues within 10x the difference estimate count as zero",
+            "seconds": time.perf_counter() - clock,
+        }
+    )
 
 
 def _merge(searched: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -159,32 +208,41 @@ def _merge(searched: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _certify(task: tuple[list[float], int, list[int]]) -> dict[str, Any]:
     """Certify and classify one candidate; JSON-ready (balls become outward-rounded ``[lo, hi]``)."""
     from numeric import certify, morse_index
-
     from proofs_check.core.jsonfmt import to_json
 
     configuration, dps, ds = task
     clock = time.perf_counter()
     point = certify(configuration, dps)
-    return to_json({
-        "certified": point.certified, "dps": dps, "box_radius": point.box_radius,
-        "enclosure": list(point.enclosure) if point.enclosure else None, "loss": point.loss,
-        "loss_positive": bool(point.loss is not None and point.loss > 0),
-        "parallel_inertia": point.parallel_inertia, "perpendicular_inertia": point.perpendicular_inertia,
-        "kind": {str(d): point.kind(d) for d in ds},
-        "morse_index": {str(d): morse_index(point.parallel_inertia, point.perpendicular_inertia, d) for d in ds},
-        "eigenvalue_estimates": {"parallel": list(point.parallel_eigenvalues),
-                                 "perpendicular": list(point.perpendicular_eigenvalues),
-                                 "error": point.eigenvalue_error,
-                                 "method": "central differences of the fast tier's gradient (d = 2), h and 2h"},
-        "method": f"Krawczyk step on {dps}-digit python-flint balls in the tied family; Hessian blocks "
-                  "enclosed by acb.integral with Gaussian tail bounds; inertia by LDL^T in ball arithmetic",
-        "seconds": time.perf_counter() - clock,
-    })
+    return to_json(
+        {
+            "certified": point.certified,
+            "dps": dps,
+            "box_radius": point.box_radius,
+            "enclosure": list(point.enclosure) if point.enclosure else None,
+            "loss": point.loss,
+            "loss_positive": bool(point.loss is not None and point.loss > 0),
+            "parallel_inertia": point.parallel_inertia,
+            "perpendicular_inertia": point.perpendicular_inertia,
+            "kind": {str(d): point.kind(d) for d in ds},
+            "morse_index": {str(d): morse_index(point.parallel_inertia, point.perpendicular_inertia, d) for d in ds},
+            "eigenvalue_estimates": {
+                "parallel": list(point.parallel_eigenvalues),
+                "perpendicular": list(point.perpendicular_eigenvalues),
+                "error": point.eigenvalue_error,
+                "method": "central differences of the fast tier's gradient (d = 2), h and 2h",
+            },
+            "method": f"Krawczyk step on {dps}-digit python-flint balls in the tied family; Hessian blocks "
+            "enclosed by acb.integral with Gaussian tail bounds; inertia by LDL^T in ball arithmetic",
+            "seconds": time.perf_counter() - clock,
+        }
+    )
 
 
-def _summary(points: list[dict[str, Any]], planar: list[dict[str, Any]], ns: list[int], ds: list[int]
-             ) -> dict[str, Any]:
+def _summary(
+    points: list[dict[str, Any]], planar: list[dict[str, Any]], ns: list[int], ds: list[int]
+) -> dict[str, Any]:
     """Counts per kind and the local minima with positive loss (certified on the line; rings: estimates)."""
+
     def label(kind: str) -> str:
         return "saddle" if kind.startswith("saddle") else kind
 
@@ -194,15 +252,25 @@ def _summary(points: list[dict[str, Any]], planar: list[dict[str, Any]], ns: lis
         for point in points:
             counts[label(point["kind"][str(d)])] = counts.get(label(point["kind"][str(d)]), 0) + 1
         kinds[str(d)] = counts
-    spurious = {str(d): [p["configuration"] for p in points
-                         if p["loss_positive"] and p["kind"][str(d)] == "local minimum"] for d in ds}
+    spurious = {
+        str(d): [p["configuration"] for p in points if p["loss_positive"] and p["kind"][str(d)] == "local minimum"]
+        for d in ds
+    }
     rings: dict[str, int] = {}
     for point in planar:
         rings[label(point["kind"]["2"])] = rings.get(label(point["kind"]["2"]), 0) + 1
-    return {"points": len(points), "certified": sum(p["certified"] for p in points), "kinds": kinds,
-            "spurious_local_minima": spurious, "planar_points": len(planar), "planar_kinds_d2": rings,
-            "planar_local_minima_d2": [{"n": p["n"], "m": p["m"], "radius": p["radius"]} for p in planar
-                                       if p["kind"]["2"] == "local minimum"], "n": ns}
+    return {
+        "points": len(points),
+        "certified": sum(p["certified"] for p in points),
+        "kinds": kinds,
+        "spurious_local_minima": spurious,
+        "planar_points": len(planar),
+        "planar_kinds_d2": rings,
+        "planar_local_minima_d2": [
+            {"n": p["n"], "m": p["m"], "radius": p["radius"]} for p in planar if p["kind"]["2"] == "local minimum"
+        ],
+        "n": ns,
+    }
 
 
 def _figure(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int]):
@@ -229,48 +297,75 @@ def _figure(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list
             count = sum(round(x, 6) == value for x in values)
             left.plot(value, row, "o", color=colour(kind), alpha=0.8, markersize=5 + 2 * count)
             if count > 1:  # coincident parameters (they stay together under gradient descent)
-                left.annotate(f"x{count}", (value, row), xytext=(0, 7), textcoords="offset points",
-                              ha="center", fontsize=7)
+                left.annotate(
+                    f"x{count}", (value, row), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7
+                )
         bar(row, float(point["loss"][0]) if point["loss"] else float("nan"), kind, False)
         labels.append(f"n={point['n']}: {', '.join(point['found_in'])}")
     for row, point in enumerate(planar, start=len(points)):
         kind, radius = point["kind"]["2"], float(point["radius"])
         left.plot(radius, row, "*", color=colour(kind), markersize=12)
-        left.annotate(f"regular {point['m']}-gon, radius {radius:.3f}" + (f", {point['k']} at 0" if point["k"] else ""),
-                      (radius, row), xytext=(-10, 0), textcoords="offset points", va="center", ha="right", fontsize=7)
+        left.annotate(
+            f"regular {point['m']}-gon, radius {radius:.3f}" + (f", {point['k']} at 0" if point["k"] else ""),
+            (radius, row),
+            xytext=(-10, 0),
+            textcoords="offset points",
+            va="center",
+            ha="right",
+            fontsize=7,
+        )
         bar(row, float(point["loss"]), kind, True)
         labels.append(f"n={point['n']}: ring m={point['m']}")
     left.axvline(0, color="k", lw=0.8, ls=":")
-    left.set(yticks=range(rows), yticklabels=labels, xlabel="a_i (truth at 0); rings: radius",
-             title="stationary points other than the truth")
+    left.set(
+        yticks=range(rows),
+        yticklabels=labels,
+        xlabel="a_i (truth at 0); rings: radius",
+        title="stationary points other than the truth",
+    )
     right.set(xlabel="L", title=f"loss and kind (line: d = {ds[0]}, certified; rings: d = 2)")
     losses = [float(p["loss"][0]) for p in points if p["loss"]] + [float(p["loss"]) for p in planar]
     right.set_xlim(0, 2.0 * max(losses or [1.0]))
     return figure
 
 
-def _table(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int], summary: dict[str, Any]
-           ) -> str:
+def _table(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int], summary: dict[str, Any]) -> str:
     configurations = [", ".join(f"{x:.4f}" for x in p["configuration"]) for p in points]
     width = max(map(len, configurations), default=13)
-    rows = [f"{'n':>2} {'configuration':<{width}} {'L (certified)':<24} " + " ".join(f"{'d=' + str(d):<18}" for d in ds)]
+    rows = [
+        f"{'n':>2} {'configuration':<{width}} {'L (certified)':<24} " + " ".join(f"{'d=' + str(d):<18}" for d in ds)
+    ]
     for p, configuration in zip(points, configurations):
         loss = f"{float(p['loss'][0]):.12f}.." if p["loss"] else "not certified"
-        rows.append(f"{p['n']:>2} {configuration:<{width}} {loss:<24} " + " ".join(f"{p['kind'][str(d)]:<18}" for d in ds))
+        rows.append(
+            f"{p['n']:>2} {configuration:<{width}} {loss:<24} " + " ".join(f"{p['kind'][str(d)]:<18}" for d in ds)
+        )
     for d in ds:
         spurious = summary["spurious_local_minima"][str(d)]
-        rows.append(f"d = {d}: {summary['kinds'][str(d)]}; spurious local minima: "
-                    + (f"{len(spurious)}" if spurious else "none on these families"))
+        rows.append(
+            f"d = {d}: {summary['kinds'][str(d)]}; spurious local minima: "
+            + (f"{len(spurious)}" if spurious else "none on these families")
+        )
     rows.append(f"{summary['certified']} of {summary['points']} points certified")
     if planar:
-        rows.append(f"\nrings in d = 2 (double precision, not certified):\n{'n':>2} {'m':>2} {'k':>2} {'radius':>12} "
-                    f"{'L':>10} {'|grad|':>8} {'eig. error':>10}  kind")
+        rows.append(
+            f"\nrings in d = 2 (double precision, not certified):\n{'n':>2} {'m':>2} {'k':>2} {'radius':>12} "
+            f"{'L':>10} {'|grad|':>8} {'eig. error':>10}  kind"
+        )
         for p in planar:
-            rows.append(f"{p['n']:>2} {p['m']:>2} {p['k']:>2} {float(p['radius']):>12.9f} {float(p['loss']):>10.6f} "
-                        f"{float(p['gradient_norm']):>8.1e} {float(p['eigenvalue_error']):>10.1e}  {p['kind']['2']}")
-        rows.append(f"rings: {summary['planar_kinds_d2']}; local minima: {len(summary['planar_local_minima_d2']) or 'none'}")
+            rows.append(
+                f"{p['n']:>2} {p['m']:>2} {p['k']:>2} {float(p['radius']):>12.9f} {float(p['loss']):>10.6f} "
+                f"{float(p['gradient_norm']):>8.1e} {float(p['eigenvalue_error']):>10.1e}  {p['kind']['2']}"
+            )
+        rows.append(
+            f"rings: {summary['planar_kinds_d2']}; local minima: {len(summary['planar_local_minima_d2']) or 'none'}"
+        )
     return "\n".join(rows)
 
 
-STUDY = Study(name="stationary-scan", summary="stationary points on symmetric families: certified, classified",
-              add_arguments=add_arguments, run=run)
+STUDY = Study(
+    name="stationary-scan",
+    summary="stationary points on symmetric families: certified, classified",
+    add_arguments=add_arguments,
+    run=run,
+)

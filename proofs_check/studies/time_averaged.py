@@ -15,7 +15,8 @@ original means ``m`` with step ``--eta`` for ``--steps`` updates under several s
 Each parameter gets :func:`numeric.dynamics.gd.classify`'s status on ``||m_i||`` (the same coordinates for every
 schedule) with ``converged_below = CONVERGED_BELOW = 0.5`` instead of 1e-2: parameters that reach the
 truth together do so slowly (the loss is flat to fourth order when their mean is 0) and sit at
-``||m|| ~ 0.02 - 0.4`` for the whole budget; 0.5 is :class:`numeric.studies.critical_spread.Rules`' ``r_in``, well inside
+``||m|| ~ 0.02 - 0.4`` for the whole budget; 0.5 is :class:`numeric.studies.critical_spread.Rules`' ``r_in``,
+well inside
 the escape saddles (``||mu|| ~ 2.2 - 2.7``).  "Converged" means "within 0.5 of the truth and not rising
 over the last half of the run", "diverging" "beyond 1 and rising over the whole last half": a finite run
 cannot prove a limit, and with the averaged loss a parameter can drift out to ``||m|| ~ 3.8`` for hundreds
@@ -47,6 +48,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from proofs_check.cli.common import UsageError
 from proofs_check.studies import Finding, Study, dynamics_options, positive_numbers, sweep
 
 CONVERGED_BELOW = 0.5
@@ -66,7 +68,7 @@ class Problem:
     eta: float
     steps: int
     seed: int
-    weight: Any                         # numeric.studies.time_averaged.Weight
+    weight: Any  # numeric.studies.time_averaged.Weight
     fixed: tuple[tuple[str, float], ...]  # (name as given, t)
 
 
@@ -74,19 +76,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The study's own options."""
     parser.add_argument("--n", default="5", help="parameters (default: 5)")
     parser.add_argument("--d", default="1", help="dimension (default: 1; collinear starts stay collinear)")
-    parser.add_argument("--M0", nargs="+", default=list(DEFAULT_M0), metavar="M0",
-                        help="cluster distances from the truth, one value or a grid (default: 2 3 4 5 6)")
+    parser.add_argument(
+        "--M0",
+        nargs="+",
+        default=list(DEFAULT_M0),
+        metavar="M0",
+        help="cluster distances from the truth, one value or a grid (default: 2 3 4 5 6)",
+    )
     parser.add_argument("--spread", default="1e-3", help="cluster spread: m_i(0) = M0 e_1 + spread z_i (default: 1e-3)")
     parser.add_argument("--t0", default="0", help="lower end of the noise times averaged over (default: 0)")
     parser.add_argument("--t1", default="1", help="upper end of the noise times averaged over (default: 1)")
-    parser.add_argument("--weight", default="uniform",
-                        help="density over [t0, t1]: uniform, exp:RATE (∝ e^(-RATE t)) or variance (∝ 1 - e^(-2t)) "
-                             "(default: uniform)")
+    parser.add_argument(
+        "--weight",
+        default="uniform",
+        help="density over [t0, t1]: uniform, exp:RATE (∝ e^(-RATE t)) or variance (∝ 1 - e^(-2t)) (default: uniform)",
+    )
     parser.add_argument("--eta", default="0.2", help="GD step on the original means m, below n/2 (default: 0.2)")
     parser.add_argument("--steps", default="1500", help="GD updates per run (default: 1500)")
-    parser.add_argument("--fixed-t", nargs="+", default=list(DEFAULT_FIXED), metavar="T",
-                        help="fixed noise times to compare with: t0, mean, effective or numbers >= 0 "
-                             "(default: t0 mean effective)")
+    parser.add_argument(
+        "--fixed-t",
+        nargs="+",
+        default=list(DEFAULT_FIXED),
+        metavar="T",
+        help="fixed noise times to compare with: t0, mean, effective or numbers >= 0 (default: t0 mean effective)",
+    )
 
 
 def run(args: argparse.Namespace) -> Finding:
@@ -95,25 +108,39 @@ def run(args: argparse.Namespace) -> Finding:
     points = sweep(solve, problems, jobs=args.jobs, quiet=args.quiet, dask=args.dask)
     first = problems[0]
     weight = first.weight
-    record = {"study": "time-averaged", "n": first.n, "d": first.d, "spread": first.spread, "eta": first.eta,
-              "steps": first.steps, "seed": args.seed, "converged_below": CONVERGED_BELOW,
-              "weight": {"kind": weight.kind, "t0": weight.t0, "t1": weight.t1, "rate": weight.rate,
-                         "label": weight.label, "mean_time": weight.mean_time(),
-                         "effective_time": weight.effective_time()},
-              "fixed_t": [{"name": name, "t": t} for name, t in first.fixed], "points": points}
+    record = {
+        "study": "time-averaged",
+        "n": first.n,
+        "d": first.d,
+        "spread": first.spread,
+        "eta": first.eta,
+        "steps": first.steps,
+        "seed": args.seed,
+        "converged_below": CONVERGED_BELOW,
+        "weight": {
+            "kind": weight.kind,
+            "t0": weight.t0,
+            "t1": weight.t1,
+            "rate": weight.rate,
+            "label": weight.label,
+            "mean_time": weight.mean_time(),
+            "effective_time": weight.effective_time(),
+        },
+        "fixed_t": [{"name": name, "t": t} for name, t in first.fixed],
+        "points": points,
+    }
     return Finding(record, _figure(points), _table(points))
 
 
 def grid(args: argparse.Namespace) -> list[Problem]:
-    """Every ``M0`` point (validated; ConfigError names the bad option)."""
-    from numeric import ConfigError
+    """Every ``M0`` point (validated; UsageError names the bad option)."""
     from numeric import parse_weight
 
     n, d, eta, steps = dynamics_options(args)
     m0s = positive_numbers(args.M0, "--M0")
     (spread,) = positive_numbers([args.spread], "--spread")
     if max(m0s) >= 40:
-        raise ConfigError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
+        raise UsageError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
     weight = parse_weight(args.weight, args.t0, args.t1)
     fixed = _fixed_times(args.fixed_t, weight)
     return [Problem(n, d, m0, repr(spread), eta, steps, args.seed, weight, fixed) for m0 in m0s]
@@ -121,20 +148,18 @@ def grid(args: argparse.Namespace) -> list[Problem]:
 
 def _fixed_times(words: list[str], weight) -> tuple[tuple[str, float], ...]:
     """``--fixed-t`` as ``(name, t)`` pairs, duplicates of the same ``t`` dropped."""
-    from numeric import ConfigError
-
     named = {"t0": weight.t0, "mean": weight.mean_time(), "effective": weight.effective_time()}
     out: dict[float, str] = {}
     for word in (w.strip() for item in words for w in item.split(",") if w.strip()):
         try:
             t = named[word] if word in named else float(word)
         except ValueError:
-            raise ConfigError(f"--fixed-t: expected {', '.join(FIXED_KEYWORDS)} or a number, got {word!r}") from None
+            raise UsageError(f"--fixed-t: expected {', '.join(FIXED_KEYWORDS)} or a number, got {word!r}") from None
         if not 0 <= t < math.inf:
-            raise ConfigError(f"--fixed-t: noise times must be finite and >= 0, got {word!r}")
+            raise UsageError(f"--fixed-t: noise times must be finite and >= 0, got {word!r}")
         out.setdefault(t, word)
     if not out:
-        raise ConfigError("--fixed-t: expected at least one time")
+        raise UsageError("--fixed-t: expected at least one time")
     return tuple((name, t) for t, name in out.items())
 
 
@@ -142,28 +167,48 @@ def solve(problem: Problem) -> dict[str, Any]:
     """Run one ``M0`` under every schedule and describe it (module-level, for worker processes)."""
     import numpy as np
 
-    from numeric import cluster_start
-    from numeric import blowup_limit, choose_nodes, run_averaged, run_fixed
+    from numeric import blowup_limit, choose_nodes, cluster_start, run_averaged, run_fixed
 
     clock = time.perf_counter()
     start = cluster_start(problem.n, problem.d, repr(problem.M0), problem.spread, problem.seed)
     m0 = np.array([[float(x) for x in row] for row in start])
     limit = blowup_limit(m0)
     quadrature = choose_nodes(m0, problem.weight)
-    runs = [_run_json(run_fixed(start, t, problem.eta, problem.steps, limit=limit, converged_below=CONVERGED_BELOW),
-                      name, t, problem)
-            for name, t in problem.fixed]
-    averaged = run_averaged(start, problem.weight, problem.eta, problem.steps, quadrature.nodes,
-                            converged_below=CONVERGED_BELOW)
+    runs = [
+        _run_json(
+            run_fixed(start, t, problem.eta, problem.steps, limit=limit, converged_below=CONVERGED_BELOW),
+            name,
+            t,
+            problem,
+        )
+        for name, t in problem.fixed
+    ]
+    averaged = run_averaged(
+        start, problem.weight, problem.eta, problem.steps, quadrature.nodes, converged_below=CONVERGED_BELOW
+    )
     runs.append(_run_json(averaged, "averaged", None, problem))
-    return {"n": problem.n, "d": problem.d, "M0": problem.M0, "spread": problem.spread, "eta": problem.eta,
-            "steps": problem.steps, "seed": problem.seed, "weight": problem.weight.label,
-            "nodes": quadrature.nodes,
-            "quadrature": {"error_at_start": quadrature.error, "t_quadrature_error_at_start": quadrature.quadrature_error,
-                           "inner_error_at_start": quadrature.inner_error, "loss_at_start": quadrature.loss,
-                           "max_relative_t_quadrature_error_along_run": averaged.quadrature_error,
-                           "at_iteration": averaged.quadrature_error_at, "method": quadrature.method},
-            "runs": runs, "seconds": time.perf_counter() - clock}
+    return {
+        "n": problem.n,
+        "d": problem.d,
+        "M0": problem.M0,
+        "spread": problem.spread,
+        "eta": problem.eta,
+        "steps": problem.steps,
+        "seed": problem.seed,
+        "weight": problem.weight.label,
+        "nodes": quadrature.nodes,
+        "quadrature": {
+            "error_at_start": quadrature.error,
+            "t_quadrature_error_at_start": quadrature.quadrature_error,
+            "inner_error_at_start": quadrature.inner_error,
+            "loss_at_start": quadrature.loss,
+            "max_relative_t_quadrature_error_along_run": averaged.quadrature_error,
+            "at_iteration": averaged.quadrature_error_at,
+            "method": quadrature.method,
+        },
+        "runs": runs,
+        "seconds": time.perf_counter() - clock,
+    }
 
 
 def _run_json(trajectory, name: str, t: float | None, problem: Problem) -> dict[str, Any]:
@@ -172,22 +217,37 @@ def _run_json(trajectory, name: str, t: float | None, problem: Problem) -> dict[
     statuses = [s.status for s in trajectory.statuses]
     schedule = problem.weight if t is None else t
     label = f"{trajectory.schedule} ({name})" if name in FIXED_KEYWORDS else trajectory.schedule
-    return {"schedule": label, "name": name, "t": t, "convention": trajectory.convention,
-            "statuses": statuses, "outcome": outcome(statuses),
-            "converged": statuses.count("converged"), "diverging": statuses.count("diverging"),
-            "undecided": statuses.count("undecided"), "final_norms": [s.distance for s in trajectory.statuses],
-            "final_loss": trajectory.records[-1].loss, "stopped": trajectory.stopped, "reason": trajectory.reason,
-            "steps_run": trajectory.steps,
-            "log10_amplification": first_order_log10_amplification(schedule, problem.n, problem.M0, problem.eta),
-            "trajectory": {"iterations": [r.iteration for r in trajectory.records],
-                           "norms": [list(r.norms) for r in trajectory.records]},
-            "seconds": trajectory.seconds}
+    return {
+        "schedule": label,
+        "name": name,
+        "t": t,
+        "convention": trajectory.convention,
+        "statuses": statuses,
+        "outcome": outcome(statuses),
+        "converged": statuses.count("converged"),
+        "diverging": statuses.count("diverging"),
+        "undecided": statuses.count("undecided"),
+        "final_norms": [s.distance for s in trajectory.statuses],
+        "final_loss": trajectory.records[-1].loss,
+        "stopped": trajectory.stopped,
+        "reason": trajectory.reason,
+        "steps_run": trajectory.steps,
+        "log10_amplification": first_order_log10_amplification(schedule, problem.n, problem.M0, problem.eta),
+        "trajectory": {
+            "iterations": [r.iteration for r in trajectory.records],
+            "norms": [list(r.norms) for r in trajectory.records],
+        },
+        "seconds": trajectory.seconds,
+    }
 
 
 def outcome(statuses: list[str]) -> str:
     """The statuses in words: "all converge", "one converges, 4 diverge", "2 converge, 3 undecided", ..."""
-    words = (("converged", "converges", "converge"), ("diverging", "diverges", "diverge"),
-             ("undecided", "undecided", "undecided"))
+    words = (
+        ("converged", "converges", "converge"),
+        ("diverging", "diverges", "diverge"),
+        ("undecided", "undecided", "undecided"),
+    )
     for status, _, many in words:
         if statuses.count(status) == len(statuses):
             return f"all {many}"
@@ -210,16 +270,25 @@ def _figure(points: list[dict[str, Any]]):
         left.plot(m0, [r["converged"] for r in runs], "o-", color=f"C{k}", label=f"{name}: converged")
         left.plot(m0, [r["diverging"] for r in runs], "x--", color=f"C{k}", alpha=0.6)
     left.plot([], [], "kx--", alpha=0.6, label="(dashed: diverging)")
-    left.set(xlabel="M0", ylabel=f"parameters (of n = {points[0]['n']})", yticks=range(points[0]["n"] + 1),
-             title="outcome against the cluster's distance")
+    left.set(
+        xlabel="M0",
+        ylabel=f"parameters (of n = {points[0]['n']})",
+        yticks=range(points[0]["n"] + 1),
+        title="outcome against the cluster's distance",
+    )
     left.legend(fontsize="x-small")
     shown = next((p for p in points if len({r["outcome"] for r in p["runs"]}) > 1), points[-1])
     for k, run in enumerate(shown["runs"]):
         iterations = np.maximum(run["trajectory"]["iterations"], 0.5)  # iteration 0 on a log axis
         lines = right.plot(iterations, run["trajectory"]["norms"], color=f"C{k}", lw=1, alpha=0.8)
         lines[0].set_label(run["schedule"])
-    right.set(xscale="log", yscale="log", xlabel="iteration (0 drawn at 0.5)", ylabel="||m_i||",
-              title=f"trajectories at M0 = {shown['M0']:g}")
+    right.set(
+        xscale="log",
+        yscale="log",
+        xlabel="iteration (0 drawn at 0.5)",
+        ylabel="||m_i||",
+        title=f"trajectories at M0 = {shown['M0']:g}",
+    )
     right.legend(fontsize="x-small")
     return figure
 
@@ -229,15 +298,23 @@ def _table(points: list[dict[str, Any]]) -> str:
     rows = [header]
     for p in points:
         for run in p["runs"]:
-            rows.append(f"{p['M0']:>4g} {run['schedule']:<38} {run['converged']:>4} {run['diverging']:>3} "
-                        f"{run['undecided']:>3} {run['log10_amplification']:>7.2f} {run['seconds']:>5.1f}  "
-                        f"{run['outcome']}")
+            rows.append(
+                f"{p['M0']:>4g} {run['schedule']:<38} {run['converged']:>4} {run['diverging']:>3} "
+                f"{run['undecided']:>3} {run['log10_amplification']:>7.2f} {run['seconds']:>5.1f}  "
+                f"{run['outcome']}"
+            )
         q = p["quadrature"]
-        rows.append(f"{'':>4} K = {p['nodes']}: error at start {q['error_at_start']:.1e} "
-                    f"(t-quadrature {q['t_quadrature_error_at_start']:.1e}); max relative |Q_K - Q_2K| along the run "
-                    f"{q['max_relative_t_quadrature_error_along_run']:.1e} (iteration {q['at_iteration']})")
+        rows.append(
+            f"{'':>4} K = {p['nodes']}: error at start {q['error_at_start']:.1e} "
+            f"(t-quadrature {q['t_quadrature_error_at_start']:.1e}); max relative |Q_K - Q_2K| along the run "
+            f"{q['max_relative_t_quadrature_error_along_run']:.1e} (iteration {q['at_iteration']})"
+        )
     return "\n".join(rows)
 
 
-STUDY = Study(name="time-averaged", summary="the regime experiments on the loss averaged over t, against fixed t",
-              add_arguments=add_arguments, run=run)
+STUDY = Study(
+    name="time-averaged",
+    summary="the regime experiments on the loss averaged over t, against fixed t",
+    add_arguments=add_arguments,
+    run=run,
+)

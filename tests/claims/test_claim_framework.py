@@ -7,29 +7,27 @@ import uuid
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from proofs_check.core.claim import Check, Claim, Verdict, combine
 from proofs_check.claims import PAPER_ORDER, discover, module_name, paper_position
+from proofs_check.core.claim import Check, Claim, Verdict, combine
 from proofs_check.core.params import ParameterError, coerce, parse_assignment, route_assignments
-
 from tests.conftest import PASSING, run_refuted
 
 
 def make_check(verdict: Verdict) -> Check:
     ok = {Verdict.REFUTED: False, Verdict.INCONCLUSIVE: None}.get(verdict, True)
-    return Check(name=verdict.value, instance={}, method="test", dps=None, claimed=None,
-                 observed={}, ok=ok, verdict=verdict)
+    return Check(
+        name=verdict.value, instance={}, method="test", dps=None, claimed=None, observed={}, ok=ok, verdict=verdict
+    )
 
 
 # --- verdicts ---------------------------------------------------------------------------------------
 
+
 def test_verdicts_are_ordered_weakest_to_strongest():
-    assert (Verdict.REFUTED < Verdict.INCONCLUSIVE < Verdict.SUPPORTED < Verdict.CERTIFIED
-            < Verdict.PROVED)
-    assert [v.value for v in Verdict] == ["refuted", "inconclusive", "supported", "certified",
-                                          "proved"]
+    assert Verdict.REFUTED < Verdict.INCONCLUSIVE < Verdict.SUPPORTED < Verdict.CERTIFIED < Verdict.PROVED
+    assert [v.value for v in Verdict] == ["refuted", "inconclusive", "supported", "certified", "proved"]
 
 
 @given(st.lists(st.sampled_from(list(Verdict))))
@@ -51,25 +49,27 @@ def test_from_outcome():
     assert Verdict.from_outcome(None, Verdict.PROVED) is Verdict.INCONCLUSIVE
 
 
-@pytest.mark.parametrize("ok, verdict", [(False, Verdict.PROVED), (None, Verdict.SUPPORTED),
-                                         (True, Verdict.REFUTED), (None, Verdict.REFUTED)])
+@pytest.mark.parametrize(
+    "ok, verdict",
+    [(False, Verdict.PROVED), (None, Verdict.SUPPORTED), (True, Verdict.REFUTED), (None, Verdict.REFUTED)],
+)
 def test_check_verdict_must_agree_with_ok(ok, verdict):
     with pytest.raises(ValueError, match="needs ok"):
-        Check(name="c", instance={}, method="m", dps=None, claimed=None, observed={}, ok=ok,
-              verdict=verdict)
+        Check(name="c", instance={}, method="m", dps=None, claimed=None, observed={}, ok=ok, verdict=verdict)
 
 
 def test_inconclusive_goes_with_any_outcome():
     for ok in (True, False, None):
-        Check(name="c", instance={}, method="m", dps=None, claimed=None, observed={}, ok=ok,
-              verdict=Verdict.INCONCLUSIVE)
+        Check(
+            name="c", instance={}, method="m", dps=None, claimed=None, observed={}, ok=ok, verdict=Verdict.INCONCLUSIVE
+        )
 
 
 # --- claims -------------------------------------------------------------------------------------------
 
+
 def test_defaults_per_profile_include_constants():
-    assert PASSING.defaults("standard") == {"bound": 1.0, "n": 4, "eta": 0.01, "fast": False,
-                                            "mu": [[0.5], [-1.5]]}
+    assert PASSING.defaults("standard") == {"bound": 1.0, "n": 4, "eta": 0.01, "fast": False, "mu": [[0.5], [-1.5]]}
     assert PASSING.defaults("quick")["n"] == 2
     assert PASSING.defaults("deep")["n"] == 8
     assert PASSING.names == ["bound", "n", "eta", "fast", "mu"]
@@ -78,8 +78,7 @@ def test_defaults_per_profile_include_constants():
 
 
 def test_resolve_overrides_parameters_and_constants_with_coercion():
-    params = PASSING.resolve("quick", {"bound": "2.5", "n": "7", "fast": "yes",
-                                       "mu": "[[1], [2.5]]"})
+    params = PASSING.resolve("quick", {"bound": "2.5", "n": "7", "fast": "yes", "mu": "[[1], [2.5]]"})
     assert params == {"bound": 2.5, "n": 7, "eta": 0.01, "fast": True, "mu": [[1.0], [2.5]]}
     assert PASSING.resolve("quick") == PASSING.defaults("quick")
 
@@ -89,14 +88,17 @@ def test_resolve_names_unknown_key():
         PASSING.resolve("standard", {"m": "3"})
 
 
-@pytest.mark.parametrize("key, text, message", [
-    ("n", "3.5", "n=3.5: expected an integer"),
-    ("bound", "abc", "bound=abc: expected a real number"),
-    ("bound", "nan", "expected a finite real number"),
-    ("fast", "maybe", "fast=maybe: expected true or false"),
-    ("mu", "[[1], 2", "invalid JSON"),
-    ("mu", '{"a": 1}', "expected a JSON array"),
-])
+@pytest.mark.parametrize(
+    "key, text, message",
+    [
+        ("n", "3.5", "n=3.5: expected an integer"),
+        ("bound", "abc", "bound=abc: expected a real number"),
+        ("bound", "nan", "expected a finite real number"),
+        ("fast", "maybe", "fast=maybe: expected true or false"),
+        ("mu", "[[1], 2", "invalid JSON"),
+        ("mu", '{"a": 1}', "expected a JSON array"),
+    ],
+)
 def test_resolve_names_bad_value(key, text, message):
     with pytest.raises(ParameterError, match=message):
         PASSING.resolve("standard", {key: text})
@@ -109,13 +111,16 @@ def test_statement_shows_current_constants():
     assert weird.render_statement() == "|mu| <= {1/(3n)} and {unknown}"
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"constants": {"n": 1}, "parameters": {"n": 2}}, "both constant and parameter"),
-    ({"parameters": {"n": 2}, "profiles": {"huge": {"n": 3}}}, "unknown profile"),
-    ({"parameters": {"n": 2}, "profiles": {"quick": {"m": 3}}}, "unknown parameters"),
-    ({"parameters": {"x": object()}}, "unsupported type"),
-    ({"label": ""}, "needs an id, a label and a statement"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"constants": {"n": 1}, "parameters": {"n": 2}}, "both constant and parameter"),
+        ({"parameters": {"n": 2}, "profiles": {"huge": {"n": 3}}}, "unknown profile"),
+        ({"parameters": {"n": 2}, "profiles": {"quick": {"m": 3}}}, "unknown parameters"),
+        ({"parameters": {"x": object()}}, "unsupported type"),
+        ({"label": ""}, "needs an id, a label and a statement"),
+    ],
+)
 def test_claim_definition_errors(fields, message):
     definition = {"id": "x", "label": "X", "statement": "s", "run": run_refuted, **fields}
     with pytest.raises((ValueError, TypeError), match=message):
@@ -124,12 +129,23 @@ def test_claim_definition_errors(fields, message):
 
 # --- --param --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("default, text, expected", [
-    (3, "-12", -12), (0.5, "1e-7", 1e-7), (Fraction(1, 2), "1/3", Fraction(1, 3)),
-    (True, "off", False), ("1e-7", "0.25", "0.25"), ("gd", "em", "em"),
-    ((1.0, 0.0), "[0, 1]", (0.0, 1.0)), (["0.5"], "[0.1, \"2\"]", ["0.1", "2"]),
-    ({"a": 1}, '{"b": 2}', {"b": 2}), (None, "4", 4), (None, "auto", "auto"),
-])
+
+@pytest.mark.parametrize(
+    "default, text, expected",
+    [
+        (3, "-12", -12),
+        (0.5, "1e-7", 1e-7),
+        (Fraction(1, 2), "1/3", Fraction(1, 3)),
+        (True, "off", False),
+        ("1e-7", "0.25", "0.25"),
+        ("gd", "em", "em"),
+        ((1.0, 0.0), "[0, 1]", (0.0, 1.0)),
+        (["0.5"], '[0.1, "2"]', ["0.1", "2"]),
+        ({"a": 1}, '{"b": 2}', {"b": 2}),
+        (None, "4", 4),
+        (None, "auto", "auto"),
+    ],
+)
 def test_coerce_follows_the_default_type(default, text, expected):
     value = coerce("k", text, default)
     assert value == expected and type(value) is type(expected)
@@ -162,7 +178,9 @@ def test_parse_assignment():
 def test_route_assignments():
     known = {"a": ["n", "eta"], "b": ["n", "bound"]}
     assert route_assignments(["n=3", "b:bound=2", "eta=0.1"], known) == {
-        "a": {"n": "3", "eta": "0.1"}, "b": {"n": "3", "bound": "2"}}
+        "a": {"n": "3", "eta": "0.1"},
+        "b": {"n": "3", "bound": "2"},
+    }
     with pytest.raises(ParameterError, match=r"unknown key 'm' \(known: bound, eta, n\)"):
         route_assignments(["m=1"], known)
     with pytest.raises(ParameterError, match=r"unknown key 'eta' \(known: n, bound\)"):
@@ -198,8 +216,7 @@ def test_registry_orders_claims_as_the_paper(tmp_path, monkeypatch):
     package = write_package(tmp_path, {module_name(i): CLAIM_MODULE.format(claim_id=i) for i in ids})
     monkeypatch.syspath_prepend(str(tmp_path))
     registry = discover(package)
-    assert registry.ids == ["eq1", "lemma2.2", "bridge.em", "thm3.1", "thm3.7", "alpha.extra",
-                            "zeta.extra"]
+    assert registry.ids == ["eq1", "lemma2.2", "bridge.em", "thm3.1", "thm3.7", "alpha.extra", "zeta.extra"]
     assert registry.errors == {}
     assert registry.get("thm3.1").id == "thm3.1"
     with pytest.raises(KeyError):
@@ -207,13 +224,16 @@ def test_registry_orders_claims_as_the_paper(tmp_path, monkeypatch):
 
 
 def test_registry_records_broken_modules_and_keeps_the_rest(tmp_path, monkeypatch):
-    package = write_package(tmp_path, {
-        "eq1": CLAIM_MODULE.format(claim_id="eq1"),
-        "thm2_1": "raise ImportError('missing dependency')",
-        "thm3_1": "CLAIM = 42",
-        "thm3_2": CLAIM_MODULE.format(claim_id="thm3.4"),
-        "_helpers": "raise RuntimeError('private modules are not claims')",
-    })
+    package = write_package(
+        tmp_path,
+        {
+            "eq1": CLAIM_MODULE.format(claim_id="eq1"),
+            "thm2_1": "raise ImportError('missing dependency')",
+            "thm3_1": "CLAIM = 42",
+            "thm3_2": CLAIM_MODULE.format(claim_id="thm3.4"),
+            "_helpers": "raise RuntimeError('private modules are not claims')",
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     registry = discover(package)
     assert registry.ids == ["eq1"]
@@ -241,8 +261,17 @@ def test_corroborating_checks_refute_when_they_fail_but_never_weaken_a_proof():
     from proofs_check.core.claim import Check, Verdict, combine
 
     def check(verdict, ok, corroborates=False):
-        return Check(name="c", instance={}, method="m", dps=None, claimed=None, observed={}, ok=ok,
-                     verdict=verdict, corroborates=corroborates)
+        return Check(
+            name="c",
+            instance={},
+            method="m",
+            dps=None,
+            claimed=None,
+            observed={},
+            ok=ok,
+            verdict=verdict,
+            corroborates=corroborates,
+        )
 
     proof = check(Verdict.PROVED, True)
     assert combine([proof, check(Verdict.SUPPORTED, True, corroborates=True)]) is Verdict.PROVED

@@ -10,20 +10,30 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from proofs_check.core.claim import Verdict
 from proofs_check.core.jsonfmt import enclosure, number, to_json
 
 
-@pytest.mark.parametrize("value, text", [
-    (0.1, "0.1"), (3, "3"), (float("nan"), "nan"), (float("-inf"), "-inf"),
-    (Fraction(3, 8), "0.375"), (Fraction(-7, 20), "-0.35"), (Fraction(10**30), str(10**30)),
-    (decimal.Decimal("1.50E-3"), "0.00150"), (np.float64(0.2), "0.2"),
-    (sympy.Rational(1, 4), "0.25"), (mpmath.mpf(0), "0.0"), (mpmath.mpf("inf"), "inf"),
-    (flint.fmpq(1, 4), "0.25"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0.1, "0.1"),
+        (3, "3"),
+        (float("nan"), "nan"),
+        (float("-inf"), "-inf"),
+        (Fraction(3, 8), "0.375"),
+        (Fraction(-7, 20), "-0.35"),
+        (Fraction(10**30), str(10**30)),
+        (decimal.Decimal("1.50E-3"), "0.00150"),
+        (np.float64(0.2), "0.2"),
+        (sympy.Rational(1, 4), "0.25"),
+        (mpmath.mpf(0), "0.0"),
+        (mpmath.mpf("inf"), "inf"),
+        (flint.fmpq(1, 4), "0.25"),
+    ],
+)
 def test_number(value, text):
     assert number(value) == text
 
@@ -78,10 +88,24 @@ def test_intervals_and_infinite_balls():
 
 
 def test_to_json_recurses_and_keeps_counts_and_flags():
-    data = {"n": 3, "ok": True, "none": None, "verdict": Verdict.CERTIFIED, 1: (0.5, [np.int64(2)]),
-            "grid": np.array([[1.5, 2.0]]), "expr": sympy.Symbol("x") ** 2}
-    assert to_json(data) == {"n": 3, "ok": True, "none": None, "verdict": "certified",
-                             "1": ["0.5", [2]], "grid": [["1.5", "2.0"]], "expr": "x**2"}
+    data = {
+        "n": 3,
+        "ok": True,
+        "none": None,
+        "verdict": Verdict.CERTIFIED,
+        1: (0.5, [np.int64(2)]),
+        "grid": np.array([[1.5, 2.0]]),
+        "expr": sympy.Symbol("x") ** 2,
+    }
+    assert to_json(data) == {
+        "n": 3,
+        "ok": True,
+        "none": None,
+        "verdict": "certified",
+        "1": ["0.5", [2]],
+        "grid": [["1.5", "2.0"]],
+        "expr": "x**2",
+    }
 
 
 def test_to_json_names_unsupported_types():

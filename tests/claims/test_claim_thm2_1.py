@@ -5,8 +5,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from proofs_check.core.claim import Verdict
 from proofs_check.claims.thm2_1 import exp_bounds
+from proofs_check.core.claim import Verdict
 from tests.claim_runner import run_claim
 
 SMALL = {"n_values": "[2]", "d_values": "[1, 2]", "starts": "1", "flow_per_n2": "30"}
@@ -42,7 +42,8 @@ def test_a_rate_constant_below_the_implied_one_is_refuted():
 
 
 def test_margin_1_does_not_give_the_1_over_3n_ball():
-    verdict, checks = run_claim("thm2.1", n_values="[2]", d_values="[1]", starts="1", flow_per_n2="10",
-                                noise_margin="1")
+    verdict, checks = run_claim(
+        "thm2.1", n_values="[2]", d_values="[1]", starts="1", flow_per_n2="10", noise_margin="1"
+    )
     assert verdict is Verdict.REFUTED
     assert checks[0].verdict is Verdict.REFUTED and checks[0].observed["exp_margin_upper"] < 3

@@ -14,11 +14,14 @@ def test_quick_profile_proves_the_reported_statement(claim_id):
     assert numeric and all(c.observed["agreeing_digits"] >= 30 for c in numeric)
 
 
-@pytest.mark.parametrize("claim_id, edit", [
-    ("eq1", {"scale_exponent": "2"}),
-    ("lemma2.2", {"coefficients": "[1, 1, -2, -2, 2]"}),
-    ("bridge.em", {"factor": "1"}),
-])
+@pytest.mark.parametrize(
+    "claim_id, edit",
+    [
+        ("eq1", {"scale_exponent": "2"}),
+        ("lemma2.2", {"coefficients": "[1, 1, -2, -2, 2]"}),
+        ("bridge.em", {"factor": "1"}),
+    ],
+)
 def test_an_edited_false_statement_is_refuted(claim_id, edit):
     verdict, checks = run_claim(claim_id, **edit)
     assert verdict is Verdict.REFUTED

@@ -10,13 +10,23 @@ from pathlib import Path
 import pytest
 
 from proofs_check.cli.main import main
-
 from tests.conftest import BROKEN, PASSING, REFUTED
 
 REPO = Path(__file__).resolve().parents[2]
 CLAIM_KEYS = {"id", "label", "statement", "verdict", "checks", "notes", "seconds", "params", "error"}
-CHECK_KEYS = {"name", "instance", "method", "dps", "claimed", "observed", "ok", "verdict", "corroborates", "detail",
-              "figures"}
+CHECK_KEYS = {
+    "name",
+    "instance",
+    "method",
+    "dps",
+    "claimed",
+    "observed",
+    "ok",
+    "verdict",
+    "corroborates",
+    "detail",
+    "figures",
+}
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -26,11 +36,13 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def python_m(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "proofs_check", *argv], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "proofs_check", *argv], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
 
 
 # --- list ---------------------------------------------------------------------------------------
+
 
 def test_list_prints_one_line_per_claim(fake_registry, capsys):
     status, out, err = run_cli(capsys, "list")
@@ -67,6 +79,7 @@ def test_list_reports_broken_claim_modules(use_claims, capsys):
 
 # --- all / check: exit statuses ----------------------------------------------------------------------
 
+
 def test_all_with_a_refuted_claim_exits_1(fake_registry, capsys, tmp_path):
     status, out, err = run_cli(capsys, "all", "--out", str(tmp_path))
     assert status == 1 and err == ""
@@ -87,8 +100,7 @@ def test_check_a_passing_claim_exits_0(fake_registry, capsys, tmp_path):
 def test_check_unknown_id_exits_2_naming_it(fake_registry, capsys, tmp_path):
     status, out, err = run_cli(capsys, "check", "thm9.9", "--out", str(tmp_path))
     assert status == 2 and out == ""
-    assert err == ("proofs-check: error: unknown claim id 'thm9.9' "
-                   "(known: fake.pass, fake.refuted)\n")
+    assert err == ("proofs-check: error: unknown claim id 'thm9.9' (known: fake.pass, fake.refuted)\n")
     assert not (tmp_path / "report.json").exists()
 
 
@@ -118,21 +130,27 @@ def test_load_errors_make_all_exit_2(use_claims, capsys, tmp_path):
     assert status == 2 and "claim module thm2_1 failed to load" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--param", "n=abc"], "--param n=abc: expected an integer (default 4)"),
-    (["--param", "nn=3"], "--param nn=3: unknown key 'nn' (known: bound, eta, fast, mu, n)"),
-    (["--param", "n"], "--param n: expected KEY=VALUE or ID:KEY=VALUE"),
-    (["--param", "fake.refuted:n=3"], "--param fake.refuted:n=3: claim 'fake.refuted' is not "
-                                      "among those run (fake.pass)"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--param", "n=abc"], "--param n=abc: expected an integer (default 4)"),
+        (["--param", "nn=3"], "--param nn=3: unknown key 'nn' (known: bound, eta, fast, mu, n)"),
+        (["--param", "n"], "--param n: expected KEY=VALUE or ID:KEY=VALUE"),
+        (
+            ["--param", "fake.refuted:n=3"],
+            "--param fake.refuted:n=3: claim 'fake.refuted' is not among those run (fake.pass)",
+        ),
+    ],
+)
 def test_bad_param_exits_2_with_one_line(fake_registry, capsys, tmp_path, argv, message):
     status, out, err = run_cli(capsys, "check", "fake.pass", "--out", str(tmp_path), *argv)
     assert status == 2 and out == ""
     assert err == f"proofs-check: error: {message}\n"
 
 
-@pytest.mark.parametrize("argv", [["all", "--profile", "huge"], ["all", "--jobs", "0"],
-                                  ["check"], ["frobnicate"], ["all", "--seed", "x"]])
+@pytest.mark.parametrize(
+    "argv", [["all", "--profile", "huge"], ["all", "--jobs", "0"], ["check"], ["frobnicate"], ["all", "--seed", "x"]]
+)
 def test_argparse_usage_errors_exit_2(fake_registry, capsys, argv):
     status, _, err = run_cli(capsys, *argv)
     assert status == 2 and "error:" in err and "Traceback" not in err
@@ -145,16 +163,29 @@ def test_help_exits_0(capsys):
 
 # --- parameters, profiles, seeds ------------------------------------------------------------------
 
+
 def test_param_overrides_reach_the_claim_and_the_statement(fake_registry, capsys, tmp_path):
-    status, out, _ = run_cli(capsys, "check", "fake.pass", "--out", str(tmp_path), "--json",
-                             "--profile", "quick", "--param", "fake.pass:bound=2",
-                             "--param", "eta=0.5", "--seed", "7")
+    status, out, _ = run_cli(
+        capsys,
+        "check",
+        "fake.pass",
+        "--out",
+        str(tmp_path),
+        "--json",
+        "--profile",
+        "quick",
+        "--param",
+        "fake.pass:bound=2",
+        "--param",
+        "eta=0.5",
+        "--seed",
+        "7",
+    )
     assert status == 0
     doc = json.loads(out)
     claim = doc["claims"][0]
     assert claim["statement"] == "L <= 2.0 for n = 2"
-    assert claim["params"] == {"bound": "2.0", "n": 2, "eta": "0.5", "fast": False,
-                               "mu": [["0.5"], ["-1.5"]]}
+    assert claim["params"] == {"bound": "2.0", "n": 2, "eta": "0.5", "fast": False, "mu": [["0.5"], ["-1.5"]]}
     assert claim["checks"][1]["instance"] == {"n": 2, "eta": "0.5"}
     assert claim["checks"][1]["detail"] == "profile quick"
     assert doc["run"]["seed"] == 7 and doc["run"]["profile"] == "quick"
@@ -162,6 +193,7 @@ def test_param_overrides_reach_the_claim_and_the_statement(fake_registry, capsys
 
 
 # --- reports ------------------------------------------------------------------------------------
+
 
 def test_report_json_has_the_interface_shape(fake_registry, capsys, tmp_path):
     status, out, _ = run_cli(capsys, "all", "--out", str(tmp_path), "--json")
@@ -188,10 +220,15 @@ def test_report_md_and_figures(fake_registry, capsys, tmp_path):
     figure = tmp_path / "figures" / "fake.pass-draw.png"
     assert figure.read_bytes().startswith(b"\x89PNG")
     md = (tmp_path / "report.md").read_text()
-    for text in ("# proofs-check report", "## fake.pass — Fake Lemma 1: **supported**",
-                 "> L <= 1.0 for n = 4", "### counterexample: refuted (failed)",
-                 "- method: ball arithmetic; precision: 30 digits",
-                 "![fake.pass-draw](figures/fake.pass-draw.png)", "- a fake claim"):
+    for text in (
+        "# proofs-check report",
+        "## fake.pass — Fake Lemma 1: **supported**",
+        "> L <= 1.0 for n = 4",
+        "### counterexample: refuted (failed)",
+        "- method: ball arithmetic; precision: 30 digits",
+        "![fake.pass-draw](figures/fake.pass-draw.png)",
+        "- a fake claim",
+    ):
         assert text in md
 
 
@@ -200,8 +237,7 @@ def test_report_replaces_only_its_own_files(fake_registry, capsys, tmp_path):
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "stale.png").write_bytes(b"old")
     run_cli(capsys, "check", "fake.refuted", "--out", str(tmp_path))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "keep.txt", "report.json",
-                                                          "report.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "keep.txt", "report.json", "report.md"]
     assert list((tmp_path / "figures").iterdir()) == []
 
 
@@ -216,8 +252,7 @@ def test_parallel_jobs_give_the_same_results(use_claims, capsys, tmp_path):
     use_claims(PASSING, REFUTED, BROKEN)
 
     def outcome(jobs: str) -> list[dict]:
-        status, out, _ = run_cli(capsys, "all", "--jobs", jobs, "--seed", "3", "--json",
-                                 "--out", str(tmp_path / jobs))
+        status, out, _ = run_cli(capsys, "all", "--jobs", jobs, "--seed", "3", "--json", "--out", str(tmp_path / jobs))
         assert status == 2
         claims = json.loads(out)["claims"]
         for claim in claims:

@@ -34,22 +34,24 @@ def test_eval_coincident_parameters_text_output(capsys):
 
 
 def test_eval_in_original_coordinates(capsys):
-    assert main(["eval", "--mu", "[[1, 0],[0, 1]]", "--t", "0.5", "--truth", "[0.25, 0]",
-                 "--json"]) == 0
+    assert main(["eval", "--mu", "[[1, 0],[0, 1]]", "--t", "0.5", "--truth", "[0.25, 0]", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["t"] == "0.5"
 
 
-@pytest.mark.parametrize("argv, named", [
-    (["--mu", "[[1],[2,3]]"], "--mu"),
-    (["--mu", "[]"], "--mu"),
-    (["--mu", "[[NaN]]"], "--mu"),
-    (["--mu", "[[\"x\"]]"], "--mu"),
-    (["--mu", "[[1e999]]"], "--mu"),
-    (["--mu", "[[1]]", "--dps", "5"], "--dps"),
-    (["--mu", "[[1]]", "--tier", "exact"], "--tier"),
-    (["--mu", "[[1]]", "--t", "soon"], "--t"),
-    (["--mu", "[[1]]", "--truth", "[0]"], "--truth"),
-])
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        (["--mu", "[[1],[2,3]]"], "--mu"),
+        (["--mu", "[]"], "--mu"),
+        (["--mu", "[[NaN]]"], "--mu"),
+        (["--mu", '[["x"]]'], "--mu"),
+        (["--mu", "[[1e999]]"], "--mu"),
+        (["--mu", "[[1]]", "--dps", "5"], "--dps"),
+        (["--mu", "[[1]]", "--tier", "exact"], "--tier"),
+        (["--mu", "[[1]]", "--t", "soon"], "--t"),
+        (["--mu", "[[1]]", "--truth", "[0]"], "--truth"),
+    ],
+)
 def test_eval_bad_input_is_one_line_naming_it(capsys, argv, named):
     assert main(["eval", *argv]) == 2
     captured = capsys.readouterr()
@@ -60,7 +62,8 @@ def test_eval_bad_input_is_one_line_naming_it(capsys, argv, named):
 
 def test_eval_usage_errors_through_python_m():
     for argv in (["eval"], ["eval", "--mu", "[[1]]", "--dps", "many"], ["eval", "--mu", "[[1]"]):
-        result = subprocess.run([sys.executable, "-m", "proofs_check", *argv], cwd=REPO,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "proofs_check", *argv], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert "error:" in result.stderr

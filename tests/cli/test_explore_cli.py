@@ -32,8 +32,23 @@ def test_registry_lists_critical_spread():
 
 
 def test_json_shape_and_files(fake, tmp_path, capsys):
-    args = ["explore", "critical-spread", "--n", "2,3", "--d", "1", "3", "--M0", "2", "3", "4", "5",
-            "--out", str(tmp_path), "--json"]
+    args = [
+        "explore",
+        "critical-spread",
+        "--n",
+        "2,3",
+        "--d",
+        "1",
+        "3",
+        "--M0",
+        "2",
+        "3",
+        "4",
+        "5",
+        "--out",
+        str(tmp_path),
+        "--json",
+    ]
     assert main(args) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["study"] == "critical-spread" and record["pattern"] == "collinear" and record["seed"] == 0
@@ -55,8 +70,10 @@ def test_json_shape_and_files(fake, tmp_path, capsys):
 def test_collinear_points_are_solved_once_for_every_d(fake, tmp_path, monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(numeric, "critical_spread", lambda *a: calls.append(a) or _fake_critical_spread(*a))
-    assert main(["explore", "critical-spread", "--n", "3", "--d", "1", "3", "--M0", "2", "--out", str(tmp_path),
-                 "--json"]) == 0
+    assert (
+        main(["explore", "critical-spread", "--n", "3", "--d", "1", "3", "--M0", "2", "--out", str(tmp_path), "--json"])
+        == 0
+    )
     record = json.loads(capsys.readouterr().out)
     assert len(calls) == 1 and [p["d"] for p in record["points"]] == [1, 3]
 
@@ -67,11 +84,21 @@ def test_table_output(fake, tmp_path, capsys):
     assert "log10 eps_c" in text and "best M0^2" in text and "record:" in text
 
 
-@pytest.mark.parametrize("bad, option", [
-    (["--n", "1"], "--n"), (["--n", "two"], "--n"), (["--d", "0"], "--d"), (["--M0", "-1"], "--M0"),
-    (["--eta", "0"], "--eta"), (["--pattern", "zigzag"], "--pattern"), (["--jobs", "0"], "--jobs"),
-    (["--seed", "x"], "--seed"), (["--tol", "nan"], "--tol"), (["--budget", "1.5"], "--budget"),
-])
+@pytest.mark.parametrize(
+    "bad, option",
+    [
+        (["--n", "1"], "--n"),
+        (["--n", "two"], "--n"),
+        (["--d", "0"], "--d"),
+        (["--M0", "-1"], "--M0"),
+        (["--eta", "0"], "--eta"),
+        (["--pattern", "zigzag"], "--pattern"),
+        (["--jobs", "0"], "--jobs"),
+        (["--seed", "x"], "--seed"),
+        (["--tol", "nan"], "--tol"),
+        (["--budget", "1.5"], "--budget"),
+    ],
+)
 def test_bad_input_is_one_line_naming_the_option(fake, tmp_path, capsys, bad, option):
     assert main(["explore", "critical-spread", *bad, "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err.strip()
@@ -84,8 +111,26 @@ def test_unknown_study_is_a_usage_error(capsys):
 
 @pytest.mark.slow
 def test_real_point_from_the_command_line(tmp_path, capsys):
-    assert main(["explore", "critical-spread", "--n", "2", "--d", "1", "--M0", "2", "--tol", "0.5",
-                 "--out", str(tmp_path), "--json"]) == 0
+    assert (
+        main(
+            [
+                "explore",
+                "critical-spread",
+                "--n",
+                "2",
+                "--d",
+                "1",
+                "--M0",
+                "2",
+                "--tol",
+                "0.5",
+                "--out",
+                str(tmp_path),
+                "--json",
+            ]
+        )
+        == 0
+    )
     point = json.loads(capsys.readouterr().out)["points"][0]
     lo, hi = (float(x) for x in point["bracket"])
     outcomes = {float(t["log10_eps"]): t["outcome"] for t in point["trials"]}

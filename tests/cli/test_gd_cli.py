@@ -35,8 +35,27 @@ def test_json_output_has_the_promised_keys(tmp_path, capsys):
 
 
 def test_cluster_init_records_its_seed_and_writes_npz(tmp_path, capsys):
-    args = ["--init", "cluster", "--n", "3", "--d", "2", "--M", "1.5", "--spread", "1e-3", "--seed", "5",
-            "--eta", "0.05", "--steps", "20", "--format", "npz", "--json"]
+    args = [
+        "--init",
+        "cluster",
+        "--n",
+        "3",
+        "--d",
+        "2",
+        "--M",
+        "1.5",
+        "--spread",
+        "1e-3",
+        "--seed",
+        "5",
+        "--eta",
+        "0.05",
+        "--steps",
+        "20",
+        "--format",
+        "npz",
+        "--json",
+    ]
     assert main(_gd(*args, out=tmp_path)) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["init"] == {"kind": "cluster", "n": "3", "d": "2", "M": "1.5", "spread": "1e-3", "seed": 5}
@@ -50,12 +69,15 @@ def test_text_output_and_original_coordinates(tmp_path, capsys):
     assert "status[2]" in out and "tail slope" in out and "original means m" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--eta", "0", "--steps", "10"], "--eta: must be positive"),
-    (["--eta", "-1", "--steps", "10"], "--eta: must be positive"),
-    (["--eta", "0.1", "--steps", "2.5"], "--steps: expected an integer"),
-    (["--eta", "0.1", "--steps", "10", "--tier", "certified"], "--tier"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--eta", "0", "--steps", "10"], "--eta: must be positive"),
+        (["--eta", "-1", "--steps", "10"], "--eta: must be positive"),
+        (["--eta", "0.1", "--steps", "2.5"], "--steps: expected an integer"),
+        (["--eta", "0.1", "--steps", "10", "--tier", "certified"], "--tier"),
+    ],
+)
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, args, message):
     assert main(_gd("--mu", "[[1],[2]]", *args, out=tmp_path)) == 2
     err = capsys.readouterr().err
@@ -83,14 +105,42 @@ def test_checkpoints_are_never_overwritten_by_a_failed_start(tmp_path, capsys):
 
 
 def test_resume_after_sigkill_equals_the_uninterrupted_run(tmp_path):
-    common = [sys.executable, "-m", "proofs_check", "gd", "--init", "cluster", "--n", "3", "--d", "1", "--M", "2",
-              "--spread", "0.2", "--seed", "1", "--eta", "0.05", "--steps", "700", "--json"]
+    common = [
+        sys.executable,
+        "-m",
+        "proofs_check",
+        "gd",
+        "--init",
+        "cluster",
+        "--n",
+        "3",
+        "--d",
+        "1",
+        "--M",
+        "2",
+        "--spread",
+        "0.2",
+        "--seed",
+        "1",
+        "--eta",
+        "0.05",
+        "--steps",
+        "700",
+        "--json",
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    whole = subprocess.run(common + ["--out", str(tmp_path / "whole")], capture_output=True, text=True, cwd=REPO, env=env, check=True)
+    whole = subprocess.run(
+        common + ["--out", str(tmp_path / "whole")], capture_output=True, text=True, cwd=REPO, env=env, check=True
+    )
     ckpt = tmp_path / "killed.ckpt"
     common += ["--out", str(tmp_path / "resumed")]
-    victim = subprocess.Popen(common + ["--checkpoint", str(ckpt), "--checkpoint-every", "0.05"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=env)
+    victim = subprocess.Popen(
+        common + ["--checkpoint", str(ckpt), "--checkpoint-every", "0.05"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (ckpt.exists() and json.loads(ckpt.read_text())["state"]["step"] > 50):
         time.sleep(0.05)
@@ -98,10 +148,13 @@ def test_resume_after_sigkill_equals_the_uninterrupted_run(tmp_path):
     victim.wait()
     step = json.loads(ckpt.read_text())["state"]["step"]
     assert 0 < step < 700 and victim.stderr.read() == b""  # killed mid-run; no progress bar without a terminal
-    resumed = subprocess.run(common + ["--checkpoint", str(ckpt), "--resume"], capture_output=True, text=True,
-                             cwd=REPO, env=env, check=True)
+    resumed = subprocess.run(
+        common + ["--checkpoint", str(ckpt), "--resume"], capture_output=True, text=True, cwd=REPO, env=env, check=True
+    )
     first, second = json.loads(whole.stdout), json.loads(resumed.stdout)
     assert first["mu"] == second["mu"] and first["loss"] == second["loss"] and first["status"] == second["status"]
     assert first["trajectory"] != second["trajectory"]
-    assert json.loads(Path(first["trajectory"]).read_text())["loss"] == json.loads(
-        Path(second["trajectory"]).read_text())["loss"]
+    assert (
+        json.loads(Path(first["trajectory"]).read_text())["loss"]
+        == json.loads(Path(second["trajectory"]).read_text())["loss"]
+    )

@@ -8,11 +8,10 @@ from decimal import Decimal
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
+from numeric.config import InputError
 from numeric.dynamics.checkpoint import load_checkpoint, save_checkpoint
-from numeric.config import ConfigError
 from numeric.dynamics.gd import advance, classify, cluster_start, finish, log_grid, make_config, run_gd, start_state
 
 
@@ -34,8 +33,12 @@ def test_equal_parameters_stay_equal_exactly_in_both_tiers():
 
 
 @settings(deadline=None, max_examples=15)
-@given(n=st.integers(2, 5), a=st.lists(st.decimals(-4, 4, places=3).map(str), min_size=1, max_size=3),
-       eta=st.sampled_from(["0.01", "0.1", "0.37"]), steps=st.integers(1, 30))
+@given(
+    n=st.integers(2, 5),
+    a=st.lists(st.decimals(-4, 4, places=3).map(str), min_size=1, max_size=3),
+    eta=st.sampled_from(["0.01", "0.1", "0.37"]),
+    steps=st.integers(1, 30),
+)
 def test_coincident_parameters_contract_by_one_minus_two_eta_over_n(n, a, eta, steps):
     dps = 50
     result = run_gd(make_config([a] * n, eta, steps, tier="precise", dps=dps))
@@ -89,15 +92,18 @@ def test_classification_rule_on_synthetic_trajectories():
     assert classify(records)[2].trend == "shrinking" and classify(records)[3].trend == "flat"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"eta": "0"}, "--eta: must be positive"),
-    ({"eta": "-0.1"}, "--eta: must be positive"),
-    ({"steps": "1.5"}, "--steps: expected an integer"),
-    ({"steps": "ten"}, "--steps: expected an integer"),
-    ({"tier": "certified"}, "--tier: unknown tier"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"eta": "0"}, "eta: must be positive"),
+        ({"eta": "-0.1"}, "eta: must be positive"),
+        ({"steps": "1.5"}, "steps: expected an integer"),
+        ({"steps": "ten"}, "steps: expected an integer"),
+        ({"tier": "certified"}, "tier: unknown tier"),
+    ],
+)
 def test_bad_inputs_name_the_option(bad, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(InputError, match=message):
         make_config(**{"mu": [["1"], ["2"]], "eta": "0.1", "steps": 10, **bad})
 
 
@@ -130,10 +136,10 @@ def test_checkpoint_from_another_configuration_or_corrupted_is_refused(tmp_path)
     config = make_config([["1"], ["2"]], "0.1", 5)
     path = tmp_path / "run.ckpt"
     save_checkpoint(path, config, start_state(config))
-    with pytest.raises(ConfigError, match="another configuration.*--eta"):
+    with pytest.raises(InputError, match="another configuration.*eta"):
         load_checkpoint(path, make_config([["1"], ["2"]], "0.2", 5))
     path.write_text(path.read_text().replace('"step": 0', '"step": 3'))
-    with pytest.raises(ConfigError, match="corrupted"):
+    with pytest.raises(InputError, match="corrupted"):
         load_checkpoint(path, config)
 
 

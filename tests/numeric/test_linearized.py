@@ -1,4 +1,5 @@
-"""Linearized spread around a coincident cluster (numeric.dynamics.linearized) against precise GD and finite differences."""
+"""Linearized spread around a coincident cluster (numeric.dynamics.linearized) against precise GD and finite
+differences."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from numeric.config import ConfigError
+from numeric.config import InputError
 from numeric.dynamics.gd import make_config, run_gd
 from numeric.dynamics.linearized import check_jvp, linearized_spread, predicted_mu
 
@@ -64,18 +65,20 @@ def test_total_amplification_is_about_exp_c_squared_for_small_steps():
 
 
 def test_reach_is_the_first_crossing():
-    run = linearized_spread([5.0], DIRECTIONS, math.log(1e-7), "0.01", 5000, targets=[math.log(1e-3)],
-                            points_per_decade=200)
+    run = linearized_spread(
+        [5.0], DIRECTIONS, math.log(1e-7), "0.01", 5000, targets=[math.log(1e-3)], points_per_decade=200
+    )
     tau = run.reach[str(math.log(1e-3))]
     assert tau is not None
     before = [s for k, s in zip(run.iterations, run.log_spread) if k < tau]
     after = [s for k, s in zip(run.iterations, run.log_spread) if k >= tau]
     assert max(before) < math.log(1e-3) <= min(after)
-    precise = linearized_spread([5.0], DIRECTIONS, math.log(1e-7), "0.01", 5000, targets=[math.log(1e-3)],
-                                tier="precise", dps=20)
+    precise = linearized_spread(
+        [5.0], DIRECTIONS, math.log(1e-7), "0.01", 5000, targets=[math.log(1e-3)], tier="precise", dps=20
+    )
     assert precise.reach[str(math.log(1e-3))] == tau
 
 
 def test_step_outside_the_contracting_range_is_refused():
-    with pytest.raises(ConfigError, match="--eta"):
+    with pytest.raises(InputError, match="^eta:"):
         linearized_spread([1.0], DIRECTIONS, -10.0, "3", 10)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from numeric.config import ConfigError, parse_mu
+from numeric.config import InputError, parse_mu
 from numeric.model import evaluate
 from tests.strategies import configurations, line_configurations
 
@@ -60,17 +60,20 @@ def test_certified_accepts_a_cluster_spread_along_one_direction_and_rejects_a_pl
     reference = _reference(cluster, dps=50)
     with flint.ctx.workprec(300):
         assert all(b.contains(flint.arb(v)) for b, v in zip(_entries(certified), reference))
-    with pytest.raises(ConfigError, match="one line"):
+    with pytest.raises(InputError, match="one line"):
         evaluate([["1", "0"], ["0", "1"], ["0", "0"]], tier="certified")
 
 
-@pytest.mark.parametrize("mu", [
-    [["50"], ["-50"]],
-    [["-20"], ["-0.5"], ["0.7"], ["45"]],
-    [["-50"], ["49.9"], ["50"]],
-    [["49.5", "3"], ["-50", "1"]],
-    [["40"], ["40.000001"], ["-10"]],
-])
+@pytest.mark.parametrize(
+    "mu",
+    [
+        [["50"], ["-50"]],
+        [["-20"], ["-0.5"], ["0.7"], ["45"]],
+        [["-50"], ["49.9"], ["50"]],
+        [["49.5", "3"], ["-50", "1"]],
+        [["40"], ["40.000001"], ["-10"]],
+    ],
+)
 def test_far_apart_parameters_neither_overflow_nor_lose_accuracy(mu):
     fast = evaluate(mu, tier="fast")
     values = [float(x) for x in _entries(fast)]
@@ -116,29 +119,35 @@ def test_original_coordinates_rescale_parameters_and_gradient():
                 assert abs(go - scale * gr) < mpmath.mpf("1e-28")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[]", "non-empty"),
-    ("[[1, 2], [3]]", "ragged"),
-    ("[[1], ['x']]", "not valid JSON"),
-    ('[[1], ["x"]]', "not a number"),
-    ("[[NaN]]", "not a finite number"),
-    ('[["inf"]]', "not finite"),
-    ("[[1], []]", "non-empty list"),
-    ("[[true]]", "expected a number"),
-    ("{", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[]", "non-empty"),
+        ("[[1, 2], [3]]", "ragged"),
+        ("[[1], ['x']]", "not valid JSON"),
+        ('[[1], ["x"]]', "not a number"),
+        ("[[NaN]]", "not a finite number"),
+        ('[["inf"]]', "not finite"),
+        ("[[1], []]", "non-empty list"),
+        ("[[true]]", "expected a number"),
+        ("{", "not valid JSON"),
+    ],
+)
 def test_bad_configurations_are_named(text, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(InputError, match=message):
         parse_mu(text)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"tier": "exact"}, "unknown tier"),
-    ({"dps": 9}, "out of range"),
-    ({"t": "abc"}, "not a number"),
-    ({"truth": ["1"], "t": "0"}, "dimension"),
-    ({"truth": ["0", "0"]}, "only meaningful with --t"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"tier": "exact"}, "unknown tier"),
+        ({"dps": 9}, "out of range"),
+        ({"t": "abc"}, "not a number"),
+        ({"truth": ["1"], "t": "0"}, "dimension"),
+        ({"truth": ["0", "0"]}, "only meaningful with a noise time"),
+    ],
+)
 def test_bad_options_are_named(kwargs, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(InputError, match=message):
         evaluate([["1", "2"]], **kwargs)

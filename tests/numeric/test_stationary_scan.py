@@ -7,14 +7,13 @@ import json
 import flint
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from numeric.landscape.hessian import hessian_blocks_float, inertia, line_enclosures
-from numeric.model import loss_and_gradient_float
-from numeric.landscape.stationary import certify_family_root
 from numeric.landscape.ring_scan import radial_gradient, ring
+from numeric.landscape.stationary import certify_family_root
 from numeric.landscape.symmetric_scan import antipodal, certify, find_roots, morse_index, point_key, tied
+from numeric.model import loss_and_gradient_float
 from proofs_check.cli.main import main
 from proofs_check.studies.stationary_scan import _summary
 
@@ -98,10 +97,18 @@ def test_morse_index_and_kinds():
 
 
 def test_summary_reports_a_spurious_minimum():
-    points = [{"configuration": [1.0, 2.0], "loss_positive": True, "certified": True,
-               "kind": {"1": "local minimum", "2": "saddle (index 1)"}}]
-    rings = [{"n": 4, "m": 3, "radius": 2.5, "kind": {"2": "local minimum"}},
-             {"n": 4, "m": 4, "radius": 1.0, "kind": {"2": "saddle (index 3)"}}]
+    points = [
+        {
+            "configuration": [1.0, 2.0],
+            "loss_positive": True,
+            "certified": True,
+            "kind": {"1": "local minimum", "2": "saddle (index 1)"},
+        }
+    ]
+    rings = [
+        {"n": 4, "m": 3, "radius": 2.5, "kind": {"2": "local minimum"}},
+        {"n": 4, "m": 4, "radius": 1.0, "kind": {"2": "saddle (index 3)"}},
+    ]
     summary = _summary(points, rings, [2], [1, 2])
     assert summary["spurious_local_minima"] == {"1": [[1.0, 2.0]], "2": []}
     assert summary["kinds"] == {"1": {"local minimum": 1}, "2": {"saddle": 1}}
@@ -110,8 +117,24 @@ def test_summary_reports_a_spurious_minimum():
 
 
 def test_cli_record(tmp_path, capsys):
-    status = main(["explore", "stationary-scan", "--n", "3", "--family", "antipodal", "--d", "1", "2",
-                   "--dps", "25", "--out", str(tmp_path), "--json"])
+    status = main(
+        [
+            "explore",
+            "stationary-scan",
+            "--n",
+            "3",
+            "--family",
+            "antipodal",
+            "--d",
+            "1",
+            "2",
+            "--dps",
+            "25",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ]
+    )
     assert status == 0
     record = json.loads(capsys.readouterr().out)
     assert record["study"] == "stationary-scan" and record["n"] == [3] and record["d"] == [1, 2]
@@ -125,8 +148,10 @@ def test_cli_record(tmp_path, capsys):
     assert record["planar_points"] == [] and record["summary"]["planar_points"] == 0
 
 
-@pytest.mark.parametrize("bad, option", [(["--n", "1"], "--n"), (["--family", "spiral"], "--family"),
-                                         (["--dps", "5"], "--dps"), (["--d", "0"], "--d")])
+@pytest.mark.parametrize(
+    "bad, option",
+    [(["--n", "1"], "--n"), (["--family", "spiral"], "--family"), (["--dps", "5"], "--dps"), (["--d", "0"], "--d")],
+)
 def test_bad_input_exits_2(tmp_path, capsys, bad, option):
     assert main(["explore", "stationary-scan", *bad, "--out", str(tmp_path)]) == 2
     assert option in capsys.readouterr().err

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import numeric.studies.critical_spread as critical
-from numeric.config import ConfigError
+from numeric.config import InputError
 from numeric.studies.critical_spread import Rules, Trial, critical_spread, fit_power_laws, pattern_offsets, trial
 
 
@@ -26,7 +26,7 @@ def test_random_offsets_are_reproducible_with_largest_norm_one():
 
 @pytest.mark.parametrize("args", [(1, 1, "collinear"), (3, 0, "collinear"), (3, 1, "zigzag")])
 def test_bad_pattern_arguments_raise(args):
-    with pytest.raises(ConfigError):
+    with pytest.raises(InputError):
         pattern_offsets(*args)
 
 
@@ -50,6 +50,7 @@ def _fake_trial(switch: float, undecided: float = 0.0):
         else:
             outcome = "all-converge" if log10_eps < switch else "not-all-converge"
         return Trial(log10_eps, outcome, "fake", 0, 0, 0.0, "")
+
     return fake
 
 
@@ -92,7 +93,7 @@ def test_law_fit_picks_the_true_power():
     fits = fit_power_laws(m0, 1.2 - 0.43 * m0**2)
     assert fits[0].power == 2 and fits[0].rms < 1e-12 and fits[0].slope == pytest.approx(-0.43)
     assert {fit.power for fit in fits} == {1, 2, 3} and fits[-1].rms > fits[0].rms
-    with pytest.raises(ConfigError):
+    with pytest.raises(InputError):
         fit_power_laws([1.0, 2.0], [0.0, 1.0])
 
 

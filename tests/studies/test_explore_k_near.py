@@ -28,8 +28,21 @@ def test_json_shape_and_files(tmp_path, capsys):
     assert record["study"] == "k-near" and record["n"] == 3 and record["d"] == 1 and record["seed"] == 0
     assert [(p["k"], float(p["near"]), float(p["far"])) for p in record["points"]] == [(1, 0.5, 4.0), (2, 0.5, 4.0)]
     point = record["points"][0]
-    assert {"n", "d", "k", "near", "far", "eta", "steps", "seed", "statuses", "converged_near", "converged_far",
-            "outcome", "final_norms"} <= set(point)
+    assert {
+        "n",
+        "d",
+        "k",
+        "near",
+        "far",
+        "eta",
+        "steps",
+        "seed",
+        "statuses",
+        "converged_near",
+        "converged_far",
+        "outcome",
+        "final_norms",
+    } <= set(point)
     assert len(point["statuses"]) == len(point["final_norms"]) == 3
     assert set(point["statuses"]) <= {"converged", "diverging", "undecided"}
     assert point["converged_near"] == point["statuses"][:1].count("converged")
@@ -55,12 +68,24 @@ def test_outcome_in_words():
     assert outcome(["diverging"], ["converged", "undecided"]).startswith("mixed: 0/1 near and 1/2 far")
 
 
-@pytest.mark.parametrize("bad, option", [
-    (["--n", "1"], "--n"), (["--n", "five"], "--n"), (["--d", "0"], "--d"), (["--k", "3"], "--k"),
-    (["--k", "0"], "--k"), (["--near", "-1"], "--near"), (["--far", "inf"], "--far"), (["--near", "5"], "--near"),
-    (["--eta", "0"], "--eta"), (["--eta", "2"], "--eta"), (["--steps", "0"], "--steps"), (["--seed", "x"], "--seed"),
-    (["--jobs", "0"], "--jobs"),
-])
+@pytest.mark.parametrize(
+    "bad, option",
+    [
+        (["--n", "1"], "--n"),
+        (["--n", "five"], "--n"),
+        (["--d", "0"], "--d"),
+        (["--k", "3"], "--k"),
+        (["--k", "0"], "--k"),
+        (["--near", "-1"], "--near"),
+        (["--far", "inf"], "--far"),
+        (["--near", "5"], "--near"),
+        (["--eta", "0"], "--eta"),
+        (["--eta", "2"], "--eta"),
+        (["--steps", "0"], "--steps"),
+        (["--seed", "x"], "--seed"),
+        (["--jobs", "0"], "--jobs"),
+    ],
+)
 def test_bad_input_is_one_line_naming_the_option(tmp_path, capsys, bad, option):
     assert main(["explore", "k-near", *TINY, *bad, "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err.strip()

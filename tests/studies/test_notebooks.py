@@ -40,7 +40,12 @@ def test_notebook_runs(path: Path):
     started = time.perf_counter()
     client.execute()  # raises CellExecutionError (with the cell and traceback) when a cell fails
     seconds = time.perf_counter() - started
-    errors = [out for cell in notebook.cells if cell.cell_type == "code"
-              for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    errors = [
+        out
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
     assert not errors, errors
     print(f"{path.name}: {seconds:.1f} s")

@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from numeric.config import ConfigError
+from numeric.config import InputError
 from numeric.model import evaluate
 from numeric.studies.time_averaged import (
     averaged_by_mpquad,
@@ -27,8 +27,12 @@ from proofs_check.studies.time_averaged import outcome
 
 SPREAD_OUT = np.array([[0.7, 0.2], [-1.1, 0.5], [2.3, -0.4]])  # three parameters, two directions
 WEIGHTS = ["uniform", "exp:2", "exp:-3", "variance"]
-SHAPES = {"uniform": lambda t: 1, "exp:2": lambda t: mpmath.exp(-2 * t), "exp:-3": lambda t: mpmath.exp(3 * t),
-          "variance": lambda t: -mpmath.expm1(-2 * t)}
+SHAPES = {
+    "uniform": lambda t: 1,
+    "exp:2": lambda t: mpmath.exp(-2 * t),
+    "exp:-3": lambda t: mpmath.exp(3 * t),
+    "variance": lambda t: -mpmath.expm1(-2 * t),
+}
 
 
 # --------------------------------------------------------------------------- the weight
@@ -51,14 +55,23 @@ def test_mean_and_effective_time():
     assert weight.effective_time() == pytest.approx(-0.5 * math.log(ratio), rel=1e-13)
 
 
-@pytest.mark.parametrize("kind, t0, t1, option", [
-    ("uniform", "-0.1", "1", "--t0"), ("uniform", "1", "1", "--t1"), ("uniform", "2", "1", "--t1"),
-    ("uniform", "0", "x", "--t1"), ("uniform", "nan", "1", "--t0"), ("gauss", "0", "1", "--weight"),
-    ("exp:", "0", "1", "--weight"), ("exp:abc", "0", "1", "--weight"), ("exp:inf", "0", "1", "--weight"),
-    ("exp:100", "0", "1", "--weight"),
-])
+@pytest.mark.parametrize(
+    "kind, t0, t1, option",
+    [
+        ("uniform", "-0.1", "1", "t0"),
+        ("uniform", "1", "1", "t1"),
+        ("uniform", "2", "1", "t1"),
+        ("uniform", "0", "x", "t1"),
+        ("uniform", "nan", "1", "t0"),
+        ("gauss", "0", "1", "weight"),
+        ("exp:", "0", "1", "weight"),
+        ("exp:abc", "0", "1", "weight"),
+        ("exp:inf", "0", "1", "weight"),
+        ("exp:100", "0", "1", "weight"),
+    ],
+)
 def test_bad_weight_names_the_option(kind, t0, t1, option):
-    with pytest.raises(ConfigError, match=f"^{option}:"):
+    with pytest.raises(InputError, match=f"^{option}:"):
         parse_weight(kind, t0, t1)
 
 
@@ -87,8 +100,9 @@ def test_gradient_is_the_derivative_of_the_averaged_loss():
     for i, j in np.ndindex(SPREAD_OUT.shape):
         step = np.zeros_like(SPREAD_OUT)
         step[i, j] = h
-        difference = (averaged_float(SPREAD_OUT + step, weight, k).loss
-                      - averaged_float(SPREAD_OUT - step, weight, k).loss) / (2 * h)
+        difference = (
+            averaged_float(SPREAD_OUT + step, weight, k).loss - averaged_float(SPREAD_OUT - step, weight, k).loss
+        ) / (2 * h)
         assert difference == pytest.approx(result.grad[i, j], abs=1e-8)
 
 
@@ -105,8 +119,10 @@ def test_short_window_tends_to_the_fixed_time():
     t, rows = 0.3, SPREAD_OUT.tolist()
     fixed = np.array(evaluate(rows, t=t).grad, dtype=float)
     # a window centred on t: the gap is (h^2 / 6) |d^2/dt^2 grad L_t| + O(h^4)
-    gaps = [float(np.max(np.abs(averaged_float(SPREAD_OUT, parse_weight("uniform", t - h, t + h), 4).grad - fixed)))
-            for h in (1e-1, 1e-2, 1e-3)]
+    gaps = [
+        float(np.max(np.abs(averaged_float(SPREAD_OUT, parse_weight("uniform", t - h, t + h), 4).grad - fixed)))
+        for h in (1e-1, 1e-2, 1e-3)
+    ]
     assert gaps[0] > 1e-4
     assert gaps[1] == pytest.approx(gaps[0] / 100, rel=0.05) and gaps[2] == pytest.approx(gaps[1] / 100, rel=0.05)
 
@@ -137,7 +153,8 @@ def test_first_order_growth_of_the_averaged_loss_is_that_of_the_effective_time()
     weight, n, M0, eta = parse_weight("uniform", 0, 1), 5, 4.0, 1e-4
     assert first_order_log10_amplification(0.0, n, M0, eta) == pytest.approx(M0**2 / math.log(10), rel=1e-3)
     assert first_order_log10_amplification(weight, n, M0, eta) == pytest.approx(
-        first_order_log10_amplification(weight.effective_time(), n, M0, eta), rel=1e-3)
+        first_order_log10_amplification(weight.effective_time(), n, M0, eta), rel=1e-3
+    )
     growth = [first_order_log10_amplification(t, n, M0, eta) for t in (1.0, weight, 0.0)]
     assert growth == sorted(growth) and growth[0] < growth[1] - 1 and growth[1] < growth[2] - 1
 
@@ -170,8 +187,20 @@ def test_json_shape_and_files(tmp_path, capsys):
     assert [float(f["t"]) for f in record["fixed_t"]] == [0.0, 0.5]
     assert [float(p["M0"]) for p in record["points"]] == [1.0, 3.0]
     point = record["points"][0]
-    assert {"n", "d", "M0", "spread", "eta", "steps", "seed", "weight", "nodes", "quadrature", "runs",
-            "seconds"} <= set(point)
+    assert {
+        "n",
+        "d",
+        "M0",
+        "spread",
+        "eta",
+        "steps",
+        "seed",
+        "weight",
+        "nodes",
+        "quadrature",
+        "runs",
+        "seconds",
+    } <= set(point)
     assert point["nodes"] >= 4 and float(point["quadrature"]["error_at_start"]) < 1e-10
     assert [r["name"] for r in point["runs"]] == ["t0", "0.5", "averaged"]
     for run in point["runs"]:
@@ -193,13 +222,26 @@ def test_same_seed_same_record(tmp_path, capsys):
     assert stable(first) != stable(_record(tmp_path, capsys, "--seed", "4"))
 
 
-@pytest.mark.parametrize("bad, option", [
-    (["--n", "1"], "--n"), (["--d", "0"], "--d"), (["--M0", "-1"], "--M0"), (["--M0", "50"], "--M0"),
-    (["--spread", "0"], "--spread"), (["--eta", "2"], "--eta"), (["--steps", "0"], "--steps"),
-    (["--t0", "-1"], "--t0"), (["--t1", "0"], "--t1"), (["--weight", "flat"], "--weight"),
-    (["--weight", "exp:x"], "--weight"), (["--fixed-t", "later"], "--fixed-t"), (["--fixed-t", "-1"], "--fixed-t"),
-    (["--seed", "x"], "--seed"), (["--jobs", "0"], "--jobs"),
-])
+@pytest.mark.parametrize(
+    "bad, option",
+    [
+        (["--n", "1"], "--n"),
+        (["--d", "0"], "--d"),
+        (["--M0", "-1"], "--M0"),
+        (["--M0", "50"], "--M0"),
+        (["--spread", "0"], "--spread"),
+        (["--eta", "2"], "--eta"),
+        (["--steps", "0"], "--steps"),
+        (["--t0", "-1"], "--t0"),
+        (["--t1", "0"], "--t1"),
+        (["--weight", "flat"], "--weight"),
+        (["--weight", "exp:x"], "--weight"),
+        (["--fixed-t", "later"], "--fixed-t"),
+        (["--fixed-t", "-1"], "--fixed-t"),
+        (["--seed", "x"], "--seed"),
+        (["--jobs", "0"], "--jobs"),
+    ],
+)
 def test_bad_input_is_one_line_naming_the_option(tmp_path, capsys, bad, option):
     assert main(["explore", "time-averaged", *TINY, *bad, "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err.strip()

@@ -26,7 +26,9 @@ def test_even_and_quadratic_part_is_squared_mean(n, d):
 def test_gradient_is_derivative_of_loss():
     expansion = taylor_expansion(2, 2)
     mu = reduced_model(2, 2).mu
-    assert all(sp.expand(expansion.gradient[i, k] - sp.diff(expansion.loss, mu[i, k])) == 0 for i in range(2) for k in range(2))
+    assert all(
+        sp.expand(expansion.gradient[i, k] - sp.diff(expansion.loss, mu[i, k])) == 0 for i in range(2) for k in range(2)
+    )
 
 
 def test_single_parameter_is_exact():
@@ -37,6 +39,7 @@ def test_single_parameter_is_exact():
 def quadrature_loss(mu, dps=40):
     """L(mu) for d = 1 by mpmath.quad over the real line with the Gaussian weight (independent of symbolic)."""
     with mpmath.workdps(dps):
+
         def integrand(x):
             logits = [x * m - m * m / 2 for m in mu]
             top = max(logits)

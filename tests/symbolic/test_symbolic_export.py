@@ -5,8 +5,7 @@ from fractions import Fraction
 import flint
 import mpmath
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from symbolic.export import model_arguments, to_flint, to_mpmath
 from symbolic.model import (
@@ -87,9 +86,10 @@ def test_exported_integrands_match_reference(compiled, config):
             assert all(abs(a - b) <= tolerance for a, b in zip(stein[i](*args), ref_stein[i]))
         ball = loss_ball(*args)
         assert ball.rad() < mpmath.mpf(2) ** -150
-        assert ball.contains(flint.arb(mpmath.nstr(ref_loss, 45)).mid()) or abs(
-            mpmath.mpf(ball.mid().str(50, radius=False)) - ref_loss
-        ) <= ball.rad() + tolerance
+        assert (
+            ball.contains(flint.arb(mpmath.nstr(ref_loss, 45)).mid())
+            or abs(mpmath.mpf(ball.mid().str(50, radius=False)) - ref_loss) <= ball.rad() + tolerance
+        )
 
 
 def test_inputs_and_precision_do_not_leak():
