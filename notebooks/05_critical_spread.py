@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 05 — Where does "all converge" end? The critical spread (beyond the paper)
 #
-# **Question (reviewers, paper.md §5).** A cluster of $n$ parameters sits at distance $M_0$ from the
+# **Question (reviewers, docs/claims.md §5).** A cluster of $n$ parameters sits at distance $M_0$ from the
 # truth with spread $\varepsilon$. Theorem 3.2 says *all converge* when
 # $\varepsilon \le \frac{1}{108 n d} e^{-106 n d M_0^3}$; Theorem 3.4 says a spread
 # $e^{-M_0/100}$ can make all but one diverge. Where, between those bounds, is the switch?

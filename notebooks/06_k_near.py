@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 06 — $k$ parameters near the truth, the rest far (beyond the paper)
 #
-# **Question (reviewers, paper.md §5).** Theorem 3.5 starts all parameters in one random cloud far from the
+# **Question (reviewers, docs/claims.md §5).** Theorem 3.5 starts all parameters in one random cloud far from the
 # truth and ends, with high probability, with exactly one survivor. What happens when $k \ge 2$ of the $n$
 # parameters start *nearer* the truth than the rest: do all $k$ converge, only one, or none?
 #

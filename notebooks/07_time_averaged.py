@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 07 — The loss averaged over noise times (beyond the paper)
 #
-# **Question (reviewers, paper.md §5).** The paper studies the score-matching loss at one noise time $t$.
+# **Question (reviewers, docs/claims.md §5).** The paper studies the score-matching loss at one noise time $t$.
 # Diffusion training minimizes it averaged over $t$. Does anything of the low-noise picture (a far cluster:
 # one parameter converges, the others diverge) carry over?
 #

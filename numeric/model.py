@@ -1,6 +1,6 @@
 """Loss and gradient of the score-matching model at one configuration, in three tiers.
 
-``evaluate(mu, tier=..., dps=...)`` computes ``L(mu)`` and ``grad_i L(mu)`` (paper.md, section 1), or with
+``evaluate(mu, tier=..., dps=...)`` computes ``L(mu)`` and ``grad_i L(mu)`` (docs/claims.md, section 1), or with
 ``t`` the original-coordinate loss ``L_t(m)`` and its gradient in the ``m_i``
 (``mu_i = e^{-t} (m_i - m*)``, so ``grad_{m_i} L_t = e^{-t} grad_{mu_i} L``).
 

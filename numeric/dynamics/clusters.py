@@ -1,6 +1,6 @@
 """Clustered starts ``mu_i(0) = c + delta_i`` followed against the cluster's reference trajectory.
 
-Theorem 3.2 and Lemma 3.3 (paper.md) follow a reference point ``A(tau)``: for coincident parameters GD
+Theorem 3.2 and Lemma 3.3 (docs/claims.md) follow a reference point ``A(tau)``: for coincident parameters GD
 is exactly ``a <- (1 - 2 eta / n) a``, so the natural reference is ``A(tau) = (1 - k eta / n)^tau c`` with
 ``c`` the cluster's mean and ``k`` a contraction coefficient (2 for the loss ``E|v|^2``).  A direct GD
 run at any precision records, at every step, ``|A(tau)|`` and the largest distance ``max_i |mu_i - A|``.

@@ -3,7 +3,7 @@
 ``run_gd(config)`` iterates ``mu <- mu - h grad L(mu)`` with exact expectations (``numeric.model``),
 ``h = eta`` on the reduced parameters, or ``h = eta e^{-2t}`` when ``config.t`` is set: the start is
 then the original means ``m_i`` (truth ``m* = 0`` or ``config.truth``), ``mu_i = e^{-t} (m_i - m*)``,
-and GD on ``m`` with step ``eta`` is GD on ``mu`` with step ``eta e^{-2t}`` (paper.md, section 1).
+and GD on ``m`` with step ``eta`` is GD on ``mu`` with step ``eta e^{-2t}`` (docs/claims.md, section 1).
 Every result names the convention used.
 
 A run records a trajectory thinned on a log-spaced grid of iterations (every iteration below 10, then

@@ -8,7 +8,7 @@ outputs at one node are, in this order::
 
     |v|^2,   2 (w_i v + w_i (y - b_i) s_i)  for each i (r entries each),   w_i,   w_i s_i
 
-Their Gaussian expectations give the loss and the direct-form gradient (paper.md, section 2).
+Their Gaussian expectations give the loss and the direct-form gradient (docs/claims.md, section 2).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Stationary points along the symmetric family ``mu = (s, -s, 0, ..., 0)`` and Hessians.
 
-On the family (paper.md, Theorem 3.1) stationarity reduces to one scalar equation ``g(s) = 0`` with
+On the family (docs/claims.md, Theorem 3.1) stationarity reduces to one scalar equation ``g(s) = 0`` with
 ``g(s)`` the first parameter's gradient (the symbolic route proves the other components vanish).  Here
 ``g`` is computed in one reduced dimension:
 

@@ -1,4 +1,4 @@
-"""The score-matching loss averaged over noise times, and gradient descent on it (paper.md §1, §5).
+"""The score-matching loss averaged over noise times, and gradient descent on it (docs/claims.md §1, §5).
 
 With the truth at ``m* = 0`` the fixed-``t`` loss of the original means is ``L_t(m) = L(e^{-t} m)``
 (``L`` the reduced loss of :mod:`numeric.model`).  Diffusion training averages it over ``t``:

@@ -1,4 +1,4 @@
-"""One module per claim of the paper (see ``shared/spec/paper.md``, section 3), and their registry.
+"""One module per claim of the paper (see ``docs/claims.md``, section 3), and their registry.
 
 Each module ``proofs_check/claims/<name>.py`` defines ``CLAIM = Claim(...)`` (see
 :mod:`proofs_check.core.claim`); ``<name>`` is the claim id with dots replaced by underscores

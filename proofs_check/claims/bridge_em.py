@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import mpmath
 
-from numeric import em_gradients
+import numeric
+import symbolic
 from proofs_check.core.claim import Check, Claim
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
-from symbolic import prove_em_bridge
 
 STATEMENT = {"factor": 2}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
@@ -29,7 +29,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         n = rng.randint(2, 4)
         mu = random_line_configuration(rng, n)
         i = rng.randrange(n)
-        (linear, err_linear), (kl, err_kl) = em_gradients(mu, i, dps)
+        (linear, err_linear), (kl, err_kl) = numeric.em_gradients(mu, i, dps)
         with mpmath.workdps(dps + 10):
             first, second = (2 * linear, 2 * err_linear), (factor * kl, abs(factor) * err_kl)
         return agreement_check(
@@ -47,7 +47,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         seed=seed,
         progress=progress,
         cross_check=cross_check,
-        prove=lambda n, d: proof_check(prove_em_bridge(n, d, factor)),
+        prove=lambda n, d: proof_check(symbolic.prove_em_bridge(n, d, factor)),
     )
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import mpmath
 
-from numeric import evaluate, original_loss
+import numeric
+import symbolic
 from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
-from symbolic import prove_reduction_eq1
 
 STATEMENT = {"scale_exponent": 1}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
@@ -33,14 +33,14 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         with mpmath.workdps(dps + 15):
             scale = mpmath.exp(-params["scale_exponent"] * mpmath.mpf(t))
             mu = [[mpmath.nstr(scale * (mpmath.mpf(x) - mpmath.mpf(truth)), dps + 10)] for x in m]
-        reduced = evaluate(mu, tier="precise", dps=dps)
+        reduced = numeric.evaluate(mu, tier="precise", dps=dps)
         return agreement_check(
             f"L_t(m) from its definition = L(mu) (sample {sample})",
             {"n": n, "d": 1, "m": m, "t": t, "truth": truth, "seed": seed},
             "mpmath.quad of the original-"
             "coordinate integrand vs the reduced loss by Gauss-Legendre panels (precise tier)",
             dps,
-            original_loss(m, t, truth, dps),
+            numeric.original_loss(m, t, truth, dps),
             (reduced.loss, reduced.error),
             params["min_digits"],
         )
@@ -67,7 +67,7 @@ def _symbolic_check(n: int, d: int, exponent) -> Check:
             verdict=Verdict.INCONCLUSIVE,
             detail="the symbolic route proves the reported form k = 1 only",
         )
-    return proof_check(prove_reduction_eq1(n, d))
+    return proof_check(symbolic.prove_reduction_eq1(n, d))
 
 
 CLAIM = Claim(

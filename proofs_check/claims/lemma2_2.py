@@ -13,10 +13,10 @@ routes answer: the certificate no longer reduces to 0, and the numbers disagree.
 
 from __future__ import annotations
 
-from numeric import evaluate, stein_gradient
+import numeric
+import symbolic
 from proofs_check.core.claim import Check, Claim
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
-from symbolic import prove_stein_gradient
 
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
@@ -30,13 +30,13 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         n = rng.randint(2, 4)
         mu = random_line_configuration(rng, n)
         i = rng.randrange(n)
-        gradient = evaluate([[x] for x in mu], tier="precise", dps=dps)
+        gradient = numeric.evaluate([[x] for x in mu], tier="precise", dps=dps)
         return agreement_check(
             f"Stein form = gradient of L (sample {sample}, i={i + 1})",
             {"n": n, "d": 1, "mu": mu, "i": i + 1, "seed": seed},
             "mpmath.quad of the Stein integrand vs the direct-form gradient by Gauss-Legendre panels",
             dps,
-            stein_gradient(mu, i, dps, coefficients),
+            numeric.stein_gradient(mu, i, dps, coefficients),
             (gradient.grad[i][0], gradient.error),
             params["min_digits"],
         )
@@ -46,7 +46,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         seed=seed,
         progress=progress,
         cross_check=cross_check,
-        prove=lambda n, d: proof_check(prove_stein_gradient(n, d, coefficients)),
+        prove=lambda n, d: proof_check(symbolic.prove_stein_gradient(n, d, coefficients)),
     )
 
 

@@ -1,12 +1,12 @@
 """Lemma 3.3 (paper, Sec. 3): the cluster's reference point contracts, and the parameters follow it.
 
-Claim (reconstructed, paper.md §3): a reference point obeys ``A(tau+1) = (1 - k eta / n) A(tau)``; while
+Claim (reconstructed, docs/claims.md §3): a reference point obeys ``A(tau+1) = (1 - k eta / n) A(tau)``; while
 ``|A(tau)| > 1/(reference_fraction n)`` every parameter stays within ``1/(closeness_fraction n)`` of it,
 and once ``|A(tau)| <= 1/(reference_fraction n)`` every parameter lies in the Theorem 2.1 ball
 ``||mu_i|| <= 1/(ball_fraction n)``.
 
 The constant ``k``: the paper reports ``1 - eta/n`` (``reported_coefficient = 1``).  For the loss as
-this toolkit defines it (paper.md: ``L = E|v|^2``, no factor 1/2) coincident parameters move exactly by
+this toolkit defines it (docs/claims.md: ``L = E|v|^2``, no factor 1/2) coincident parameters move exactly by
 ``a <- (1 - 2 eta/n) a``, so the registered statement uses ``contraction_coefficient = 2``; the report
 shows both, and ``1`` is what the same computation gives for ``L/2`` (or GD with step ``eta/2``).  Set
 ``contraction_coefficient = 1`` to check the reported form under this normalization: it is refuted.
@@ -24,7 +24,8 @@ from fractions import Fraction
 
 import mpmath
 
-from numeric import cluster_offsets, first_below, linearized_spread, loss_and_gradient_precise, worst_while_above
+import numeric
+import symbolic
 from proofs_check.claims.thm3_2 import (
     PARAMETERS as THM32_PARAMETERS,
     STATEMENT as THM32_STATEMENT,
@@ -33,7 +34,6 @@ from proofs_check.claims.thm3_2 import (
 )
 from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.evidence.identities import proof_check
-from symbolic import prove_coincident
 
 STATEMENT = {
     "contraction_coefficient": 2,
@@ -60,7 +60,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 
 
 def _contraction_check(n: int, d: int, params: dict) -> Check:
-    proof = prove_coincident(n, d)
+    proof = symbolic.prove_coincident(n, d)
     k, reported = params["contraction_coefficient"], params["reported_coefficient"]
     detail = (
         f"exact: a <- (1 - 2 eta/n) a for L = E|v|^2 (coefficient 2); reported coefficient {reported}, "
@@ -87,7 +87,7 @@ def _numeric_contraction(n: int, d: int, params: dict) -> Check:
     a = [f"{0.7 - 0.3 * j:.1f}" for j in range(d)]
     with mpmath.workdps(params["dps"] + 10):
         start = [[mpmath.mpf(x) for x in a] for _ in range(n)]
-        _, grad, errors, method = loss_and_gradient_precise(start, params["dps"])
+        _, grad, errors, method = numeric.loss_and_gradient_precise(start, params["dps"])
     with mpmath.workdps(params["dps"] + 40):  # the comparison itself must not round at the budget's scale
         k = Fraction(params["contraction_coefficient"])
         worst = max(abs(g - k.numerator * x / (k.denominator * n)) for row in grad for g, x in zip(row, start[0]))
@@ -130,8 +130,8 @@ def _tracking_check(
     threshold = 1 / (params["reference_fraction"] * n)
     closeness = 1 / (params["closeness_fraction"] * n)
     ball = 1 / (params["ball_fraction"] * n)
-    worst = worst_while_above(reference, deviation, threshold)
-    crossing = first_below(iterations, reference, threshold)
+    worst = numeric.worst_while_above(reference, deviation, threshold)
+    crossing = numeric.first_below(iterations, reference, threshold)
     at_crossing = None if crossing is None else norms_bound[list(iterations).index(crossing)]
     inside = None if crossing is None else at_crossing <= ball
     ok = None if crossing is None else bool(worst <= closeness and inside)
@@ -159,8 +159,8 @@ def _linearized_tracking(params: dict) -> Check:
     n, d, m0 = THM32_PARAMETERS["paper_n"], THM32_PARAMETERS["paper_d"], THM32_PARAMETERS["paper_M0"]
     eta, steps = THM32_PARAMETERS["paper_eta"], 5000
     log_spread = log_bound(THM32_STATEMENT, n, d, m0)
-    u = cluster_offsets(n, d, THM32_PARAMETERS["seed"])
-    spread = linearized_spread([m0] + [0.0] * (d - 1), u.tolist(), log_spread, eta, steps)
+    u = numeric.cluster_offsets(n, d, THM32_PARAMETERS["seed"])
+    spread = numeric.linearized_spread([m0] + [0.0] * (d - 1), u.tolist(), log_spread, eta, steps)
     ratio = 1 - params["contraction_coefficient"] * float(eta) / n
     reference = [m0 * ratio**tau for tau in spread.iterations]
     deviation = [

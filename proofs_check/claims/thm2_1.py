@@ -1,6 +1,6 @@
 """Theorem 2.1 (paper, Sec. 2): at enough noise, gradient descent converges globally.
 
-Claim (reconstructed, paper.md §3): if ``t > log n + log M + 2`` (``M = max_i ||m_i(0) - m*||``) then every
+Claim (reconstructed, docs/claims.md §3): if ``t > log n + log M + 2`` (``M = max_i ||m_i(0) - m*||``) then every
 ``||mu_i(0)|| <= 1/(3n)``, and GD with a small step ``eta <= O(1/(n^4 d^2))`` drives every ``mu_i`` to 0 with
 ``L(tau) <= C n^3 d^2 / sqrt(eta tau)``.  The margin 2, the ball ``1/(3n)``, the step rule and the rate
 (constant ``C``, powers of ``n`` and ``d``, exponent 1/2) are the editable constants in ``STATEMENT``;
@@ -50,7 +50,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from numeric import GDResult
+import numeric
 from proofs_check.core.claim import Check, Claim, Verdict
 from proofs_check.evidence.dynamics import (
     Outcome,
@@ -176,7 +176,7 @@ def ball_starts(n: int, d: int, radius: float, count: int, seed: int) -> list[np
     return starts
 
 
-def implied_constant(result: GDResult, eta: float, scale: float, exponent: float) -> tuple[float, int]:
+def implied_constant(result: numeric.GDResult, eta: float, scale: float, exponent: float) -> tuple[float, int]:
     """``max_{tau >= 1} L(tau) (eta tau)^p / scale`` over the recorded iterations, and where it is attained."""
     values = [
         (float(r.loss) * (eta * r.iteration) ** exponent / scale, r.iteration)
@@ -186,7 +186,7 @@ def implied_constant(result: GDResult, eta: float, scale: float, exponent: float
     return max(values)
 
 
-def _convergence_check(n: int, d: int, params: dict, seed: int, progress) -> tuple[Check, list[GDResult]]:
+def _convergence_check(n: int, d: int, params: dict, seed: int, progress) -> tuple[Check, list[numeric.GDResult]]:
     radius = 1.0 / float(params["ball_denominator"] * n)
     eta = step_size(n, d, params)
     steps = math.ceil(params["flow_per_n2"] * n * n / eta)
@@ -257,7 +257,7 @@ def _convergence_check(n: int, d: int, params: dict, seed: int, progress) -> tup
     return check, results
 
 
-def _last_half_change(result: GDResult) -> float:
+def _last_half_change(result: numeric.GDResult) -> float:
     """``log(L(T) / L(T/2))`` on the recorded iterations (negative: the loss fell over the last half)."""
     last = result.records[-1]
     half = next(r for r in result.records if r.iteration >= last.iteration // 2)
@@ -266,7 +266,7 @@ def _last_half_change(result: GDResult) -> float:
     return math.log(float(last.loss) / float(half.loss))
 
 
-def _figures(shown: list[tuple[int, int, GDResult]], params: dict) -> dict:
+def _figures(shown: list[tuple[int, int, numeric.GDResult]], params: dict) -> dict:
     widest = max(d for _, d, _ in shown)
     norms = norms_figure(
         [(f"n={n}, d={d}", r) for n, d, r in shown if d == widest],

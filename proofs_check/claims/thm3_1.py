@@ -1,6 +1,6 @@
 """Theorem 3.1 (paper, Sec. 3): a stationary point with positive loss at low noise.
 
-Claim (reconstructed, paper.md §3): at ``t = 0`` and for ``n >= 3``, the configuration
+Claim (reconstructed, docs/claims.md §3): at ``t = 0`` and for ``n >= 3``, the configuration
 ``mu_1 = s e_1, mu_2 = -s e_1, mu_i = 0 (i >= 3)`` is a stationary point of ``L`` with ``L > 0`` for some
 ``s* > 0``: gradient descent can stall away from the truth.
 
@@ -25,22 +25,17 @@ Edit ``loss_sign`` to ``negative`` (or raise ``loss_threshold``) and the certifi
 
 from __future__ import annotations
 
-import flint
+from typing import TYPE_CHECKING
+
 import mpmath
 import numpy as np
-from matplotlib.figure import Figure
 
-from numeric import (
-    certify_family_root,
-    classify_region,
-    family,
-    hessian_precise,
-    kind_of,
-    loss_and_gradient_float,
-    tied,
-)
+import numeric
+import symbolic
 from proofs_check.core.claim import Check, Claim, Verdict
-from symbolic import prove_thm31_symmetry
+
+if TYPE_CHECKING:  # annotations only: `list` must not import them
+    import flint
 
 STATEMENT = {"loss_sign": "positive", "loss_threshold": 0.0}
 PARAMETERS = {"n_values": [3, 4, 5, 6, 7, 8], "dps": 40, "hessian_dps": 30, "hessian_up_to_n": 5}
@@ -64,7 +59,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 
 
 def _symmetry_check(n: int) -> Check:
-    proof = prove_thm31_symmetry(n, 2)
+    proof = symbolic.prove_thm31_symmetry(n, 2)
     return Check(
         name=f"stationarity reduces to g(s) = 0 (n={n})",
         instance={"n": n, "d": 2},
@@ -80,7 +75,7 @@ def _symmetry_check(n: int) -> Check:
 
 def _root_check(n: int, params: dict, progress) -> Check:
     dps = params["dps"]
-    root = certify_family_root(n, dps)
+    root = numeric.certify_family_root(n, dps)
     instance = {"n": n, "d": 1, "t": 0}
     if root is None:
         return Check(
@@ -140,18 +135,20 @@ def _root_check(n: int, params: dict, progress) -> Check:
 
 def _proven_kind(s_star: flint.arb, n: int, dps: int) -> dict:
     """Inertia of both Hessian blocks over the configuration with ``s`` in the Newton image (proven)."""
+    import flint
+
     region = [s_star, -s_star] + [flint.arb(0)] * (n - 2)
-    parallel, perpendicular = classify_region(region, tied([float(x.mid()) for x in region]), dps)[1:]
+    parallel, perpendicular = numeric.classify_region(region, numeric.tied([float(x.mid()) for x in region]), dps)[1:]
     return {
         "hessian_inertia_parallel": parallel,
         "hessian_inertia_perpendicular": perpendicular,
-        "hessian_kind_proven": {str(d): kind_of(parallel, perpendicular, d) for d in (1, 2)},
+        "hessian_kind_proven": {str(d): numeric.kind_of(parallel, perpendicular, d) for d in (1, 2)},
     }
 
 
 def _hessian(s: mpmath.mpf, n: int, dps: int) -> tuple[list[float], float, str]:
-    mu = [[x[0], mpmath.mpf(0)] for x in family(s, n)]
-    matrix, error = hessian_precise(mu, dps)
+    mu = [[x[0], mpmath.mpf(0)] for x in numeric.family(s, n)]
+    matrix, error = numeric.hessian_precise(mu, dps)
     eigenvalues = np.linalg.eigvalsh(matrix)
     tolerance = 10 * error + 1e-12
     negative, positive = int(np.sum(eigenvalues < -tolerance)), int(np.sum(eigenvalues > tolerance))
@@ -162,10 +159,15 @@ def _hessian(s: mpmath.mpf, n: int, dps: int) -> tuple[list[float], float, str]:
 
 def _loss_curve(n: int) -> tuple[np.ndarray, np.ndarray]:
     grid = np.linspace(0.02, 6.0, 150)
-    return grid, np.array([loss_and_gradient_float(np.array(family(s, n), dtype=float))[0] for s in grid])
+    return grid, np.array(
+        [numeric.loss_and_gradient_float(np.array(numeric.family(s, n), dtype=float))[0] for s in grid]
+    )
 
 
 def _with_figure(check: Check, curves: dict, checks: list[Check]) -> Check:
+    import flint
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6.4, 4.2))
     axes = figure.add_subplot()
     for n, (grid, loss) in curves.items():

@@ -1,6 +1,6 @@
 """Theorem 3.2 (paper, Sec. 3): exponentially small initialization converges.
 
-Claim (reconstructed, paper.md §3): at ``t = 0``, if ``mu_i(0) = c + delta_i`` with ``|c| = M0`` and
+Claim (reconstructed, docs/claims.md §3): at ``t = 0``, if ``mu_i(0) = c + delta_i`` with ``|c| = M0`` and
 ``||delta_i|| <= (1 / (spread_factor n d)) exp(-spread_exponent n d M0^3)`` (as reported: 108 and 106;
 the cluster reading is our inference), then GD with a small step drives every ``mu_i`` to 0 and
 ``L(tau) = O(tau^-rate_exponent)`` (reported: 1/2).
@@ -26,12 +26,14 @@ refuted by the direct run, where parameters diverge.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-
-from numeric import cluster_offsets, direct_cluster_run, envelope, hypothesis_log_spread, linearized_spread
+import numeric
 from proofs_check.core.cache import cached
 from proofs_check.core.claim import Check, Claim, Verdict
+
+if TYPE_CHECKING:  # annotations only: `list` must not import them
+    from matplotlib.figure import Figure
 
 STATEMENT = {"spread_factor": 108.0, "spread_exponent": 106.0, "rate_exponent": 0.5}
 PARAMETERS = {
@@ -60,7 +62,7 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 
 def log_bound(params: dict, n: int, d: int, m0: float) -> float:
     """``log`` of the statement's spread bound at ``(n, d, M0)``."""
-    return hypothesis_log_spread(n, d, m0, params["spread_factor"], params["spread_exponent"])
+    return numeric.hypothesis_log_spread(n, d, m0, params["spread_factor"], params["spread_exponent"])
 
 
 def direct_run(params: dict, coefficient: float = 2):
@@ -85,7 +87,7 @@ def direct_run(params: dict, coefficient: float = 2):
     return cached(
         "cluster-run",
         key,
-        lambda: direct_cluster_run(
+        lambda: numeric.direct_cluster_run(
             n, d, m0, log_spread, params["eta"], params["steps"], coefficient, dps, params["seed"]
         ),
         __file__,
@@ -96,7 +98,7 @@ def _direct_check(params: dict) -> Check:
     run_, reused = direct_run(params)
     result, p = run_.result, params["rate_exponent"]
     statuses = [s.status for s in result.statuses]
-    rate = envelope(result.iterations[1:], result.losses[1:], p)
+    rate = numeric.envelope(result.iterations[1:], result.losses[1:], p)
     earlier = rate.log_sup[rate.iterations < rate.iterations[-1] / 10]
     bounded = bool(len(earlier) and math.log(max(rate.tail_sup, 1e-300)) <= earlier[-1] + 1e-9)
     converged = all(s == "converged" for s in statuses)
@@ -141,8 +143,8 @@ def _linearized_check(params: dict) -> Check:
     n, d, m0 = params["paper_n"], params["paper_d"], params["paper_M0"]
     log_spread = log_bound(params, n, d, m0)
     closeness = math.log(1.0 / (12 * n))
-    u = cluster_offsets(n, d, params["seed"])
-    spread_run = linearized_spread(
+    u = numeric.cluster_offsets(n, d, params["seed"])
+    spread_run = numeric.linearized_spread(
         [m0] + [0.0] * (d - 1), u.tolist(), log_spread, params["paper_eta"], params["paper_steps"], targets=[closeness]
     )
     peak = max(float(x) for x in spread_run.log_spread)
@@ -179,6 +181,8 @@ def _linearized_check(params: dict) -> Check:
 
 
 def _figure(run_, p: float) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9, 3.8))
     left, right = figure.subplots(1, 2)
     steps = range(1, len(run_.reference) + 1)
@@ -207,7 +211,7 @@ CLAIM = Claim(
     profiles=PROFILES,
     run=run,
     notes=(
-        "The cluster reading of the hypothesis is our inference (paper.md).",
+        "The cluster reading of the hypothesis is our inference (docs/claims.md).",
         "Step size: the theorem asks for a small step with an unknown constant; eta = 0.01 is used.",
     ),
 )

@@ -1,6 +1,6 @@
 """Theorem 3.4 (paper, Sec. 3): without an exponentially small start, convergence can fail.
 
-Claim (reconstructed, paper.md §3): at ``t = 0``, start ``mu_1(0) = c + eps0 u`` and ``mu_i(0) = c`` for
+Claim (reconstructed, docs/claims.md §3): at ``t = 0``, start ``mu_1(0) = c + eps0 u`` and ``mu_i(0) = c`` for
 ``i >= 2``, with ``|c| = M0``, ``eps0 = exp(-M0/100)`` and ``u`` a unit vector.  Then exactly one parameter
 converges to 0 and the others diverge (``||mu_i|| -> infinity``).  The scale 100 and the number of
 converging parameters are the editable constants in ``STATEMENT``; ``min_M0`` is a hypothesis threshold
@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from numeric import GDResult
+import numeric
 from proofs_check.core.claim import Check, Claim
 from proofs_check.evidence.dynamics import (
     Outcome,
@@ -91,7 +91,9 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
     return checks[:-1] + [with_figures(checks[-1], {"thm3_4_norms": figure})]
 
 
-def _outcome_check(orientation: str, M0: float, mu: np.ndarray, result: GDResult, reused: int, params: dict) -> Check:
+def _outcome_check(
+    orientation: str, M0: float, mu: np.ndarray, result: numeric.GDResult, reused: int, params: dict
+) -> Check:
     k, n = params["converging"], params["n"]
     outcome = Outcome.of(result)
     ok = outcome.matches(k)

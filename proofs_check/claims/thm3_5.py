@@ -1,6 +1,6 @@
 """Theorem 3.5 and Corollary 3.6 (paper, Sec. 3): a random start far away ends with one survivor.
 
-Claim (reconstructed, paper.md §3): at ``t = 0``, start ``mu_i(0) = c + z_i`` with ``z_i ~ N(0, I_d)`` i.i.d.
+Claim (reconstructed, docs/claims.md §3): at ``t = 0``, start ``mu_i(0) = c + z_i`` with ``z_i ~ N(0, I_d)`` i.i.d.
 and ``|c| = M0 > 1e9 sqrt(d) n^10``.  With high probability exactly one parameter converges to 0, the
 others diverge, and ``L(tau) = O(1/tau)``.  Editable in ``STATEMENT``: the number of converging parameters,
 the probability read into "with high probability" (0.9, our reading), the rate exponent 1, and the
@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 
-from numeric import GDResult
+import numeric
 from proofs_check.core.claim import Check, Claim
 from proofs_check.evidence.dynamics import (
     FAR_HYPOTHESIS,
@@ -94,7 +94,7 @@ def binomial_tail(count: int, trials: int, probability: float) -> float:
 
 
 def _fraction_check(
-    M0: float, results: list[GDResult], reused: int, within: bool, words: str, params: dict, seed: int
+    M0: float, results: list[numeric.GDResult], reused: int, within: bool, words: str, params: dict, seed: int
 ) -> Check:
     k, q = params["converging"], params["probability"]
     outcomes = [Outcome.of(r).matches(k) for r in results]
@@ -134,14 +134,14 @@ def _fraction_check(
     )
 
 
-def _nearest(result: GDResult) -> int:
+def _nearest(result: numeric.GDResult) -> int:
     """Index of the parameter that started nearest to the truth."""
     first = result.records[0].norms
     return min(range(len(first)), key=lambda i: float(first[i]))
 
 
 def _rate_check(
-    M0: float, matching: list[GDResult], reused: int, within: bool, words: str, params: dict, seed: int
+    M0: float, matching: list[numeric.GDResult], reused: int, within: bool, words: str, params: dict, seed: int
 ) -> Check:
     p = params["rate_exponent"]
     test = rate_test(pooled_fit(matching) if matching else None, p, "upper")
@@ -173,7 +173,7 @@ def _rate_check(
     )
 
 
-def _figures(results: list[GDResult], matching: list[GDResult], params: dict) -> dict:
+def _figures(results: list[numeric.GDResult], matching: list[numeric.GDResult], params: dict) -> dict:
     M0 = params["M0_values"][-1]
     norms = norms_figure(
         [(f"seed run {k + 1}", r) for k, r in enumerate(results[:3])],

@@ -1,6 +1,6 @@
 """Theorem 3.7 (paper, Sec. 3): the O(1/tau) rate of Theorem 3.5 is nearly tight.
 
-Claim (reconstructed, paper.md §3): in the setting of ``thm3.5`` (``mu_i(0) = c + z_i``, ``z_i ~ N(0, I_d)``,
+Claim (reconstructed, docs/claims.md §3): in the setting of ``thm3.5`` (``mu_i(0) = c + z_i``, ``z_i ~ N(0, I_d)``,
 ``|c| = M0 > 1e9 sqrt(d) n^10``), ``L(tau) >= c_0 / tau^(1 + eps)``.  ``eps`` is editable in ``STATEMENT``
 (default 0.1: the paper's ``eps`` is not known to us; if the theorem holds for every ``eps > 0``, a fixed
 ``eps`` checks a weaker statement), as is the hypothesis on ``M0``.
@@ -28,7 +28,7 @@ is refuted: the loss falls about like ``1/tau``.
 
 from __future__ import annotations
 
-from numeric import GDResult, envelope
+import numeric
 from proofs_check.core.claim import Check, Claim
 from proofs_check.evidence.dynamics import (
     FAR_HYPOTHESIS,
@@ -71,8 +71,8 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
 
 def _lower_rate_check(
     M0: float,
-    runs: list[GDResult],
-    matching: list[GDResult],
+    runs: list[numeric.GDResult],
+    matching: list[numeric.GDResult],
     reused: int,
     within: bool,
     words: str,
@@ -88,7 +88,7 @@ def _lower_rate_check(
         "pooled_slope": test.fit.slope if test.fit else None,
         "pooled_spread": test.fit.spread if test.fit else None,
         "pooled_local_slopes": list(test.fit.local_slopes) if test.fit else [],
-        "tail_inf_L_tau_q_per_run": [envelope(r.iterations, r.losses, q).tail_inf for r in matching],
+        "tail_inf_L_tau_q_per_run": [numeric.envelope(r.iterations, r.losses, q).tail_inf for r in matching],
         "per_run_pass_fail_open": [per_run.count(True), per_run.count(False), per_run.count(None)],
         "runs_reused_from_cache": reused,
     }

@@ -5,7 +5,7 @@ sub-parser (with ``parents=[common.output]`` and, if it runs claims, ``common.ru
 ``handler=<function(args) -> exit status>``; it is listed in :data:`COMMANDS`. Options follow the
 command: ``proofs-check check thm3.1 --profile quick --json``.
 
-Exit status (``shared/spec/interface.md``): 0 nothing refuted and nothing broke; 1 at least one
+Exit status (``docs/interface.md``): 0 nothing refuted and nothing broke; 1 at least one
 claim refuted; 2 bad usage or an internal error. An internal error -- a claim module that fails
 to load, or an exception inside a claim -- is reported on stderr in one line, the claim gets an
 ``inconclusive`` "internal error" check (traceback in ``report.md``), the other claims still run,

@@ -1,6 +1,6 @@
 """Numbers in JSON: decimal strings, or ``[lo, hi]`` for rigorous enclosures.
 
-The interface (``shared/spec/interface.md``, section JSON) fixes one convention for every number a
+The interface (``docs/interface.md``, section JSON) fixes one convention for every number a
 report or ``--json`` output carries:
 
 * a computed real number is a **decimal string** at its full working precision

@@ -17,13 +17,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from numeric import GDResult, SlopeFit, cluster_start, log_values, make_config, run_gd, tail_slope
+import numeric
 from proofs_check.core.cache import cached
 from proofs_check.core.claim import Check, Verdict
+
+if TYPE_CHECKING:  # annotations only: `list` must not import them
+    from matplotlib.figure import Figure
 
 __all__ = [
     "Outcome",
@@ -59,7 +62,7 @@ def gd_runs(
     classification: dict[str, float] | None = None,
     progress: Callable[[str], None] = lambda note: None,
     label: str = "",
-) -> tuple[list[GDResult], int]:
+) -> tuple[list[numeric.GDResult], int]:
     """Fast-tier GD on the reduced parameters from each start; the results and how many came from the cache.
 
     ``classification`` overrides thresholds of :func:`numeric.dynamics.gd.classify` (e.g. ``converged_below``).
@@ -68,7 +71,7 @@ def gd_runs(
     thresholds = dict(classification or {})
     for k, start in enumerate(starts):
         progress(f"{label} GD run {k + 1}/{len(starts)}".strip())
-        config = make_config(
+        config = numeric.make_config(
             [[repr(float(x)) for x in row] for row in start],
             repr(float(eta)),
             steps,
@@ -77,7 +80,7 @@ def gd_runs(
         result, hit = cached(
             "gd-run",
             {"config": config.to_json(), "classification": thresholds},
-            lambda config=config: run_gd(config, **thresholds),
+            lambda config=config: numeric.run_gd(config, **thresholds),
             __file__,
         )
         results.append(result)
@@ -104,7 +107,7 @@ class Outcome:
     undecided: tuple[int, ...]
 
     @classmethod
-    def of(cls, result: GDResult) -> Outcome:
+    def of(cls, result: numeric.GDResult) -> Outcome:
         by = {
             status: tuple(i for i, s in enumerate(result.statuses) if s.status == status)
             for status in ("converged", "diverging", "undecided")
@@ -147,12 +150,12 @@ class RateTest:
 
     exponent: float
     kind: str  # "upper": L = O(tau^-p); "lower": L = Omega(tau^-p)
-    fit: SlopeFit | None
+    fit: numeric.SlopeFit | None
     ok: bool | None
     reason: str
 
 
-def rate_test(fit: SlopeFit | None, exponent: float, kind: str) -> RateTest:
+def rate_test(fit: numeric.SlopeFit | None, exponent: float, kind: str) -> RateTest:
     """Judge ``L = O(tau^-p)`` (``kind="upper"``) or ``L = Omega(tau^-p)`` (``"lower"``) on a tail fit.
 
     ``L tau^p`` has local slope ``s + p`` where ``s`` is a local log-log slope of the loss.  With
@@ -184,14 +187,16 @@ def rate_test(fit: SlopeFit | None, exponent: float, kind: str) -> RateTest:
     return RateTest(p, kind, fit, None, f"L tau^{p:g} still falls at the end, within the drift ({drift})")
 
 
-def pooled_losses(results: Sequence[GDResult]) -> tuple[list[int], list[float]]:
+def pooled_losses(results: Sequence[numeric.GDResult]) -> tuple[list[int], list[float]]:
     """The geometric mean of the runs' losses on their common recorded iterations (equal budgets)."""
     common = set.intersection(*(set(r.iterations) for r in results))
-    logs = np.array([log_values([loss for k, loss in zip(r.iterations, r.losses) if k in common]) for r in results])
+    logs = np.array(
+        [numeric.log_values([loss for k, loss in zip(r.iterations, r.losses) if k in common]) for r in results]
+    )
     return sorted(common), np.exp(logs.mean(axis=0)).tolist()
 
 
-def slope_words(fit: SlopeFit | None) -> str:
+def slope_words(fit: numeric.SlopeFit | None) -> str:
     """``slope -1.02 +- 0.05 over [100, 1000] (local -0.98, -1.03, -1.06)``."""
     if fit is None:
         return "no tail slope (too few points)"
@@ -199,16 +204,18 @@ def slope_words(fit: SlopeFit | None) -> str:
     return f"slope {fit.slope:.3f} +- {fit.spread:.3f} over tau in [{fit.start}, {fit.end}] (local {local})"
 
 
-def pooled_fit(results: Sequence[GDResult]) -> SlopeFit | None:
+def pooled_fit(results: Sequence[numeric.GDResult]) -> numeric.SlopeFit | None:
     """The tail slope of :func:`pooled_losses`."""
-    return tail_slope(*pooled_losses(results))
+    return numeric.tail_slope(*pooled_losses(results))
 
 
 # --------------------------------------------------------------------------- figures
 
 
-def norms_figure(runs: Sequence[tuple[str, GDResult]], title: str) -> Figure:
+def norms_figure(runs: Sequence[tuple[str, numeric.GDResult]], title: str) -> Figure:
     """``||mu_i||`` against the iterations, log axes, one colour per run."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6.4, 4.2))
     axes = figure.add_subplot()
     colours = [f"C{k % 10}" for k in range(len(runs))]
@@ -237,6 +244,8 @@ def loss_figure(
 ) -> Figure:
     """Log-log loss curves with the claimed rate: ``constant * x^-exponent`` when a constant is given,
     else ``x^-exponent`` drawn through the first curve at the start of its last decade."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6.4, 4.2))
     axes = figure.add_subplot()
     for label, x, loss in curves:
@@ -309,12 +318,12 @@ def far_hypothesis(M0: float, params: dict) -> tuple[bool, str]:
 
 def far_runs(
     M0: float, params: dict, seed: int, progress: Callable[[str], None], *, long: bool = False
-) -> tuple[list[GDResult], int]:
+) -> tuple[list[numeric.GDResult], int]:
     """GD from ``mu_i(0) = (M0, 0, ..., 0) + z_i``, ``z_i ~ N(0, I_d)`` for seeds ``seed, seed + 1, ...``:
     ``seeds`` runs of ``steps``, or with ``long`` the first ``rate_seeds`` of them to ``rate_steps``."""
     count, steps = (params["rate_seeds"], params["rate_steps"]) if long else (params["seeds"], params["steps"])
     starts = [
-        [[float(x) for x in row] for row in cluster_start(params["n"], params["d"], M0, 1, seed + k)]
+        [[float(x) for x in row] for row in numeric.cluster_start(params["n"], params["d"], M0, 1, seed + k)]
         for k in range(count)
     ]
     return gd_runs(

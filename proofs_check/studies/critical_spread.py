@@ -1,4 +1,4 @@
-"""``explore critical-spread``: the spread at which a cluster stops converging as a whole (paper.md §5).
+"""``explore critical-spread``: the spread at which a cluster stops converging as a whole (docs/claims.md §5).
 
 For a cluster ``mu_i(0) = M0 e_1 + eps u_i`` at distance ``M0`` from the truth, the critical spread
 ``eps_c`` separates "all parameters converge" (smaller spreads) from "not all converge" (larger ones).

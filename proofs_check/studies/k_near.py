@@ -1,4 +1,4 @@
-"""``explore k-near``: ``k`` of the ``n`` parameters start near the truth, the rest far (paper.md §5, issue 7).
+"""``explore k-near``: ``k`` of the ``n`` parameters start near the truth, the rest far (docs/claims.md §5, issue 7).
 
 A reviewer asked what happens when ``k >= 2`` parameters start nearer the truth than the rest.  For
 each ``(k, near, far)`` of the grid the start is

@@ -1,4 +1,4 @@
-"""``explore time-averaged``: the regime experiments on the loss averaged over noise times (paper.md §5).
+"""``explore time-averaged``: the regime experiments on the loss averaged over noise times (docs/claims.md §5).
 
 A reviewer asked whether anything carries over to the loss averaged over ``t`` that diffusion training
 uses.  For each ``M0`` of the grid the paper's clustered start ``m_i(0) = M0 e_1 + spread z_i``

@@ -27,7 +27,7 @@ def test_eval_json_has_the_interface_shape(capsys):
 
 
 def test_eval_coincident_parameters_text_output(capsys):
-    # all mu_i = a: the loss is ||a||^2 and every gradient is (2/n) a (paper.md, section 2)
+    # all mu_i = a: the loss is ||a||^2 and every gradient is (2/n) a (docs/claims.md, section 2)
     assert main(["eval", "--mu", "[[1],[1]]", "--tier", "precise", "--dps", "20"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("loss      1") and "grad[1]" in out and "precise" in out

@@ -1,4 +1,4 @@
-"""Properties of the loss and gradient that hold for every configuration (paper.md, section 2)."""
+"""Properties of the loss and gradient that hold for every configuration (docs/claims.md, section 2)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ def test_paper_configuration_in_three_dimensions_fast_matches_precise():
 
 
 def test_original_coordinates_rescale_parameters_and_gradient():
-    """L_t(m) = L(e^{-t}(m - m*)) and grad_m = e^{-t} grad_mu (paper.md, Eq. 1)."""
+    """L_t(m) = L(e^{-t}(m - m*)) and grad_m = e^{-t} grad_mu (docs/claims.md, Eq. 1)."""
     m, truth, t = [["1.5", "0"], ["-0.5", "2"]], ["0.25", "-1"], "0.7"
     original = evaluate(m, tier="precise", dps=30, t=t, truth=truth)
     with mpmath.workdps(50):
