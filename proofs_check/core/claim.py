@@ -1,25 +1,9 @@
 """Claims, checks and verdicts: the vocabulary every claim module is written in.
 
-A claim module in ``proofs_check/claims/`` reads like a PEPit example::
-
-    '''Theorem 9.9 (paper, Sec. 9): L(mu) >= 0 with equality at 0.  Checked at a few instances.'''
-
-    from proofs_check.core.claim import Check, Claim, Verdict
-
-    STATEMENT = {"lower_bound": 0.0}              # the statement's constants, as data
-    PARAMETERS = {"n": 3, "samples": 100}          # instance parameters, "standard" profile
-    PROFILES = {"quick": {"samples": 10}, "deep": {"samples": 10_000}}
-
-    def run(profile, params, *, seed, progress):
-        value = ...                                # ask symbolic/ or numeric/ for the number
-        ok = value >= params["lower_bound"]
-        return [Check(name="nonnegative at a random point", instance={"n": params["n"]},
-                      method="precise quadrature", dps=40, claimed=params["lower_bound"],
-                      observed={"loss": value}, ok=ok,
-                      verdict=Verdict.from_outcome(ok, Verdict.SUPPORTED))]
-
-    CLAIM = Claim(id="thm9.9", label="Theorem 9.9", statement="L(mu) >= {lower_bound}",
-                  constants=STATEMENT, parameters=PARAMETERS, profiles=PROFILES, run=run)
+A claim module in ``proofs_check/claims/`` reads like a PEPit example: a docstring stating the claim, its paper
+location, hypotheses and what is checked; ``STATEMENT`` (the statement's constants, as data), ``PARAMETERS`` and
+``PROFILES`` (the instances), ``run(profile, params, *, seed, progress)`` returning :class:`Check` objects, and
+``CLAIM = Claim(...)``. The template for a new claim module and its test is in ``CONTRIBUTING.md``.
 
 ``params`` holds the statement constants and the instance parameters of the chosen profile, with
 every ``--param KEY=VALUE`` applied. ``{name}`` in the statement text is replaced by the
