@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from numeric.config import InputError
-from numeric.dynamics.gd import GDConfig, GDState, Record, tier_of
+from numeric.dynamics.gd import GDConfig, GDState, Record
 
 __all__ = ["FORMAT", "save_checkpoint", "load_checkpoint"]
 
@@ -30,7 +30,7 @@ VERSION = 1
 
 
 def _encode_state(config: GDConfig, state: GDState) -> dict:
-    tier = tier_of(config)
+    tier = config.arithmetic
     enc = tier.encode
     return {
         "step": state.step,
@@ -44,7 +44,7 @@ def _encode_state(config: GDConfig, state: GDState) -> dict:
 
 
 def _decode_state(config: GDConfig, data: dict) -> GDState:
-    tier = tier_of(config)
+    tier = config.arithmetic
     dec = tier.decode
     return GDState(
         step=int(data["step"]),

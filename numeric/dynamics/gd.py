@@ -37,13 +37,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from numeric.config import InputError, as_decimal_string, check_mu
 from numeric.dynamics.rates import SlopeFit, tail_slope
-from numeric.dynamics.tiers import tier_of
+from numeric.dynamics.tiers import ARITHMETICS, FastArithmetic, PreciseArithmetic, arithmetic_for
 from numeric.model import MAX_DPS, MIN_DPS
 
 __all__ = [
@@ -61,10 +63,30 @@ __all__ = [
     "run_gd",
     "finish",
     "classify",
-    "tier_of",
+    "Status",
+    "StopReason",
 ]
 
-GD_TIERS = ("fast", "precise")
+GD_TIERS = tuple(ARITHMETICS)
+
+
+class StopReason(StrEnum):
+    """Why a run stopped (a ``str``: JSON and comparisons with the words keep working)."""
+
+    BUDGET = "budget"
+    LOSS = "loss"
+    GRADIENT = "gradient"
+    BLOWUP = "blow-up"
+    TIER = "tier"  # the tier could not evaluate the gradient
+    RUNNING = "running"  # not stopped (a result taken from a state still under way)
+
+
+class Status(StrEnum):
+    """A parameter's status from its trajectory (module docstring: classification)."""
+
+    CONVERGED = "converged"
+    DIVERGING = "diverging"
+    UNDECIDED = "undecided"
 
 
 # --------------------------------------------------------------------------- configuration
@@ -98,6 +120,11 @@ class GDConfig:
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON form."""
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()
+
+    @cached_property
+    def arithmetic(self) -> FastArithmetic | PreciseArithmetic:
+        """The run's arithmetic, built once (kept out of equality, hashing and the fingerprint)."""
+        return arithmetic_for(self.tier, self.eta, self.t, self.truth, self.dps)
 
     @property
     def convention(self) -> str:
@@ -210,13 +237,13 @@ class GDState:
     step: int
     mu: Any
     records: list[Record] = field(default_factory=list)
-    stopped: str | None = None  # None while running; then "budget", "loss", "gradient", "blow-up", "tier"
+    stopped: str | None = None  # None while running; then a StopReason (studies may add their own words)
     reason: str = ""
     blown: tuple[int, ...] = ()  # parameters past the blow-up limit
     seconds: float = 0.0
 
 
-def _blowup_limit(config: GDConfig, tier) -> float:
+def _blowup_limit(config: GDConfig, tier: FastArithmetic | PreciseArithmetic) -> float:
     if config.blowup is not None:
         return float(config.blowup)
     start = tier.norms(tier.start(config.mu))
@@ -225,8 +252,7 @@ def _blowup_limit(config: GDConfig, tier) -> float:
 
 def start_state(config: GDConfig) -> GDState:
     """A fresh run at iteration 0."""
-    tier = tier_of(config)
-    return GDState(step=0, mu=tier.start(config.mu))
+    return GDState(step=0, mu=config.arithmetic.start(config.mu))
 
 
 def _evaluate(tier, mu, iteration: int) -> tuple[Any, Any, str]:
@@ -251,7 +277,7 @@ def advance(config: GDConfig, state: GDState, *, on_step: Callable[[GDState], No
     ``on_step(state)`` is called after every update, at a clean boundary (``state`` then holds ``mu``
     after ``state.step`` updates and every record before it): the place to save checkpoints.
     """
-    tier = tier_of(config)
+    tier = config.arithmetic
     grid = log_grid(config.steps, config.points_per_decade)
     limit = _blowup_limit(config, tier)
     stop_loss = None if config.stop_loss is None else tier.number(config.stop_loss)
@@ -261,7 +287,7 @@ def advance(config: GDConfig, state: GDState, *, on_step: Callable[[GDState], No
         k = state.step
         loss, grad, failure = _evaluate(tier, state.mu, k)
         if failure:
-            state.stopped, state.reason = "tier", failure
+            state.stopped, state.reason = StopReason.TIER, failure
             break
         grad_norm = tier.total_norm(grad)
         done = _stop_reason(k, config.steps, loss, grad_norm, stop_loss, stop_grad)
@@ -274,7 +300,7 @@ def advance(config: GDConfig, state: GDState, *, on_step: Callable[[GDState], No
         norms = tier.norms(new)
         blown = tuple(i for i, x in enumerate(norms) if not (tier.finite(x) and x <= limit))
         if blown:
-            state.stopped, state.blown = "blow-up", blown
+            state.stopped, state.blown = StopReason.BLOWUP, blown
             state.reason = _blowup_reason(tier, norms, blown, limit, k + 1)
             if all(tier.finite(x) for x in norms):
                 state.mu, state.step = new, k + 1
@@ -290,11 +316,11 @@ def advance(config: GDConfig, state: GDState, *, on_step: Callable[[GDState], No
 
 def _stop_reason(k, steps, loss, grad_norm, stop_loss, stop_grad) -> tuple[str, str] | None:
     if stop_loss is not None and loss <= stop_loss:
-        return "loss", f"the loss fell below the stopping threshold at iteration {k}"
+        return StopReason.LOSS, f"the loss fell below the stopping threshold at iteration {k}"
     if stop_grad is not None and grad_norm <= stop_grad:
-        return "gradient", f"the gradient norm fell below the stopping threshold at iteration {k}"
+        return StopReason.GRADIENT, f"the gradient norm fell below the stopping threshold at iteration {k}"
     if k >= steps:
-        return "budget", f"step budget of {steps} reached"
+        return StopReason.BUDGET, f"step budget of {steps} reached"
     return None
 
 
@@ -355,15 +381,15 @@ def classify(
         growth = math.log(series[-1] / series[0]) if len(series) > 1 and series[0] > 0 and distance > 0 else math.nan
         trend = _trend(series)
         if i in blown:
-            status, reason = "diverging", "passed the blow-up limit"
+            status, reason = Status.DIVERGING, "passed the blow-up limit"
         elif distance >= diverging_above and trend == "growing" and growth >= min_growth:
-            status, reason = "diverging", f"||mu|| >= {diverging_above:g} and rising over the whole last stretch"
+            status, reason = Status.DIVERGING, f"||mu|| >= {diverging_above:g} and rising over the whole last stretch"
         elif distance <= converged_below and trend in ("shrinking", "flat"):
-            status, reason = "converged", f"||mu|| <= {converged_below:g} and not rising over the last stretch"
+            status, reason = Status.CONVERGED, f"||mu|| <= {converged_below:g} and not rising over the last stretch"
         elif len(series) < 2:
-            status, reason = "undecided", "too few recorded iterations for a trend"
+            status, reason = Status.UNDECIDED, "too few recorded iterations for a trend"
         else:
-            status, reason = "undecided", f"{trend} over the last stretch, ||mu|| = {distance:.3g}"
+            status, reason = Status.UNDECIDED, f"{trend} over the last stretch, ||mu|| = {distance:.3g}"
         statuses.append(ParameterStatus(status, float(distance), growth, trend, window, reason))
     return tuple(statuses)
 
@@ -396,7 +422,7 @@ class GDResult:
 
 def finish(config: GDConfig, state: GDState, **classification: float) -> GDResult:
     """Classify the parameters and fit the tail slope of a stopped run."""
-    tier = tier_of(config)
+    tier = config.arithmetic
     last = state.records[-1] if state.records else None
     return GDResult(
         config=config,
@@ -405,7 +431,7 @@ def finish(config: GDConfig, state: GDState, **classification: float) -> GDResul
         loss=last.loss if last else None,
         loss_iteration=last.iteration if last else 0,
         steps=state.step,
-        stopped=state.stopped or "running",
+        stopped=state.stopped or StopReason.RUNNING,
         reason=state.reason,
         records=tuple(state.records),
         statuses=classify(state.records, state.blown, **classification),

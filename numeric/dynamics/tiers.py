@@ -1,35 +1,34 @@
 """The arithmetic of the gradient-descent tiers: double precision (numpy) or ``dps`` digits (mpmath).
 
-Each tier turns a configuration into its own numbers, evaluates loss and gradient (``numeric.model``),
-takes a step, measures norms, and encodes numbers exactly for checkpoints.
+One GD algorithm (``numeric.dynamics.gd``) over several arithmetics, in the spirit of mpmath's contexts: each
+arithmetic turns a configuration into its own numbers, evaluates loss and gradient (``numeric.model``), takes a
+step, measures norms, and encodes numbers exactly for checkpoints. A run builds its arithmetic once
+(:func:`arithmetic_for`, cached on the run's configuration).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mpmath
 import numpy as np
 
 from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
 
-if TYPE_CHECKING:
-    from numeric.dynamics.gd import GDConfig
-
-__all__ = ["tier_of"]
+__all__ = ["FastArithmetic", "PreciseArithmetic", "ARITHMETICS", "arithmetic_for"]
 
 
-class _FastTier:
+class FastArithmetic:
     """Double precision, numpy arrays."""
 
     name = "fast"
 
-    def __init__(self, config: GDConfig) -> None:
-        self.scale = math.exp(-float(config.t)) if config.t is not None else 1.0
-        self.step = float(config.eta) * self.scale**2
-        self.truth = np.array([float(x) for x in config.truth]) if config.truth else 0.0
+    def __init__(self, eta: str, t: str | None, truth: Sequence[str] | None, dps: int) -> None:
+        self.scale = math.exp(-float(t)) if t is not None else 1.0
+        self.step = float(eta) * self.scale**2
+        self.truth = np.array([float(x) for x in truth]) if truth else 0.0
 
     def start(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
         return self.scale * (np.array([[float(x) for x in row] for row in rows]) - self.truth)
@@ -75,18 +74,18 @@ class _FastTier:
         return np.array(rows, dtype=float)
 
 
-class _PreciseTier:
+class PreciseArithmetic:
     """``dps`` digits (mpmath numbers; gradients from the precise tier carry ``dps + 10``)."""
 
     name = "precise"
 
-    def __init__(self, config: GDConfig) -> None:
-        self.dps = config.dps
-        self.work = config.dps + 10
+    def __init__(self, eta: str, t: str | None, truth: Sequence[str] | None, dps: int) -> None:
+        self.dps = dps
+        self.work = dps + 10
         with mpmath.workdps(self.work):
-            self.scale = mpmath.exp(-mpmath.mpf(config.t)) if config.t is not None else mpmath.mpf(1)
-            self.step = mpmath.mpf(config.eta) * self.scale**2
-            self.truth = [mpmath.mpf(x) for x in config.truth] if config.truth else None
+            self.scale = mpmath.exp(-mpmath.mpf(t)) if t is not None else mpmath.mpf(1)
+            self.step = mpmath.mpf(eta) * self.scale**2
+            self.truth = [mpmath.mpf(x) for x in truth] if truth else None
 
     def start(self, rows: Sequence[Sequence[str]]) -> list[list[mpmath.mpf]]:
         with mpmath.workdps(self.work):
@@ -148,6 +147,15 @@ class _PreciseTier:
         return [list(row) for row in rows]
 
 
-def tier_of(config: GDConfig) -> _FastTier | _PreciseTier:
-    """The arithmetic of ``config.tier``."""
-    return _FastTier(config) if config.tier == "fast" else _PreciseTier(config)
+#: The GD arithmetics by tier name.
+ARITHMETICS: dict[str, type[FastArithmetic] | type[PreciseArithmetic]] = {
+    "fast": FastArithmetic,
+    "precise": PreciseArithmetic,
+}
+
+
+def arithmetic_for(
+    tier: str, eta: str, t: str | None, truth: Sequence[str] | None, dps: int
+) -> FastArithmetic | PreciseArithmetic:
+    """The arithmetic of ``tier`` for a run with step ``eta`` at noise time ``t`` (``None``: reduced parameters)."""
+    return ARITHMETICS[tier](eta, t, truth, dps)
