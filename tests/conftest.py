@@ -100,7 +100,7 @@ def use_claims(monkeypatch):
 
     def install(*claims: Claim, errors: dict[str, str] | None = None) -> Registry:
         registry = Registry(tuple(claims), dict(errors or {}))
-        monkeypatch.setattr("proofs_check.cli.main.discover", lambda: registry)
+        monkeypatch.setattr("proofs_check.cli.main.discover", lambda only=None: registry)
         return registry
 
     return install

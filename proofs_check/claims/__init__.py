@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from proofs_check.core.claim import Claim
@@ -52,17 +53,25 @@ def paper_position(claim_id: str) -> tuple[int, str]:
     return len(PAPER_ORDER), claim_id
 
 
-def discover(package: str = __name__) -> Registry:
-    """Import every public module of ``package`` and collect their ``CLAIM`` objects."""
+def discover(package: str = __name__, only: Iterable[str] | None = None) -> Registry:
+    """Import the public modules of ``package`` and collect their ``CLAIM`` objects.
+
+    With ``only`` (claim ids), import just those claims' modules, so that ``check ID`` loads one claim; if one of
+    them has no module, every module is loaded after all, so that the caller can name the ids that exist.
+    """
+    names = [info.name for info in pkgutil.iter_modules(importlib.import_module(package).__path__)]
+    wanted = None if only is None else {module_name(claim_id) for claim_id in only}
+    if wanted is not None and wanted <= set(names):
+        names = [name for name in names if name in wanted]
     claims: list[Claim] = []
     errors: dict[str, str] = {}
-    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
-        if info.name.startswith("_"):
+    for name in names:
+        if name.startswith("_"):
             continue
         try:
-            claims.append(_load(f"{package}.{info.name}", info.name))
+            claims.append(_load(f"{package}.{name}", name))
         except Exception as error:  # a broken module must not hide the others
-            errors[info.name] = f"{type(error).__name__}: {error}"
+            errors[name] = f"{type(error).__name__}: {error}"
     return Registry(tuple(sorted(claims, key=lambda claim: paper_position(claim.id))), errors)
 
 

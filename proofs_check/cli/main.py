@@ -172,7 +172,7 @@ def add_check(subparsers: Any, common: CommonOptions) -> None:
 
 def run_checks(args: argparse.Namespace, ids: Sequence[str] | None) -> int:
     """Run the claims ``ids`` (all when ``None``), print the outcome, write the report."""
-    registry = discover()
+    registry = discover(only=ids)
     claims = registry.claims if ids is None else _select(registry, ids)
     overrides = route_assignments(args.param, {claim.id: claim.names for claim in claims})
     tasks = [runner.Task(claim, claim.resolve(args.profile, overrides[claim.id])) for claim in claims]

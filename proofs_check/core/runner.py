@@ -88,7 +88,7 @@ def run_claim(task: Task, profile: str, seed: int, progress: Progress | None = N
 def run_claims_by_id(ids: Sequence[str], profile: str = "quick", seed: int = 0) -> list[ClaimRecord]:
     """Run the claims with these ids at ``profile``'s defaults, as ``check`` does, without writing reports
     (for notebooks and scripts; ``KeyError`` for an unknown id)."""
-    registry = discover()
+    registry = discover(only=ids)
     return [
         run_claim(Task(claim, claim.resolve(profile)), profile, seed)
         for claim in (registry.get(claim_id) for claim_id in ids)
