@@ -8,6 +8,17 @@ from .config import (
     parse_number as parse_number,
     parse_vector as parse_vector,
 )
+from .dynamics.asymptotics import (
+    Fate as Fate,
+    LocalExponent as LocalExponent,
+    NormLaw as NormLaw,
+    RateDecision as RateDecision,
+    decide_lower_rate as decide_lower_rate,
+    decide_upper_rate as decide_upper_rate,
+    local_exponent as local_exponent,
+    parameter_fates as parameter_fates,
+    settled_time as settled_time,
+)
 from .dynamics.checkpoint import load_checkpoint as load_checkpoint, save_checkpoint as save_checkpoint
 from .dynamics.clusters import (
     cluster_offsets as cluster_offsets,
