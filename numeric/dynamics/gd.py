@@ -45,7 +45,7 @@ import numpy as np
 
 from numeric.config import InputError, as_decimal_string, check_mu
 from numeric.dynamics.rates import SlopeFit, tail_slope
-from numeric.dynamics.tiers import ARITHMETICS, FastArithmetic, PreciseArithmetic, arithmetic_for
+from numeric.dynamics.tiers import ARITHMETICS, Arithmetic, arithmetic_for
 from numeric.model import MAX_DPS, MIN_DPS
 
 __all__ = [
@@ -122,7 +122,7 @@ class GDConfig:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()
 
     @cached_property
-    def arithmetic(self) -> FastArithmetic | PreciseArithmetic:
+    def arithmetic(self) -> Arithmetic:
         """The run's arithmetic, built once (kept out of equality, hashing and the fingerprint)."""
         return arithmetic_for(self.tier, self.eta, self.t, self.truth, self.dps)
 
@@ -243,7 +243,7 @@ class GDState:
     seconds: float = 0.0
 
 
-def _blowup_limit(config: GDConfig, tier: FastArithmetic | PreciseArithmetic) -> float:
+def _blowup_limit(config: GDConfig, tier: Arithmetic) -> float:
     if config.blowup is not None:
         return float(config.blowup)
     start = tier.norms(tier.start(config.mu))

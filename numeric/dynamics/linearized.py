@@ -68,6 +68,9 @@ class SpreadRun:
 
 def _parts(center, directions, work: int | None):
     """``|c|^2``, unit ``c``, ``alpha_i``, ``beta_i``, ``mean(z)`` in floats (``work`` None) or mpf."""
+    c: Any
+    z: Any
+    e: Any
     if work is None:
         c = np.asarray(center, dtype=float)
         z = np.asarray(directions, dtype=float)

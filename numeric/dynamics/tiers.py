@@ -9,15 +9,35 @@ step, measures norms, and encodes numbers exactly for checkpoints. A run builds 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import mpmath
 import numpy as np
 
 from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
 
-__all__ = ["FastArithmetic", "PreciseArithmetic", "ARITHMETICS", "arithmetic_for"]
+__all__ = ["Arithmetic", "FastArithmetic", "PreciseArithmetic", "ARITHMETICS", "arithmetic_for"]
+
+
+class Arithmetic(Protocol):
+    """What GD asks of an arithmetic; the numbers themselves are the tier's own (arrays, mpf rows)."""
+
+    name: str
+    step: Any
+
+    def start(self, rows: Sequence[Sequence[str]]) -> Any: ...
+    def loss_grad(self, mu: Any) -> tuple[Any, Any]: ...
+    def update(self, mu: Any, grad: Any) -> Any: ...
+    def norms(self, mu: Any) -> tuple[Any, ...]: ...
+    def total_norm(self, grad: Any) -> Any: ...
+    def original(self, mu: Any) -> Any: ...
+    def number(self, text: str) -> Any: ...
+    def finite(self, x: Any) -> bool: ...
+    def encode(self, x: Any) -> str: ...
+    def decode(self, text: str) -> Any: ...
+    def to_rows(self, mu: Any) -> Any: ...
+    def from_rows(self, rows: Any) -> Any: ...
 
 
 class FastArithmetic:
@@ -148,14 +168,12 @@ class PreciseArithmetic:
 
 
 #: The GD arithmetics by tier name.
-ARITHMETICS: dict[str, type[FastArithmetic] | type[PreciseArithmetic]] = {
+ARITHMETICS: dict[str, Callable[[str, str | None, Sequence[str] | None, int], Arithmetic]] = {
     "fast": FastArithmetic,
     "precise": PreciseArithmetic,
 }
 
 
-def arithmetic_for(
-    tier: str, eta: str, t: str | None, truth: Sequence[str] | None, dps: int
-) -> FastArithmetic | PreciseArithmetic:
+def arithmetic_for(tier: str, eta: str, t: str | None, truth: Sequence[str] | None, dps: int) -> Arithmetic:
     """The arithmetic of ``tier`` for a run with step ``eta`` at noise time ``t`` (``None``: reduced parameters)."""
     return ARITHMETICS[tier](eta, t, truth, dps)

@@ -217,7 +217,7 @@ def morse_index(
     if parallel is None or (d > 1 and perpendicular is None):
         return None
     negative, zero = parallel[0], parallel[1]
-    if d > 1:
+    if perpendicular is not None and d > 1:
         negative += (d - 1) * perpendicular[0]
         zero += (d - 1) * perpendicular[1]
     return negative, zero, sum(parallel) * d
@@ -263,7 +263,7 @@ def certify(a: Sequence[float], dps: int = 30) -> Stationary:
         box = [flint.arb(c.mid(), radius) for c in centre]
         proof = _krawczyk(family, centre, box, Y, dps) if size <= ROOT_TOLERANCE else None
         certified = proof is not None
-        region = family.configuration(proof if certified else box)
+        region = family.configuration(proof if proof is not None else box)
     enclosures, parallel, perpendicular = classify_region(region, family, dps) if certified else (None, None, None)
     return Stationary(
         n=family.n,

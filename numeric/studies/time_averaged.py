@@ -296,7 +296,8 @@ def run_averaged(
     m = np.array([[float(x) for x in row] for row in m0])
     t, weights = nodes(weight, k)
     grid, limit = log_grid(steps, points_per_decade), blowup_limit(m)
-    records, blown, step, stopped, reason = [], (), 0, "budget", f"step budget of {steps} reached"
+    records, step, stopped, reason = [], 0, "budget", f"step budget of {steps} reached"
+    blown: tuple[int, ...] = ()
     worst = (0.0, 0)  # largest relative |Q_K - Q_2K| seen at the recorded iterations, and where
     clock = time.perf_counter()
     while True:

@@ -25,7 +25,7 @@ Edit ``loss_sign`` to ``negative`` (or raise ``loss_threshold``) and the certifi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
@@ -94,7 +94,7 @@ def _root_check(n: int, params: dict, progress) -> Check:
     wants_positive = params["loss_sign"] == "positive"
     satisfied, violated = (above, below) if wants_positive else (below, above)
     ok = None if not root.certified else True if satisfied else False if violated else None
-    observed = {
+    observed: dict[str, Any] = {
         "s_star": root.newton if root.newton is not None else list(root.interval),
         "search_interval": list(root.interval),
         "loss": root.loss,
@@ -105,6 +105,7 @@ def _root_check(n: int, params: dict, progress) -> Check:
     detail = ""
     if root.certified:
         progress(f"n = {n}: Hessian inertia")
+        assert root.newton is not None  # a certified root has its Newton image
         proven = _proven_kind(root.newton, n, params["hessian_dps"])
         observed |= proven
         detail = (

@@ -56,7 +56,7 @@ def number(value: Any) -> str:
     if isinstance(value, decimal.Decimal):
         return str(value).lower() if value.is_finite() else _non_finite(float(value))
     if isinstance(value, Rational):
-        return _rational_string(Fraction(value.numerator, value.denominator))
+        return _rational_string(Fraction(int(value.numerator), int(value.denominator)))
     raise TypeError(f"cannot format {type(value).__name__} as a number")
 
 
@@ -70,11 +70,10 @@ def enclosure(lo: Any, hi: Any, digits: int | None = None) -> list[str]:
     ``[lo, hi]``.
     """
     lo_q, hi_q = _exact(lo), _exact(hi)
-    finite = lo_q is not None and hi_q is not None
-    if finite and lo_q > hi_q:
+    if lo_q is not None and hi_q is not None and lo_q > hi_q:
         raise ValueError(f"empty enclosure: lo = {number(lo)} > hi = {number(hi)}")
     if digits is None:
-        digits = _width_digits(lo_q, hi_q) if finite else DEFAULT_DIGITS
+        digits = _width_digits(lo_q, hi_q) if lo_q is not None and hi_q is not None else DEFAULT_DIGITS
     return [_directed(lo_q, lo, digits, decimal.ROUND_FLOOR), _directed(hi_q, hi, digits, decimal.ROUND_CEILING)]
 
 
@@ -181,7 +180,7 @@ def _exact(value: Any) -> Fraction | None:
     if isinstance(value, decimal.Decimal):
         return Fraction(value) if value.is_finite() else None
     if isinstance(value, Rational) and not isinstance(value, bool):
-        return Fraction(value.numerator, value.denominator)
+        return Fraction(int(value.numerator), int(value.denominator))
     raise TypeError(f"cannot use {type(value).__name__} as an enclosure endpoint")
 
 
