@@ -15,7 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from proofs_check.claims import Registry
-from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 
 
 def run_passing(profile, params, *, seed, progress):
@@ -89,6 +89,7 @@ PASSING = Claim(
     parameters={"n": 4, "eta": 0.01, "fast": False, "mu": [[0.5], [-1.5]]},
     profiles={"quick": {"n": 2}, "deep": {"n": 8}},
     notes=["a fake claim"],
+    provenance=Provenance(reading="L is bounded by the constant", constants={"bound": "as reported"}),
 )
 REFUTED = Claim(id="fake.refuted", label="Fake Theorem 2", statement="L >= 1", run=run_refuted)
 BROKEN = Claim(id="fake.broken", label="Fake Theorem 3", statement="never runs", run=run_broken)

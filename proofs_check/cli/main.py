@@ -5,6 +5,10 @@ sub-parser (with ``parents=[common.output]`` and, if it runs claims, ``common.ru
 ``handler=<function(args) -> exit status>``; it is listed in :data:`COMMANDS`. Options follow the
 command: ``proofs-check check thm3.1 --profile quick --json``.
 
+``all`` and ``check`` print one line per claim on stderr as it starts and as it ends (verdict, seconds),
+with a tqdm bar on a terminal, and nothing under ``-q``; each run writes its own report folder
+``--out/<UTC start>-<command>/`` and points ``--out/latest`` at it (:mod:`proofs_check.report.files`).
+
 Exit status (``docs/interface.md``): 0 nothing refuted and nothing broke; 1 at least one
 claim refuted; 2 bad usage or an internal error. An internal error -- a claim module that fails
 to load, or an exception inside a claim -- is reported on stderr in one line, the claim gets an
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -37,7 +42,8 @@ from proofs_check.core import runner
 from proofs_check.core.claim import PROFILES, Claim, Verdict
 from proofs_check.core.jsonfmt import to_json
 from proofs_check.core.params import ParameterError, route_assignments
-from proofs_check.report import markdown as report
+from proofs_check.report import files, markdown as report
+from proofs_check.report.content import LEGEND
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,7 +92,7 @@ def _output_options() -> argparse.ArgumentParser:
     options.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout instead of text")
     chatter = options.add_mutually_exclusive_group()
     chatter.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    chatter.add_argument("-v", "--verbose", action="store_true", help="print progress notes")
+    chatter.add_argument("-v", "--verbose", action="store_true", help="also print the claims' progress notes")
     return options
 
 
@@ -95,7 +101,14 @@ def _run_options() -> argparse.ArgumentParser:
     options.add_argument(
         "--profile", choices=PROFILES, default="standard", help="instance sizes and budgets (default: standard)"
     )
-    options.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
+    options.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="report root: each run writes DIR/<UTC start>-<command>/ (report.html, report.md, report.json, "
+        "figures/) and points DIR/latest at it; earlier runs are kept (default: reports/)",
+    )
     options.add_argument("--seed", type=int, default=0, help="random seed, recorded (default: 0)")
     options.add_argument("--jobs", type=_positive_int, default=1, help="claims run in parallel processes (default: 1)")
     options.add_argument(
@@ -153,19 +166,46 @@ def _claim_summary(claim: Claim) -> dict[str, Any]:
 # --- all / check --------------------------------------------------------------------------------
 
 
+#: What ``all --help`` and ``check --help`` say after the options: the verdicts and the exit status.
+REPORT_EPILOG = "\n\n".join(
+    [
+        "verdicts (a claim's verdict is the weakest of its checks'):\n"
+        + "\n".join(
+            textwrap.fill(
+                f"{row.verdict:<13} rests on {row.rests_on}; does not mean {row.does_not_mean}",
+                width=100,
+                initial_indent="  ",
+                subsequent_indent=" " * 16,
+            )
+            for row in LEGEND
+        ),
+        "progress: one line per claim on stderr as it starts and as it ends (verdict, seconds); nothing with -q.",
+        "exit status: 0 nothing refuted; 1 at least one claim refuted (a finding: the report says which check\n"
+        "refutes it); 2 bad usage or an internal error.",
+    ]
+)
+
+
+def _report_command(subparsers: Any, common: CommonOptions, name: str, summary: str) -> argparse.ArgumentParser:
+    return subparsers.add_parser(
+        name,
+        parents=[common.output, common.run],
+        help=summary,
+        description=summary,
+        epilog=REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_all(subparsers: Any, common: CommonOptions) -> None:
     """``all``: run every claim and write a report."""
-    command = subparsers.add_parser(
-        "all", parents=[common.output, common.run], help="run every claim; print a table; write a report"
-    )
+    command = _report_command(subparsers, common, "all", "run every claim; print a table; write a report")
     command.set_defaults(handler=lambda args: run_checks(args, None))
 
 
 def add_check(subparsers: Any, common: CommonOptions) -> None:
     """``check ID [ID ...]``: run the chosen claims and write a report."""
-    command = subparsers.add_parser(
-        "check", parents=[common.output, common.run], help="run the chosen claims; print a table; write a report"
-    )
+    command = _report_command(subparsers, common, "check", "run the chosen claims; print a table; write a report")
     command.add_argument("ids", nargs="+", metavar="ID", help="claim id (see `list`)")
     command.set_defaults(handler=lambda args: run_checks(args, args.ids))
 
@@ -179,21 +219,27 @@ def run_checks(args: argparse.Namespace, ids: Sequence[str] | None) -> int:
     started = datetime.now(UTC)
     with _Progress(len(tasks), args) as progress:
         records = runner.run_claims(
-            tasks, args.profile, args.seed, jobs=args.jobs, notify=progress.note, finished=progress.finished
+            tasks,
+            args.profile,
+            args.seed,
+            jobs=args.jobs,
+            notify=progress.note,
+            started=progress.started,
+            finished=progress.finished,
         )
-    doc = report.document(
-        records,
-        report.run_info(profile=args.profile, seed=args.seed, jobs=args.jobs, params=args.param, started=started),
+    info = report.run_info(
+        profile=args.profile, seed=args.seed, jobs=args.jobs, params=args.param, started=started, command=args.command
     )
+    doc = report.document(records, info)
     try:
-        out_dir = report.write_report(args.out, doc, records)
+        out_dir = files.write_report(args.out, args.command, started, doc, records)
     except OSError as error:
         return fail(f"--out {args.out}: cannot write the report ({error.strerror or error})")
     if args.json:
         print_json(doc)
     elif not args.quiet:
         print(report.table(records))
-        print(f"\nreport: {out_dir / 'report.md'}")
+        print(f"\nreport: {out_dir / 'report.html'} (also report.md, report.json; {args.out / files.LATEST} -> it)")
     broken = [record for record in records if record.error]
     for record in broken:
         fail(f"claim {record.id}: internal error: {record.error}")
@@ -217,10 +263,11 @@ def _select(registry: Registry, ids: Sequence[str]) -> list[Claim]:
 
 
 class _Progress:
-    """A tqdm bar over claims on a terminal (unless -q); notes on stderr with -v."""
+    """One line per claim on stderr as it starts and ends, a tqdm bar on a terminal, notes with -v; silent with -q."""
 
     def __init__(self, total: int, args: argparse.Namespace) -> None:
-        self.verbose = args.verbose
+        self.verbose, self.quiet, self.total = args.verbose, args.quiet, total
+        self.positions: dict[str, int] = {}
         self.bar = tqdm(
             total=total, unit="claim", file=sys.stderr, leave=False, disable=args.quiet or not sys.stderr.isatty()
         )
@@ -236,10 +283,17 @@ class _Progress:
         if self.verbose:
             self.bar.write(f"[{claim_id}] {text}", file=sys.stderr)
 
+    def started(self, task: runner.Task) -> None:
+        self.positions[task.claim.id] = len(self.positions) + 1
+        self._line(task.claim.id, "started")
+
     def finished(self, record: runner.ClaimRecord) -> None:
         self.bar.update()
-        if self.verbose:
-            self.bar.write(f"{record.id}: {record.verdict.value} ({record.seconds:.1f} s)", file=sys.stderr)
+        self._line(record.id, f"{record.verdict.value} ({record.seconds:.1f} s)")
+
+    def _line(self, claim_id: str, text: str) -> None:
+        if not self.quiet:
+            self.bar.write(f"[{self.positions.get(claim_id, 0)}/{self.total}] {claim_id} {text}", file=sys.stderr)
 
 
 # --- helpers --------------------------------------------------------------------------------------

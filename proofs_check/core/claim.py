@@ -7,19 +7,23 @@ location, hypotheses and what is checked; ``STATEMENT`` (the statement's constan
 
 ``params`` holds the statement constants and the instance parameters of the chosen profile, with
 every ``--param KEY=VALUE`` applied. ``{name}`` in the statement text is replaced by the
-current value of that constant or parameter, so an edited statement shows in the report.
+current value of that constant or parameter, so an edited statement shows in the report; numbers are
+written as mathematics (``1e9``, no ``1 n^3``) and ``{name:singular|plural}`` agrees with the value
+(:mod:`proofs_check.core.mathtext`).
+
+The statements are reconstructions (``docs/claims.md``), so a claim declares its :class:`Provenance`:
+the reading its checks test and, per constant, whether it is *as reported*, *our reading* or *derived*.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import total_ordering
 from typing import Any, Protocol
 
-from proofs_check.core import params as _params
+from proofs_check.core import mathtext, params as _params
 
 #: The run profiles, cheapest first. ``standard`` is the default and carries ``Claim.parameters``.
 PROFILES = ("quick", "standard", "deep")
@@ -120,6 +124,22 @@ class Progress(Protocol):
 RunFunction = Callable[..., list[Check]]
 """``run(profile: str, params: dict, *, seed: int, progress: Progress) -> list[Check]``."""
 
+#: Where a statement constant comes from (``docs/claims.md``): a secondary summary of the paper (*as reported*,
+#: possibly wrong), our reading of an ambiguous statement, or our own derivation.
+SOURCES = ("as reported", "our reading", "derived")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a reconstructed statement rests on, for the report's reader.
+
+    ``reading`` says in a sentence which reading of the statement the checks test (the statements are
+    reconstructions, some ambiguous); ``constants`` maps statement constants to one of :data:`SOURCES`.
+    """
+
+    reading: str
+    constants: Mapping[str, str] = field(default_factory=dict)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Claim:
@@ -141,11 +161,14 @@ class Claim:
     parameters: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    provenance: Provenance | None = None
 
     def __post_init__(self) -> None:
         if not self.id or not self.label or not self.statement:
             raise ValueError("a claim needs an id, a label and a statement")
         object.__setattr__(self, "notes", tuple(self.notes))
+        if self.provenance is not None:
+            self._check_provenance(self.provenance)
         shared = set(self.constants) & set(self.parameters)
         if shared:
             raise ValueError(f"claim {self.id}: {sorted(shared)} both constant and parameter")
@@ -157,6 +180,14 @@ class Claim:
             unknown = set(changes) - set(self.parameters)
             if unknown:
                 raise ValueError(f"claim {self.id}: profile {profile!r} sets unknown parameters {sorted(unknown)}")
+
+    def _check_provenance(self, provenance: Provenance) -> None:
+        unknown = set(provenance.constants) - set(self.constants)
+        if unknown:
+            raise ValueError(f"claim {self.id}: provenance of unknown constants {sorted(unknown)}")
+        for name, source in provenance.constants.items():
+            if source not in SOURCES:
+                raise ValueError(f"claim {self.id}: provenance of {name!r} is {source!r}, not one of {SOURCES}")
 
     @property
     def names(self) -> list[str]:
@@ -185,11 +216,5 @@ class Claim:
         return values
 
     def render_statement(self, values: Mapping[str, Any] | None = None) -> str:
-        """The statement text with each ``{name}`` of a constant or parameter filled in."""
-        values = self.defaults() if values is None else values
-
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
-            return str(values[name]) if name in values else match.group(0)
-
-        return re.sub(r"\{(\w+)\}", fill, self.statement)
+        """The statement text with each ``{name}`` of a constant or parameter filled in, as mathematics."""
+        return mathtext.fill(self.statement, self.defaults() if values is None else values)

@@ -17,7 +17,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,11 @@ class ClaimRecord:
     error: str | None = None
     traceback: str | None = None
     figures: dict[str, bytes] = field(default_factory=dict)  # file name -> image bytes
+    reading: str | None = None  # the reading of the statement the checks test (Claim.provenance)
+    sources: dict[str, str | None] = field(default_factory=dict)  # constant -> "as reported" | ... | None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLAIM object of the interface (plus ``params`` and ``error``)."""
+        """The CLAIM object of the interface (plus ``params``, ``error`` and ``provenance``)."""
         return {
             "id": self.id,
             "label": self.label,
@@ -57,6 +59,7 @@ class ClaimRecord:
             "seconds": round(self.seconds, 3),
             "params": self.params,
             "error": self.error,
+            "provenance": {"reading": self.reading, "constants": self.sources},
         }
 
 
@@ -102,28 +105,40 @@ def run_claims(
     *,
     jobs: int = 1,
     notify: Callable[[str, str], None] | None = None,
+    started: Callable[[Task], None] | None = None,
     finished: Callable[[ClaimRecord], None] | None = None,
 ) -> list[ClaimRecord]:
     """Run ``tasks`` (in ``jobs`` processes when ``jobs > 1``); records come back in task order.
 
     ``notify(claim_id, note)`` receives the claims' progress notes (in-process runs only);
-    ``finished(record)`` is called as each claim completes, in completion order.
+    ``started(task)`` is called as each claim starts and ``finished(record)`` as it completes.  With
+    ``jobs > 1`` at most ``jobs`` claims are handed to the pool at a time, so a claim starts when it is
+    handed over.
     """
+    begin = started or (lambda task: None)
     done = finished or (lambda record: None)
     if jobs <= 1 or len(tasks) <= 1:
         records = []
         for task in tasks:
             note = (lambda text, cid=task.claim.id: notify(cid, text)) if notify else None
+            begin(task)
             records.append(run_claim(task, profile, seed, note))
             done(records[-1])
         return records
     by_id: dict[str, ClaimRecord] = {}
+    waiting = list(reversed(tasks))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures: dict[Future, Task] = {pool.submit(run_claim, task, profile, seed): task for task in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            by_id[task.claim.id] = _collect(future, task)
-            done(by_id[task.claim.id])
+        running: dict[Future, Task] = {}
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                task = waiting.pop()
+                begin(task)
+                running[pool.submit(run_claim, task, profile, seed)] = task
+            completed, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in completed:
+                task = running.pop(future)
+                by_id[task.claim.id] = _collect(future, task)
+                done(by_id[task.claim.id])
     return [by_id[task.claim.id] for task in tasks]
 
 
@@ -147,6 +162,7 @@ def _record(
     trace: str | None,
 ) -> ClaimRecord:
     claim = task.claim
+    provenance = claim.provenance
     return ClaimRecord(
         id=claim.id,
         label=claim.label,
@@ -159,6 +175,8 @@ def _record(
         error=error,
         traceback=trace,
         figures=figures,
+        reading=None if provenance is None else provenance.reading,
+        sources={name: None if provenance is None else provenance.constants.get(name) for name in claim.constants},
     )
 
 

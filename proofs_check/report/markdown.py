@@ -1,8 +1,9 @@
-"""Reports: the run's provenance, ``report.json``, ``report.md``, ``figures/`` and the console table.
+"""The run's provenance, the JSON document, ``report.md`` and the console table.
 
-:func:`write_report` never leaves a half-written report: every file is written to a temporary
-name in the output folder and renamed into place (figures first, ``report.json`` last), and only
-``report.json``, ``report.md`` and ``figures/`` are replaced -- nothing else in the folder is touched.
+``report.md`` opens with what the report is (the statements are reconstructions; where each constant
+comes from; :data:`proofs_check.report.content.RECONSTRUCTION`), the verdict legend and the verdict table;
+then, per claim, its statement, the reading checked, its constants with their sources, the instances
+each verdict covers, and every check.  :mod:`proofs_check.report.files` writes it into the run's folder.
 """
 
 from __future__ import annotations
@@ -10,29 +11,42 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
-from collections import Counter
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from proofs_check.core.runner import FIGURES_DIR, ClaimRecord
+from proofs_check import __version__
+from proofs_check.core.runner import ClaimRecord
+from proofs_check.report.content import (
+    LEGEND,
+    OUTCOME,
+    RECONSTRUCTION,
+    constants,
+    coverage,
+    evidence,
+    other_parameters,
+)
+
+__all__ = ["RECORDED_PACKAGES", "run_info", "document", "table", "markdown", "legend_markdown", "anchor"]
 
 #: Distributions whose versions every report records.
 RECORDED_PACKAGES = ("sympy", "mpmath", "numpy", "python-flint")
 
 
-def run_info(*, profile: str, seed: int, jobs: int, params: Sequence[str], started: datetime) -> dict[str, Any]:
-    """The ``run`` object: package versions, git commit, seed, profile, start time, overrides."""
+def run_info(
+    *, profile: str, seed: int, jobs: int, params: Sequence[str], started: datetime, command: str | None = None
+) -> dict[str, Any]:
+    """The ``run`` object: versions, git commit, seed, profile, start time, overrides, command and machine."""
     versions = {name: _version(name) for name in RECORDED_PACKAGES}
     versions["python"] = platform.python_version()
     commit, dirty = _git_state()
     return {
         "versions": versions,
+        "proofs_check": __version__,
         "git_commit": commit,
         "git_dirty": dirty,
         "seed": seed,
@@ -40,6 +54,8 @@ def run_info(*, profile: str, seed: int, jobs: int, params: Sequence[str], start
         "started": started.astimezone(UTC).isoformat(),
         "jobs": jobs,
         "params": list(params),
+        "command": command,
+        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count()},
     }
 
 
@@ -48,54 +64,50 @@ def document(records: Sequence[ClaimRecord], run: dict[str, Any]) -> dict[str, A
     return {"claims": [record.to_json() for record in records], "run": run}
 
 
-def write_report(out_dir: Path, doc: dict[str, Any], records: Sequence[ClaimRecord]) -> Path:
-    """Write ``report.json``, ``report.md`` and ``figures/`` into ``out_dir``; return ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _replace_figures(out_dir, {name: data for r in records for name, data in r.figures.items()})
-    _write_atomic(out_dir / "report.md", markdown(doc, records))
-    _write_atomic(out_dir / "report.json", json.dumps(doc, indent=2) + "\n")
-    return out_dir
-
-
-def evidence(record: ClaimRecord) -> str:
-    """The evidence in a few words: the error, the refuting check, or the verdict counts."""
-    if record.error:
-        return f"error: {record.error}"
-    refuting = [check["name"] for check in record.checks if check["verdict"] == "refuted"]
-    if refuting:
-        return f"refuted by {refuting[0]!r}" + (f" (+{len(refuting) - 1})" if len(refuting) > 1 else "")
-    if not record.checks:
-        return "no checks"
-    counts = Counter(
-        check["verdict"] + (" cross-checks" if check.get("corroborates") else "") for check in record.checks
-    )
-    return f"{len(record.checks)} checks: " + ", ".join(f"{n} {word}" for word, n in counts.items())
-
-
 def table(records: Sequence[ClaimRecord], width: int = 60) -> str:
-    """The console table: id, verdict, evidence, seconds."""
-    rows = [("id", "verdict", "evidence", "seconds")]
-    rows += [(r.id, r.verdict.value, _shorten(evidence(r), width), f"{r.seconds:.1f}") for r in records]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>7}" for a, b, c, d in rows)
+    """The console table: id, verdict, evidence (wrapped at ``width`` characters, never cut), seconds."""
+    rows = [("id", "verdict", ["evidence"], "seconds")]
+    rows += [
+        (r.id, r.verdict.value, textwrap.wrap(evidence(r), width, break_on_hyphens=False) or [""], f"{r.seconds:.1f}")
+        for r in records
+    ]
+    first = max(len(row[0]) for row in rows)
+    second = max(len(row[1]) for row in rows)
+    third = max(len(line) for row in rows for line in row[2])
+    lines = []
+    for name, verdict, text, seconds in rows:
+        lines.append(f"{name:<{first}}  {verdict:<{second}}  {text[0]:<{third}}  {seconds:>7}")
+        lines += [f"{'':<{first}}  {'':<{second}}  {more}".rstrip() for more in text[1:]]
+    return "\n".join(lines)
 
 
-def markdown(doc: dict[str, Any], records: Sequence[ClaimRecord]) -> str:
-    """The human-readable report."""
+def legend_markdown() -> list[str]:
+    """The verdict legend as a Markdown table, verdict first."""
+    rows = ["| verdict | rests on | does not mean |", "|---|---|---|"]
+    return rows + [f"| `{row.verdict}` | {row.rests_on} | {row.does_not_mean} |" for row in LEGEND]
+
+
+def markdown(doc: dict[str, Any], records: Sequence[ClaimRecord], claims_link: str = "docs/claims.md") -> str:
+    """The human-readable report; ``claims_link`` is where ``docs/claims.md`` is, seen from the report."""
     run = doc["run"]
     lines = [
         "# proofs-check report",
         "",
+        RECONSTRUCTION.format(claims=f"[docs/claims.md]({claims_link})"),
+        "",
         f"Profile `{run['profile']}`, seed {run['seed']}, started {run['started']}, "
-        f"git commit `{run['git_commit']}`{' (uncommitted changes)' if run['git_dirty'] else ''}.",
+        f"git commit `{run['git_commit']}`{' (uncommitted changes)' if run['git_dirty'] else ''}, "
+        f"proofs-check {run['proofs_check']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in run["versions"].items()) + ".",
+        f"Machine: {run['machine']['platform']}, {run['machine']['cpus']} CPUs.",
         "",
     ]
     if run["params"]:
         lines += ["Overrides: " + ", ".join(f"`{p}`" for p in run["params"]), ""]
-    lines += ["| id | label | verdict | evidence | seconds |", "|---|---|---|---|---|"]
+    lines += ["## Verdicts", "", *legend_markdown(), ""]
+    lines += ["## Claims", "", "| id | label | verdict | evidence | seconds |", "|---|---|---|---|---|"]
     lines += [
-        f"| [{r.id}](#{_anchor(r.id)}) | {r.label} | **{r.verdict.value}** | {_cell(evidence(r))} | {r.seconds:.1f} |"
+        f"| [{r.id}](#{anchor(r.id)}) | {r.label} | **{r.verdict.value}** | {_cell(evidence(r))} | {r.seconds:.1f} |"
         for r in records
     ]
     for record in records:
@@ -104,13 +116,18 @@ def markdown(doc: dict[str, Any], records: Sequence[ClaimRecord]) -> str:
 
 
 def _claim_section(record: ClaimRecord) -> list[str]:
+    sources = ", ".join(f"`{name} = {value}` ({source})" for name, value, source in constants(record))
+    parameters = ", ".join(f"`{name} = {value}`" for name, value in other_parameters(record))
     lines = [
-        f'<a id="{_anchor(record.id)}"></a>',
+        f'<a id="{anchor(record.id)}"></a>',
         f"## {record.id} — {record.label}: **{record.verdict.value}** ({record.seconds:.1f} s)",
         "",
         f"> {record.statement}",
         "",
-        "Parameters: " + (", ".join(f"`{k} = {_inline(v)}`" for k, v in record.params.items()) or "none"),
+        f"- **Reading checked:** {record.reading or 'not declared'}",
+        f"- **Constants:** {sources or 'none'}",
+        f"- **Instances covered:** {'; '.join(coverage(record)) or 'none'}",
+        f"- **Parameters:** {parameters or 'none'}",
         "",
     ]
     if record.error:
@@ -123,7 +140,7 @@ def _claim_section(record: ClaimRecord) -> list[str]:
 
 
 def _check_section(check: dict[str, Any]) -> list[str]:
-    ok = {True: "ok", False: "failed", None: "undecided"}[check["ok"]]
+    ok = OUTCOME[check["ok"]]
     precision = f"{check['dps']} digits" if check["dps"] is not None else "exact / not applicable"
     lines = [
         f"### {check['name']}: {check['verdict']} ({ok})",
@@ -139,20 +156,17 @@ def _check_section(check: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def anchor(claim_id: str) -> str:
+    """The claim's anchor in the report (``thm3.1`` -> ``claim-thm3-1``)."""
+    return "claim-" + claim_id.replace(".", "-")
+
+
 def _inline(value: Any) -> str:
     return json.dumps(value).replace("`", "'")
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
-
-
-def _anchor(claim_id: str) -> str:
-    return "claim-" + claim_id.replace(".", "-")
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _version(distribution: str) -> str | None:
@@ -180,40 +194,3 @@ def _git_state() -> tuple[str | None, bool | None]:
     except (OSError, subprocess.SubprocessError):
         return None, None
     return commit or None, bool(status.stdout.strip())
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-        os.chmod(handle.name, 0o666 & ~_umask())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
-def _replace_figures(out_dir: Path, figures: dict[str, bytes]) -> None:
-    """Swap in a complete new ``figures/`` folder (an empty one if there are no figures)."""
-    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".{FIGURES_DIR}-new-"))
-    try:
-        os.chmod(staging, 0o777 & ~_umask())
-        for name, data in figures.items():
-            (staging / name).write_bytes(data)
-        target = out_dir / FIGURES_DIR
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".{FIGURES_DIR}-old-"))
-            os.replace(target, retired / FIGURES_DIR)
-            shutil.rmtree(retired)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _umask() -> int:
-    """The process's file-creation mask (temporary files are created private; reports are not)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

@@ -105,8 +105,8 @@ def test_resolve_names_bad_value(key, text, message):
 
 
 def test_statement_shows_current_constants():
-    assert PASSING.render_statement() == "L <= 1.0 for n = 4"
-    assert PASSING.render_statement(PASSING.resolve("quick", {"bound": "3"})) == "L <= 3.0 for n = 2"
+    assert PASSING.render_statement() == "L <= 1 for n = 4"
+    assert PASSING.render_statement(PASSING.resolve("quick", {"bound": "3"})) == "L <= 3 for n = 2"
     weird = Claim(id="x", label="X", statement="|mu| <= {1/(3n)} and {unknown}", run=run_refuted)
     assert weird.render_statement() == "|mu| <= {1/(3n)} and {unknown}"
 
