@@ -14,7 +14,7 @@ import mpmath
 
 import numeric
 import symbolic
-from proofs_check.core.claim import Check, Claim
+from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
 
 STATEMENT = {"factor": 2}
@@ -59,4 +59,9 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="the linear term 2 E[w_i v] of grad_i L is the gradient of the KL loss that gradient EM descends, "
+        "times the factor",
+        constants={"factor": "derived"},
+    ),
 )

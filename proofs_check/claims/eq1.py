@@ -17,7 +17,7 @@ import mpmath
 
 import numeric
 import symbolic
-from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
 
 STATEMENT = {"scale_exponent": 1}
@@ -78,4 +78,8 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="the loss at one fixed noise time t (no factor 1/2, no average over t), for every t and m*",
+        constants={"scale_exponent": "as reported"},
+    ),
 )

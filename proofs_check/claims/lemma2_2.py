@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numeric
 import symbolic
-from proofs_check.core.claim import Check, Claim
+from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
 
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
@@ -59,4 +59,8 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="the Stein form equals the gradient of L = E|v|^2 (no factor 1/2) at every configuration",
+        constants={"coefficients": "as reported"},
+    ),
 )

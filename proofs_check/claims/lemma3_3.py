@@ -32,7 +32,7 @@ from proofs_check.claims.thm3_2 import (
     direct_run,
     log_bound,
 )
-from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 from proofs_check.evidence.identities import proof_check
 
 STATEMENT = {
@@ -183,11 +183,22 @@ def _linearized_tracking(params: dict) -> Check:
 CLAIM = Claim(
     id="lemma3.3",
     label="Lemma 3.3",
-    statement="A(tau+1) = (1 - {contraction_coefficient} eta/n) A(tau) (reported: {reported_coefficient}); "
-    "while |A| > 1/({reference_fraction} n) all parameters stay within 1/({closeness_fraction} n) of it; "
-    "below, all lie in the ball 1/({ball_fraction} n)",
+    statement="A(tau+1) = (1 - {contraction_coefficient} eta/n) A(tau) "
+    "(as reported: 1 - {reported_coefficient} eta/n, the factor for L/2); while |A| > 1/({reference_fraction} n) "
+    "all parameters stay within 1/({closeness_fraction} n) of it; below, all lie in the ball 1/({ball_fraction} n)",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="A(tau) read as the cluster's exact centre path; for L = E|v|^2 coincident parameters contract by "
+        "1 - 2 eta/n (the reported 1 - eta/n is the factor for L/2); 'close' read as within 1/(12 n)",
+        constants={
+            "contraction_coefficient": "derived",
+            "reported_coefficient": "as reported",
+            "reference_fraction": "as reported",
+            "closeness_fraction": "our reading",
+            "ball_fraction": "as reported",
+        },
+    ),
 )

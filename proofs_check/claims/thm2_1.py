@@ -51,7 +51,7 @@ from fractions import Fraction
 import numpy as np
 
 import numeric
-from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 from proofs_check.evidence.dynamics import (
     Outcome,
     gd_runs,
@@ -299,6 +299,20 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="GD on mu at one fixed noise time t (the step on mu, not on m), started in the 1/(3n) ball; the O() "
+        "of the rate read as rate_constant, the bound written in flow time eta tau",
+        constants={
+            "noise_margin": "as reported",
+            "ball_denominator": "as reported",
+            "step_n_power": "as reported",
+            "step_d_power": "as reported",
+            "rate_constant": "our reading",
+            "rate_exponent": "as reported",
+            "rate_n_power": "as reported",
+            "rate_d_power": "as reported",
+        },
+    ),
     notes=(
         "The step rule's constant is unknown: the GD runs use eta = min(eta_cap, step_constant / (n^4 d^2)), "
         "eta = 1 by default, which is inside the rule only if its constant is at least eta n^4 d^2 (per check).",

@@ -32,7 +32,7 @@ import numpy as np
 
 import numeric
 import symbolic
-from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 
 if TYPE_CHECKING:  # annotations only: `list` must not import them
     import flint
@@ -192,6 +192,11 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="a root s* > 0 of the reduced stationarity equation g(s) = 0 of the symmetric family, with "
+        "L(s*) compared with the threshold; what the Hessian makes of it is reported, not judged",
+        constants={"loss_sign": "as reported", "loss_threshold": "as reported"},
+    ),
     notes=(
         "The Hessian's inertia (so saddle or not) is proven; its eigenvalues are central-difference "
         "estimates from the precise tier.",

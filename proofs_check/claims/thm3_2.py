@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numeric
 from proofs_check.core.cache import cached
-from proofs_check.core.claim import Check, Claim, Verdict
+from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 
 if TYPE_CHECKING:  # annotations only: `list` must not import them
     from matplotlib.figure import Figure
@@ -210,6 +210,11 @@ CLAIM = Claim(
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="'exponentially small initialization' read as a cluster mu_i(0) = c + delta_i about one point c "
+        "(our inference), GD with a small step (its constant unknown; eta = 0.01)",
+        constants={"spread_factor": "as reported", "spread_exponent": "as reported", "rate_exponent": "as reported"},
+    ),
     notes=(
         "The cluster reading of the hypothesis is our inference (docs/claims.md).",
         "Step size: the theorem asks for a small step with an unknown constant; eta = 0.01 is used.",

@@ -37,7 +37,7 @@ import math
 import numpy as np
 
 import numeric
-from proofs_check.core.claim import Check, Claim
+from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.evidence.dynamics import (
     Outcome,
     gd_runs,
@@ -163,11 +163,16 @@ CLAIM = Claim(
     id="thm3.4",
     label="Theorem 3.4",
     statement="At t = 0, mu_1(0) = c + exp(-M0/{eps_scale}) u, mu_i(0) = c (i >= 2), |c| = M0 >= {min_M0}: exactly "
-    "{converging} parameter(s) converge to 0 and the others diverge (u: {orientations})",
+    "{converging} {converging:parameter converges|parameters converge} to 0 and the others diverge (u: {orientations})",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="the orientation of u is not known: u toward the truth, away from it and perpendicular are each "
+        "checked, and one orientation that contradicts the statement refutes it (any unit u)",
+        constants={"eps_scale": "as reported", "converging": "as reported", "min_M0": "our reading"},
+    ),
     notes=(
         "The orientation of u is not known: each orientation is reported separately, and the registered statement "
         "(any unit u) is refuted by a single orientation that contradicts it.",

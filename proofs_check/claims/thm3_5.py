@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 
 import numeric
-from proofs_check.core.claim import Check, Claim
+from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.evidence.dynamics import (
     FAR_HYPOTHESIS,
     FAR_PARAMETERS,
@@ -189,12 +189,23 @@ CLAIM = Claim(
     id="thm3.5",
     label="Theorem 3.5",
     statement="At t = 0, mu_i(0) = c + z_i, z_i ~ N(0, I_d), |c| = M0 > {hypothesis_constant} sqrt(d) "
-    "n^{hypothesis_n_power}: with probability >= {probability}, exactly {converging} parameter(s) "
-    "converge, the others diverge, and L(tau) = O(1/tau^{rate_exponent})",
+    "n^{hypothesis_n_power}: with probability >= {probability}, exactly {converging} "
+    "{converging:parameter converges|parameters converge}, the others diverge, and L(tau) = O(1/tau^{rate_exponent})",
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
     run=run,
+    provenance=Provenance(
+        reading="'sampled from a Gaussian far from the truth' read as mu_i(0) = c + z_i, z_i ~ N(0, I_d) i.i.d.; "
+        "'with high probability' as at least the probability constant",
+        constants={
+            "converging": "as reported",
+            "probability": "our reading",
+            "rate_exponent": "as reported",
+            "hypothesis_constant": "as reported",
+            "hypothesis_n_power": "as reported",
+        },
+    ),
     notes=(
         "The hypothesis M0 > 1e9 sqrt(d) n^10 is unreachable: the runs use M0 = 6 (by default) and say so; "
         "they can support the mechanism but neither confirm nor refute the theorem in its regime.",
