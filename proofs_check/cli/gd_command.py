@@ -210,12 +210,12 @@ def _summary(result, path: Path, figure: Path | None) -> dict:
 
 def _describe(summary: dict) -> str:
     data = to_json(summary)
-    lines = [f"mu[{i}]    [{', '.join(row)}]" for i, row in enumerate(data["mu"])]
+    lines = [f"{f'mu_{i}':<9} [{', '.join(row)}]" for i, row in enumerate(data["mu"], start=1)]
     lines += [f"loss      {data['loss']}  (iteration {data['loss_iteration']})"]
     lines += [
-        f"status[{i}] {s:<10} ||mu|| = {float(e['distance']):.4g}, growth over "
+        f"status    mu_{i} {s:<10} ||mu_{i}|| = {float(e['distance']):.4g}, growth over "
         f"[{e['window'][0]}, {e['window'][1]}] = {float(e['growth']):+.3g} ({e['reason']})"
-        for i, (s, e) in enumerate(zip(data["status"], data["evidence"]))
+        for i, (s, e) in enumerate(zip(data["status"], data["evidence"]), start=1)
     ]
     slope = (
         "n/a"
@@ -274,24 +274,43 @@ def _write_trajectory(args: argparse.Namespace, result) -> Path:
 
 
 def _plot(args: argparse.Namespace, result) -> Path:
+    """``||mu_i||`` and the loss against the iteration (log-log; iteration 0 is not drawn), titled by the run."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(10, 4))
+    figure = Figure(figsize=(10, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
-    tau = [max(k, 1) for k in result.iterations]
+    drawn = [k for k, tau in enumerate(result.iterations) if tau >= 1]
+    tau = [result.iterations[k] for k in drawn]
     for i in range(len(result.records[0].norms)):
-        left.plot(tau, [float(r.norms[i]) for r in result.records], label=f"mu_{i + 1} ({result.statuses[i].status})")
-    left.set(xscale="log", yscale="log", xlabel="iteration", ylabel="||mu_i||")
+        norms = [float(result.records[k].norms[i]) for k in drawn]
+        left.plot(tau, norms, label=f"mu_{i + 1}: {result.statuses[i].status}")
+    left.set(xscale="log", yscale="log", xlabel="iteration tau", ylabel="||mu_i|| (distance to the truth)")
+    left.set_title("parameters (status over the last half of the run)", fontsize="medium")
     left.legend(fontsize="small")
-    right.plot(tau, [float(x) for x in result.losses])
-    right.set(
-        xscale="log",
-        yscale="log",
-        xlabel="iteration",
-        ylabel="loss",
-        title="" if result.slope is None else f"tail slope {result.slope.slope:.3f}",
+    right.plot(tau, [float(result.losses[k]) for k in drawn])
+    slope = result.slope
+    right.set(xscale="log", yscale="log", xlabel="iteration tau", ylabel="loss L")
+    tail = (
+        ""
+        if slope is None
+        else f"; tail slope {slope.slope:.3f} ± {slope.spread:.2g} over [{slope.start}, {slope.end}]"
     )
-    figure.tight_layout()
+    right.set_title("loss" + tail, fontsize="medium")
+    figure.suptitle(_run_title(result))
     path = args.out / f"{_stem(result)}.png"
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, bbox_inches="tight")
     return path
+
+
+def _run_title(result) -> str:
+    """The run in one line: its size, start, step convention, tier and how it ended."""
+    config = result.config
+    n, d = len(config.mu), len(config.mu[0])
+    init = dict(config.init)
+    start = (
+        f"cluster (M, 0, ...) + S z_i, M = {init['M']}, S = {init['spread']}, seed {init['seed']}"
+        if init.get("kind") == "cluster"
+        else "start from --mu"
+    )
+    step = f"eta = {config.eta}" if config.t is None else f"eta = {config.eta} on m at t = {config.t}"
+    return f"gd: n = {n}, d = {d}, {start}; {step}, {config.tier} tier, {result.steps} steps ({result.stopped})"

@@ -66,7 +66,8 @@ def test_cluster_init_records_its_seed_and_writes_npz(tmp_path, capsys):
 def test_text_output_and_original_coordinates(tmp_path, capsys):
     assert main(_gd(*LINE, "--steps", "10", "--t", "0.5", "--tier", "precise", "--dps", "20", out=tmp_path)) == 0
     out = capsys.readouterr().out
-    assert "status[2]" in out and "tail slope" in out and "original means m" in out
+    assert "status    mu_3 " in out and "mu_1      [" in out and "tail slope" in out and "original means m" in out
+    assert "mu[" not in out and "status[" not in out  # one indexing: mu_1 ... mu_n
 
 
 @pytest.mark.parametrize(
