@@ -8,11 +8,18 @@
 * ``precise``: ``dps`` digits (python-flint balls used as fast multiprecision numbers); error estimate.
 * ``certified``: python-flint balls with proven quadrature and tail bounds; configurations whose
   differences span one direction (collinear parameters, clusters spread along a line) or none.
+
+The tier is one object (:func:`numeric.expectation.tiers.tier_of`), built once and shared with the
+expectations.  Error figures are doubles in the fast tier and mpmath numbers in the others, so that they
+do not underflow at the top of the precision range (``dps`` up to 5000).  In the fast tier, four or more
+reduced dimensions (or a tensor rule beyond the memory cap) are integrated by randomized quasi-Monte-Carlo,
+whose error is a statistical error bar (``method`` says so).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -27,6 +34,7 @@ from numeric.config import InputError, as_decimal_string, check_mu, parse_number
 from numeric.expectation.gaussian import Expectation, gaussian_expectation
 from numeric.expectation.precision import precision_bits
 from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_precise
+from numeric.expectation.tiers import TIER_NAMES, CertifiedTier, FastTier, PreciseTier, Tier, tier_of
 
 __all__ = [
     "TIERS",
@@ -38,7 +46,7 @@ __all__ = [
     "loss_and_gradient_precise",
 ]
 
-TIERS = ("fast", "precise", "certified")
+TIERS = TIER_NAMES
 MIN_DPS = 10
 MAX_DPS = 5000
 
@@ -53,36 +61,37 @@ class Evaluation:
     dps: int
     loss: Any  # float | mpf | arb ball
     grad: list[list[Any]]
-    error: float  # max |computed - true| over the loss and every gradient entry
+    error: Any  # max |computed - true| over the loss and every gradient entry: float (fast) or mpf
     rigorous: bool
     method: str
 
     def to_json(self) -> dict:
         """The ``eval --json`` object of the interface: decimal strings, ``[lo, hi]`` for enclosures."""
-        fmt = _formatter(self.tier, self.dps)
+        tier = tier_of(self.tier, self.dps)
+        fmt = _FORMATTERS[type(tier)](tier.dps)
         return {
             "mu": self.mu,
             "t": self.t,
             "tier": self.tier,
-            "dps": self.dps if self.tier != "fast" else 16,
+            "dps": tier.reported_dps,
             "loss": fmt(self.loss),
             "grad": [[fmt(g) for g in row] for row in self.grad],
-            "error": _decimal(self.error),
+            "error": _error_text(self.error),
             "rigorous": self.rigorous,
             "method": self.method,
         }
 
 
-def _decimal(x: float) -> str:
-    return repr(float(x))
+def _error_text(x: Any) -> str:
+    """An error figure as a decimal string: a double's repr, or 17 digits of an mpf (which may be 1e-5000)."""
+    return mpmath.nstr(x, 17) if isinstance(x, mpmath.mpf) else repr(float(x))
 
 
-def _formatter(tier: str, dps: int):
-    if tier == "fast":
-        return lambda x: repr(float(x))
-    if tier == "precise":
-        return lambda x: mpmath.nstr(x, dps, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
-    return lambda x: enclosure_strings(x, dps)
+_FORMATTERS = {
+    FastTier: lambda dps: lambda x: repr(float(x)),
+    PreciseTier: lambda dps: lambda x: mpmath.nstr(x, dps, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x),
+    CertifiedTier: lambda dps: lambda x: enclosure_strings(x, dps),
+}
 
 
 def enclosure_strings(x: flint.arb, dps: int) -> list[str]:
@@ -109,12 +118,16 @@ def evaluate(
     t: Any = None,
     truth: Sequence[Any] | None = None,
 ) -> Evaluation:
-    """Loss and gradient at ``mu`` (reduced parameters), or at original means ``m = mu`` when ``t`` is set."""
-    if tier not in TIERS:
-        raise InputError("tier", f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
+    """Loss and gradient at ``mu`` (reduced parameters), or at original means ``m = mu`` when ``t`` is set.
+
+    In the fast tier, numbers given as numbers (floats, numpy arrays) are used as they are: no detour
+    through decimal strings.
+    """
     if not isinstance(dps, int) or isinstance(dps, bool) or not MIN_DPS <= dps <= MAX_DPS:
         raise InputError("dps", f"{dps!r} is out of range; use an integer from {MIN_DPS} to {MAX_DPS}")
-    rows = check_mu(mu)
+    context = tier_of(tier if isinstance(tier, str) else repr(tier), dps)
+    floats = _as_floats(mu) if isinstance(context, FastTier) else None
+    rows = check_mu(mu) if floats is None else [[repr(x) for x in row] for row in floats.tolist()]
     d = len(rows[0])
     t_text = "0" if t is None else parse_number(str(t), "t")
     if truth is not None:
@@ -124,9 +137,26 @@ def evaluate(
         if len(truth) != d:
             raise InputError("truth", f"has {len(truth)} entries, the parameters have dimension {d}")
     truth = truth or ["0"] * d
-    run = {"fast": _evaluate_fast, "precise": _evaluate_precise, "certified": _evaluate_certified}[tier]
-    loss, grad, error, method = run(rows, truth, t_text, dps)
-    return Evaluation(rows, t_text, tier, dps, loss, grad, error, tier == "certified", method)
+    source = floats if floats is not None else rows
+    loss, grad, error, method = _EVALUATORS[type(context)](source, truth, t_text, context)
+    return Evaluation(rows, t_text, context.name, dps, loss, grad, error, context.rigorous, method)
+
+
+def _as_floats(mu: Any) -> np.ndarray | None:
+    """``mu`` as a float array when it is given as finite real numbers (not strings), else None."""
+    if isinstance(mu, np.ndarray):
+        values = mu
+    elif isinstance(mu, (list, tuple)) and mu and all(isinstance(row, (list, tuple, np.ndarray)) for row in mu):
+        if any(isinstance(x, (str, bool)) or not isinstance(x, numbers.Real) for row in mu for x in row):
+            return None
+        if len({len(row) for row in mu}) != 1:
+            return None
+        values = np.array(mu, dtype=float)
+    else:
+        return None
+    if values.ndim != 2 or values.size == 0 or values.dtype.kind not in "fiu" or not np.all(np.isfinite(values)):
+        return None  # check_mu names what is wrong
+    return values.astype(float)
 
 
 # --------------------------------------------------------------------------- assembly
@@ -163,9 +193,9 @@ def _mid(x):
     return x.mid() if isinstance(x, flint.arb) else x
 
 
-def _evaluate_fast(rows, truth, t_text, dps):
+def _evaluate_fast(rows, truth, t_text, tier: Tier):
     try:
-        m = np.array([[float(x) for x in row] for row in rows])
+        m = rows if isinstance(rows, np.ndarray) else np.array([[float(x) for x in row] for row in rows])
         shift = np.array([float(x) for x in truth])
         scale = math.exp(-float(t_text))
     except OverflowError:
@@ -194,7 +224,7 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
             [rounding] * (1 + n * d),
             "closed form (coincident parameters: w_i = 1/n)",
         )
-    expectation = gaussian_expectation(red, "fast", 16, estimate=estimate_error)
+    expectation = gaussian_expectation(red, FAST, estimate=estimate_error)
     values, errors = np.asarray(expectation.values), np.asarray(expectation.errors)
     r = red.rank
     reduced_grad = values[1 : 1 + n * r].reshape(n, r)
@@ -227,28 +257,32 @@ def _equal_rows_equal(mu: Sequence, grad: Any) -> Any:
     return grad
 
 
-def _evaluate_precise(rows, truth, t_text, dps):
+def _evaluate_precise(rows, truth, t_text, tier: Tier):
+    dps = tier.dps
     with mpmath.workdps(dps + 15):
         scale = mpmath.exp(-mpmath.mpf(t_text))
         mu = [[scale * (mpmath.mpf(x) - mpmath.mpf(s)) for x, s in zip(row, truth)] for row in rows]
     loss, grad, errors, method = loss_and_gradient_precise(mu, dps)
     with mpmath.workdps(dps + 15):
         grad = [[scale * g for g in row] for row in grad]
-    return loss, grad, max(errors[:1] + [float(scale) * e for e in errors[1:]]), method
+        error = max(errors[:1] + [scale * e for e in errors[1:]])
+    return loss, grad, +error, method
 
 
-def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> tuple[Any, list, list[float], str]:
+def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> tuple[Any, list, list, str]:
     """Precise tier on mpmath numbers ``(n, d)``: loss, gradient (mpf), per-entry error estimates, method.
 
-    Values carry the balls' precision (``dps`` plus guard digits); the errors include their radii.
+    Values carry the balls' precision (``dps`` plus guard digits); the errors (mpmath numbers, which do
+    not underflow at high ``dps``) include the balls' radii.
     """
+    tier = tier_of("precise", dps)
     red = reduce_precise(mu, dps)
     n, d = len(mu), len(mu[0])
-    expectation = gaussian_expectation(red, "precise", dps) if red.rank else None
-    with flint.ctx.workprec(precision_bits(dps)):
+    expectation = gaussian_expectation(red, tier) if red.rank else None
+    with flint.ctx.workprec(tier.bits):
         loss, grad, errors = _assemble(red, expectation, n, d)
         loss = loss if isinstance(loss, flint.arb) else flint.arb(loss)
-        radii = [float(loss.rad())] + [float(g.rad()) for row in grad for g in row]
+        radii = [mpmath.mpf(loss.rad())] + [mpmath.mpf(g.rad()) for row in grad for g in row]
     with mpmath.workprec(precision_bits(dps)):  # the balls' own precision: the conversion is exact
         loss_mp = mpmath.mpf(loss.mid())
         grad_mp = _equal_rows_equal(mu, [[mpmath.mpf(g.mid()) for g in row] for row in grad])
@@ -256,20 +290,24 @@ def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> t
     return loss_mp, grad_mp, [e + r for e, r in zip(errors, radii)], f"span reduction to r={red.rank}; {method}"
 
 
-def _evaluate_certified(rows, truth, t_text, dps):
+def _evaluate_certified(rows, truth, t_text, tier: Tier):
     exact = lambda s: Fraction(Decimal(s))  # noqa: E731  decimal strings are exact rationals
     points = [[exact(x) - exact(s) for x, s in zip(row, truth)] for row in rows]
-    prec = precision_bits(dps)
+    prec = tier.bits
     with flint.ctx.workprec(prec):
         q = exact(t_text)
         scale = (-flint.arb(flint.fmpq(q.numerator, q.denominator))).exp()
     red = reduce_exact(points, scale, prec)
     n, d = len(rows), len(rows[0])
-    expectation = gaussian_expectation(red, "certified", dps) if red.rank else None
+    expectation = gaussian_expectation(red, tier) if red.rank else None
     with flint.ctx.workprec(prec):
         loss, grad, _ = _assemble(red, expectation, n, d)
         grad = [[scale * g for g in row] for row in grad]
         loss = loss if isinstance(loss, flint.arb) else flint.arb(loss)
-    error = max([float(loss.rad())] + [float(g.rad()) for row in grad for g in row]) * (1 + 1e-9)
+    error = max([mpmath.mpf(loss.rad())] + [mpmath.mpf(g.rad()) for row in grad for g in row]) * (1 + 1e-9)
     method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n), exact balls"
     return loss, grad, error, f"exact span reduction to r={red.rank}; {method}"
+
+
+FAST = tier_of("fast")
+_EVALUATORS = {FastTier: _evaluate_fast, PreciseTier: _evaluate_precise, CertifiedTier: _evaluate_certified}

@@ -1,7 +1,8 @@
 """Gaussian expectations of the reduced integrands: one interface over the fast, precise, certified tiers.
 
-``gaussian_expectation(reduction, tier, dps)`` returns ``E[F(y)]`` for every output of
-:func:`numeric.expectation.integrand.integrand_float` with a per-output error figure:
+``gaussian_expectation(reduction, tier)`` returns ``E[F(y)]`` for every output of
+:func:`numeric.expectation.integrand.integrand_float` with a per-output error figure; ``tier`` is a
+:class:`numeric.expectation.tiers.Tier` (or its name and ``dps``).
 
 * one reduced dimension (collinear parameters, clusters spread along a line): Gauss-Legendre panels
   graded at the softmax switches.  The quadrature error of a panel is bounded by Trefethen's theorem,
@@ -10,24 +11,36 @@
   complex balls covering the ellipse in the certified tier (a proof, which also proves the integrand
   has no pole inside).  The truncated Gaussian tail is bounded in closed form; rounding is estimated
   (double precision) or carried by the balls (precise, certified).  Panels whose bound is too large
-  are split.
+  are split.  Budgets and node counts are computed in logarithms, so ``dps`` up to 5000 never underflows.
 * two or three reduced dimensions (fast and precise only), and one dimension whose offsets are so
-  close that a few Gauss-Hermite nodes suffice: a tensor product of per-axis rules (Gauss-Hermite
-  along axes where every offset difference is tiny, trapezoidal elsewhere); the error estimate is the
-  difference from a coarser companion rule.
+  close that a few Gauss-Hermite nodes suffice: a tensor product of per-axis rules in the reduced basis,
+  Gauss-Hermite along axes where the logits barely change, the trapezoidal rule on the line elsewhere.
+  Only the softmax switches that matter set an axis's rule (see :func:`switches`): a switch whose
+  hyperplane misses the truncation ball, or where a third parameter outweighs both sides, has no pole
+  near the Gaussian's mass; one far from the origin needs fewer digits (the density is small there).
+  Nodes whose weight is negligible are dropped; the rule is evaluated in chunks.  The error estimate is
+  the difference from a *lower-order* companion rule (the reported rule is the higher-order one, so the
+  difference overstates its error), plus the tail and rounding.
+* four or more reduced dimensions, or a tensor rule that would exceed the memory cap
+  (:mod:`numeric.expectation.budget`): the fast tier answers by randomized quasi-Monte-Carlo
+  (:mod:`numeric.expectation.qmc`, a statistical error bar, labelled so); the precise tier, which
+  promises ``dps`` digits, refuses up front with an :class:`~numeric.config.InputError` saying why.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import flint
+import mpmath
 import numpy as np
 
+from numeric.config import InputError
+from numeric.expectation.budget import chunk_nodes, describe_bytes, max_memory, node_budget, node_bytes
 from numeric.expectation.integrand import (
     growth_bound,
     integrand_float,
@@ -37,6 +50,7 @@ from numeric.expectation.integrand import (
     weighted_sums_float,
 )
 from numeric.expectation.precision import digits_of, precision_bits
+from numeric.expectation.qmc import DEFAULT_QMC, QMCRule, qmc_sums
 from numeric.expectation.quadrature import (
     MAX_ORDER,
     Layout,
@@ -55,52 +69,97 @@ from numeric.expectation.quadrature import (
     truncation_radius,
 )
 from numeric.expectation.reduction import Reduction
+from numeric.expectation.tiers import LN10, Tier, as_tier
 
-__all__ = ["Expectation", "gaussian_expectation", "digits_of", "precision_bits"]
+__all__ = ["Expectation", "gaussian_expectation", "switches", "digits_of", "precision_bits", "QMC_RANK"]
 
 EPS = np.finfo(float).eps
 ELLIPSE_SAMPLES = 48
 MAX_SPLITS = 400
-PRUNE = 1e-24
+#: From this reduced dimension on, tensor rules give way to randomized quasi-Monte-Carlo.
+QMC_RANK = 4
+#: Target digits of the fast tier's product rules (relative to the integrand's scale ``1 + R^2``).
+FAST_PRODUCT_DIGITS = 14.0
+#: A third logit this far above both sides of a switch everywhere on it rules out poles there.
+DOMINANCE_MARGIN = 10.0
 
 
 @dataclass(frozen=True)
 class Expectation:
-    """``values[k] ~ E[F_k]`` with ``|values[k] - E[F_k]| <= errors[k]`` (proven iff ``rigorous``)."""
+    """``values[k] ~ E[F_k]`` with ``|values[k] - E[F_k]| <= errors[k]`` (proven iff ``rigorous``).
+
+    ``statistical`` marks randomized quasi-Monte-Carlo results, whose errors are error bars.
+    """
 
     values: list
-    errors: list[float]
+    errors: list
     rigorous: bool
     method: str
     nodes: int
+    statistical: bool = False
 
 
-def gaussian_expectation(red: Reduction, tier: str, dps: int, estimate: bool = True) -> Expectation:
+def gaussian_expectation(
+    red: Reduction, tier: Tier | str, dps: int | None = None, estimate: bool = True, qmc: QMCRule = DEFAULT_QMC
+) -> Expectation:
     """Expectations of all reduced integrand outputs (see module docstring).
 
-    ``estimate=False`` (fast tier only) skips the coarse companion of tensor rules: for inner loops
-    such as gradient descent, where no error figure is reported; the errors are then NaN.
+    ``estimate=False`` (fast tier only) skips the companion of tensor rules and the rounding figure: for
+    inner loops such as gradient descent, where no error figure is reported; the errors are then NaN.
     """
+    tier = as_tier(tier, dps)
     if red.rank == 0:
         raise ValueError("rank-0 reductions have closed forms; nothing to integrate")
-    if red.rank == 1 and (tier == "certified" or not _nearly_polynomial(red, digits_of(tier, dps))):
-        return _line_expectation(red, tier, dps)
-    if tier == "certified":
+    if red.rank == 1 and (tier.rigorous or not _nearly_polynomial(red, tier)):
+        return _line_expectation(red, tier)
+    if tier.rigorous:
         raise ValueError("the certified tier integrates in one reduced dimension only")
-    return _tensor_expectation(red, tier, dps, estimate)
+    n, r = len(red.offsets), red.rank
+    if r >= QMC_RANK:
+        return _beyond_tensor_rules(red, tier, qmc, f"rank {r} (tensor rules stop at rank {QMC_RANK - 1})")
+    fine, coarse = _axis_rules(red, tier)
+    size = math.prod(rule.count() for rule in fine)
+    budget = node_budget(output_count(n, r), r, tier.bits if tier.balls else None)
+    if size > budget:
+        need = describe_bytes(size * node_bytes(output_count(n, r), r, tier.bits if tier.balls else None))
+        return _beyond_tensor_rules(
+            red, tier, qmc, f"its tensor rule needs {size:.3g} nodes ({need}) for {tier.digits:g} digits"
+        )
+    return _tensor_expectation(red, tier, fine, coarse, estimate)
 
 
-def _nearly_polynomial(red: Reduction, digits: float) -> bool:
+def _beyond_tensor_rules(red: Reduction, tier: Tier, qmc: QMCRule, why: str) -> Expectation:
+    """Randomized QMC in the fast tier; a one-line refusal in the precise tier (it promises ``dps`` digits)."""
+    if tier.balls:
+        raise InputError(
+            "mu",
+            f"{why}, beyond what the {tier.name} tier can integrate to {tier.dps} digits within the memory cap of "
+            f"{describe_bytes(max_memory())} (PROOFS_CHECK_MAX_MEMORY); the fast tier answers by randomized "
+            "quasi-Monte-Carlo with a statistical error bar",
+        )
+    center, offsets = _floats(red)
+    values, errors = qmc_sums(qmc, center, offsets)
+    return Expectation(
+        list(values),
+        errors.tolist(),
+        False,
+        f"{qmc.describe()} ({why})",
+        qmc.scramblings << qmc.log2_points,
+        statistical=True,
+    )
+
+
+def _nearly_polynomial(red: Reduction, tier: Tier) -> bool:
     """Parameters so close that a few Gauss-Hermite nodes beat graded panels (e.g. spreads ~ e^-318)."""
     offsets = _floats(red)[1][:, 0]
-    order = hermite_order(digits, float(np.max(offsets) - np.min(offsets)), cap=24)
-    return order is not None and order <= 8
-
-
-# --------------------------------------------------------------------------- one dimension
+    limit = max(8, int(tier.digits / 12))
+    order = hermite_order(tier.digits, float(np.max(offsets) - np.min(offsets)), cap=limit)
+    return order is not None and order <= limit
 
 
 def _floats(red: Reduction) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(red.offsets, np.ndarray):
+        return red.center, red.offsets
     center = np.array([float(_mid(c)) for c in red.center])
     offsets = np.array([[float(_mid(x)) for x in row] for row in red.offsets])
     return center, offsets
@@ -110,58 +169,82 @@ def _mid(x):
     return x.mid() if isinstance(x, flint.arb) else x
 
 
-def _line_expectation(red: Reduction, tier: str, dps: int) -> Expectation:
-    digits = digits_of(tier, dps)
+def _logsumexp(logs: np.ndarray, axis: int = 0) -> np.ndarray:
+    top = np.max(logs, axis=axis)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(top), safe + np.log(np.sum(np.exp(logs - safe), axis=axis)), top)
+
+
+# --------------------------------------------------------------------------- one dimension
+
+
+def _line_expectation(red: Reduction, tier: Tier) -> Expectation:
+    digits = tier.digits
     center, offsets = _floats(red)
     growth = sum(growth_bound(red.radius))
     radius = truncation_radius(digits, growth)
     layout = panel_layout(float(center[0]), offsets[:, 0].tolist(), radius)
-    target = 10.0 ** (-digits) * (1.0 + red.radius**2)
-    bound = _sup_sampled if tier != "certified" else _sup_enclosed
-    panels, bounds = _refine(layout, target, lambda p: bound(p, red, center, offsets))
+    log_target = tier.log_target(red.radius**2)
+    bound = _sup_sampled if not tier.rigorous else _sup_enclosed
+    max_order = max(MAX_ORDER, 4 * math.ceil(digits / 4))
+    panels, log_bounds = _refine(layout, log_target, lambda p: bound(p, red, center, offsets), max_order)
     nodes = sum(p.order for p in panels)
-    tail = _tail_bound(red.radius, radius, rigorous=tier == "certified")
-    quad_error = np.sum(bounds, axis=0)
-    if tier == "fast":
+    n = len(offsets)
+    if tier.balls and nodes > node_budget(output_count(n, 1), 1, tier.bits):
+        _refuse_line(tier, nodes, n)
+    quad_error = [tier.error(x) for x in _logsumexp(log_bounds, axis=0)]
+    tail = _tail_bound(red.radius, radius, tier)
+    described = f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {tier.precision_text()})"
+    if not tier.balls:
         values, rounding = _line_float(panels, center, offsets)
-        errors = quad_error + tail + rounding
+        errors = np.array(quad_error) + tail + rounding
         return Expectation(
             list(values),
             errors.tolist(),
             False,
-            f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, double); "
-            "error: Trefethen bound with sampled ellipse sup + tail + rounding",
+            f"{described}; error: Trefethen bound with sampled ellipse sup + tail + rounding",
             nodes,
         )
-    sums = _line_balls(panels, red, center, offsets, dps)
-    errors = [float(q + tail) + float(s.rad()) for q, s in zip(quad_error, sums)]
-    if tier == "precise":
+    sums = _line_balls(panels, red, center, offsets, tier)
+    if not tier.rigorous:
+        errors = [q + tail + mpmath.mpf(s.rad()) for q, s in zip(quad_error, sums)]
         return Expectation(
             [s.mid() for s in sums],
             errors,
             False,
-            f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {precision_bits(dps)}-bit balls); "
-            "error: Trefethen bound with sampled ellipse sup + tail + ball radius",
+            f"{described}; error: Trefethen bound with sampled ellipse sup + tail + ball radius",
             nodes,
         )
-    with flint.ctx.workprec(precision_bits(dps)):
-        widened = [s + flint.arb(0, flint.arb(q).upper() + flint.arb(tail)) for s, q in zip(sums, quad_error.tolist())]
+    with flint.ctx.workprec(tier.bits):
+        slack = mpmath.mpf(1) + mpmath.mpf("1e-9")
+        widened = [s + flint.arb(0, flint.arb(q * slack + tail).upper()) for s, q in zip(sums, quad_error)]
     return Expectation(
         widened,
-        [float(w.rad()) * (1 + 1e-9) for w in widened],
+        [mpmath.mpf(w.rad()) * slack for w in widened],
         True,
-        f"Gauss-Legendre panels ({len(panels)} panels, {nodes} nodes, {precision_bits(dps)}-bit balls); "
-        "proven: Trefethen bound with ball-enclosed ellipse sup + Gaussian tail bound",
+        f"{described}; proven: Trefethen bound with ball-enclosed ellipse sup + Gaussian tail bound",
         nodes,
     )
 
 
-def _refine(layout: Layout, target: float, sup):
-    """Give each panel the fewest nodes that meet its share of ``target``; split panels that cannot.
+def _refuse_line(tier: Tier, nodes: int, n: int) -> None:
+    need = describe_bytes(nodes * node_bytes(output_count(n, 1), 1, tier.bits))
+    raise InputError(
+        "mu",
+        f"the {tier.name} tier needs {nodes} Gauss-Legendre nodes ({need}) for {tier.dps} digits, beyond the memory "
+        f"cap of {describe_bytes(max_memory())} (PROOFS_CHECK_MAX_MEMORY); use fewer digits",
+    )
+
+
+def _refine(layout: Layout, log_target: float, sup, max_order: int):
+    """Give each panel the fewest nodes that meet its share of the target; split panels that cannot.
 
     ``sup(panels)`` bounds (or estimates) ``|F * density|`` on each panel's Bernstein ellipse, output by
     output (an array ``(len(panels), K)``); Trefethen's bound then fixes the node count.  Panels far out
     in the Gaussian tail need few nodes.  Panels are handled in rounds, so ``sup`` sees them in batches.
+    Everything is a logarithm: ``exp(log_target)`` is ``1e-5000`` at the top of the precision range.
+    Returns the panels and the natural logarithms of their bounds, ``(len(panels), K)``.
     """
     queue = list(layout.panels)
     done, bounds, splits = [], [], 0
@@ -169,16 +252,20 @@ def _refine(layout: Layout, target: float, sup):
         batch, queue = queue, []
         for panel, sup_values in zip(batch, sup(batch)):
             half = 0.5 * (panel.b - panel.a)
-            share = target * (panel.b - panel.a) / (2 * layout.radius)
-            factor = 64.0 / 15.0 / (panel.rho**2 - 1.0) * half
-            worst = float(np.max(sup_values)) * factor
-            finite = np.isfinite(worst)
-            m = legendre_order(panel.rho, share / worst if worst > 0 else 1.0) if finite else MAX_ORDER + 4
-            if m <= MAX_ORDER or splits >= MAX_SPLITS or half < 1e-12:
-                m = min(m, MAX_ORDER)
+            log_share = log_target + math.log((panel.b - panel.a) / (2 * layout.radius))
+            log_factor = math.log(64.0 / 15.0 / (panel.rho**2 - 1.0) * half)
+            with np.errstate(divide="ignore"):
+                log_sup = np.log(sup_values)
+            worst = float(np.max(log_sup)) + log_factor
+            if not np.isfinite(worst):
+                m = 4 if worst == -math.inf else max_order + 4
+            else:
+                m = legendre_order(panel.rho, log_share - worst, max_order)
+            if m <= max_order or splits >= MAX_SPLITS or half < 1e-12:
+                m = min(m, max_order)
                 done.append(replace(panel, order=m))
-                bound = sup_values * factor * panel.rho ** (-2 * m)
-                bounds.append(np.where(np.isfinite(bound), bound, np.inf))
+                bound = log_sup + log_factor - 2 * m * math.log(panel.rho)
+                bounds.append(np.where(np.isnan(bound), np.inf, bound))
             else:
                 splits += 1
                 mid = 0.5 * (panel.a + panel.b)
@@ -249,9 +336,13 @@ def _panel_sup_enclosed(panel: Panel, red: Reduction, center, offsets) -> np.nda
     return sup
 
 
-def _tail_bound(param_radius: float, cut: float, rigorous: bool) -> float:
-    """``E[(A + B|y|) 1{|y| > cut}] = 2A Q(cut) + 2B phi(cut)`` for the growth bound ``A + B|y|``."""
-    if not rigorous:
+def _tail_bound(param_radius: float, cut: float, tier: Tier):
+    """``E[(A + B|y|) 1{|y| > cut}] = 2A Q(cut) + 2B phi(cut)`` for the growth bound ``A + B|y|``.
+
+    A double in the fast tier, an mpf in the precise one (``Q(cut)`` is ~1e-5000 at the top of the range),
+    an upper bound computed in balls in the certified tier.
+    """
+    if not tier.balls:
         a, b = growth_bound(param_radius)
         q = 0.5 * math.erfc(cut / math.sqrt(2.0))
         phi = math.exp(-0.5 * cut * cut) / math.sqrt(2.0 * math.pi)
@@ -262,7 +353,7 @@ def _tail_bound(param_radius: float, cut: float, rigorous: bool) -> float:
         c = flint.arb(cut)
         q = (c / flint.arb(2).sqrt()).erfc() / 2
         phi = (-(c * c) / 2).exp() / (2 * flint.arb.pi()).sqrt()
-        return float((2 * a * q + 2 * b * phi).upper()) * (1 + 1e-9)
+        return mpmath.mpf((2 * a * q + 2 * b * phi).upper()) * (1 + mpmath.mpf("1e-9"))
 
 
 def _line_float(panels, center, offsets) -> tuple[np.ndarray, np.ndarray]:
@@ -271,33 +362,42 @@ def _line_float(panels, center, offsets) -> tuple[np.ndarray, np.ndarray]:
     return sums, 64.0 * EPS * magnitude
 
 
-def _line_balls(panels, red: Reduction, center, offsets, dps) -> list:
-    prec = precision_bits(dps)
-    nodes, weights = ball_rule(Layout(tuple(panels), 0.0, ()), prec)
-    return _ball_sum(nodes, weights, red, center, offsets, prec)
+def _line_balls(panels, red: Reduction, center, offsets, tier: Tier) -> list:
+    nodes, weights = ball_rule(Layout(tuple(panels), 0.0, ()), tier.bits)
+    return _ball_sum(zip(nodes, weights), red, center, offsets, tier)
 
 
-def _ball_sum(nodes, weights, red: Reduction, center, offsets, prec: int) -> list:
-    """``sum_k weights[k] * F(nodes[k])`` in balls; ``nodes[k]`` is a ball (rank 1) or a list of balls."""
+def _ball_sum(pairs, red: Reduction, center, offsets, tier: Tier) -> list:
+    """``sum_k weight_k * F(node_k)`` in balls over ``(node, weight)`` pairs, in chunks below the memory cap.
+
+    A node is a ball (rank 1) or a list of balls.
+    """
+    prec = tier.bits
+    n, r = len(offsets), red.rank
+    chunk = chunk_nodes(output_count(n, r), r, prec)
     shift = 0.5 * np.sum(offsets**2, axis=1)
-    rows = []
+    pairs = iter(pairs)
+    total = None
     with flint.ctx.workprec(prec):
         exp = flint.arb.exp
-        if red.rank == 1:
-            line = [row[0] for row in red.offsets]
-            column, c0 = offsets[:, 0].tolist(), float(center[0])
-            for y in nodes:
-                y = y[0] if isinstance(y, (list, tuple)) else y  # tensor rules give 1-element lists
-                gap = float(y.mid()) - c0
-                ref = min(range(len(column)), key=lambda i: abs(gap - column[i]))  # nearest offset: top logit
-                rows.append(integrand_line(y, red.center[0], line, exp, ref))
-        else:
-            for y in nodes:
-                yf = np.array([float(c.mid()) for c in y])
-                ref = int(np.argmax(offsets @ (yf - center) - shift))
-                rows.append(integrand_scalar(y, red.center, red.offsets, exp, ref))
-        sums = flint.arb_mat([list(weights)]) * flint.arb_mat(rows)
-        return [sums[0, k] for k in range(sums.ncols())]
+        line = [row[0] for row in red.offsets]
+        column, c0 = offsets[:, 0].tolist(), float(center[0])
+        while batch := list(itertools.islice(pairs, chunk)):
+            rows, weights = [], []
+            for y, weight in batch:
+                if red.rank == 1:
+                    y = y[0] if isinstance(y, (list, tuple)) else y  # tensor rules give 1-element lists
+                    gap = float(y.mid()) - c0
+                    ref = min(range(len(column)), key=lambda i: abs(gap - column[i]))  # nearest offset: top logit
+                    rows.append(integrand_line(y, red.center[0], line, exp, ref))
+                else:
+                    yf = np.array([float(c.mid()) for c in y])
+                    ref = int(np.argmax(offsets @ (yf - center) - shift))
+                    rows.append(integrand_scalar(y, red.center, red.offsets, exp, ref))
+                weights.append(weight)
+            part = flint.arb_mat([weights]) * flint.arb_mat(rows)
+            total = part if total is None else total + part
+        return [total[0, k] for k in range(total.ncols())]
 
 
 # --------------------------------------------------------------------------- two or three dimensions
@@ -311,6 +411,9 @@ class AxisRule:
     step: float = 0.0
     radius: float = 0.0
 
+    def count(self) -> int:
+        return self.order if self.order else 2 * math.ceil(self.radius / self.step) + 1
+
     def floats(self) -> tuple[np.ndarray, np.ndarray]:
         return hermite_float(self.order) if self.order else trapezoid_float(self.step, self.radius)
 
@@ -321,90 +424,195 @@ class AxisRule:
         return f"Gauss-Hermite {self.order}" if self.order else f"trapezoid h={self.step:.3g}"
 
 
-def _axis_rules(red: Reduction, digits: float) -> tuple[list[AxisRule], list[AxisRule]]:
-    """Fine and coarse rules per axis: Hermite where the offsets barely differ, trapezoidal elsewhere."""
-    _, offsets = _floats(red)
-    cut = truncation_radius(digits, sum(growth_bound(red.radius)))
+def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float) -> list[tuple[np.ndarray, float]]:
+    """The softmax switches a rule must resolve, each as ``(|delta_i - delta_j| per axis, digits needed)``.
+
+    The logits of ``i`` and ``j`` cross on the hyperplane ``<y, D> = <center, D> + (|delta_i|^2 - |delta_j|^2)/2``
+    (``D = delta_i - delta_j``), the only place where their logistic has poles (at imaginary distance
+    ``pi / |D_k|`` along axis ``k``).  A switch is dropped when its hyperplane misses the ball of radius
+    ``cut + 1`` (the density is below the target there), or when on the hyperplane's disk inside that ball
+    some third logit exceeds both by :data:`DOMINANCE_MARGIN` (then the softmax's denominator cannot vanish
+    nearby: the moduli of its terms on a complex line equal those on the real line).  A kept switch at
+    distance ``D`` from the origin needs ``digits - D^2 / (2 ln 10)`` digits: the density is ``e^(-D^2/2)``
+    smaller at its poles (below one digit, the switch is dropped).
+    """
+    n = len(offsets)
+    if n < 2:
+        return []
+    half = 0.5 * np.sum(offsets * offsets, axis=1)
+    slopes, intercepts = offsets, -(offsets @ center) - half  # logit_i(y) = slopes_i . y + intercepts_i
+    first, second = np.triu_indices(n, 1)
+    normal = slopes[first] - slopes[second]  # (P, r)
+    size = np.linalg.norm(normal, axis=1)
+    level = intercepts[second] - intercepts[first]  # hyperplane: normal . y = level
+    live = size > 0
+    safe = np.where(live, size, 1.0)
+    distance = np.where(live, np.abs(level) / safe, np.inf)
+    foot = (level / safe**2)[:, None] * normal  # nearest point of the hyperplane to the origin
+    unit = normal / safe[:, None]
+    reach = cut + 1.0
+    live &= distance <= reach
+    radius = np.sqrt(np.maximum(reach**2 - np.where(live, distance, 0.0) ** 2, 0.0))
+    beaten = np.ones((len(first), n), dtype=bool)  # beaten[p, k]: logit k beats both sides of switch p
+    for side in (first, second):
+        gap = slopes[None, :, :] - slopes[side][:, None, :]  # (P, n, r)
+        along = gap - np.einsum("pkr,pr->pk", gap, unit)[:, :, None] * unit[:, None, :]
+        low = (
+            np.einsum("pkr,pr->pk", gap, foot)
+            + intercepts[None, :]
+            - intercepts[side][:, None]
+            - radius[:, None] * np.linalg.norm(along, axis=2)
+        )
+        beaten &= low > DOMINANCE_MARGIN
+    pairs = np.arange(len(first))
+    beaten[pairs, first] = beaten[pairs, second] = False
+    needs = digits - np.where(live, distance, 0.0) ** 2 / (2.0 * LN10)
+    keep = live & ~np.any(beaten, axis=1) & (needs >= 1.0)
+    return list(zip(np.abs(normal[keep]), needs[keep].tolist()))
+
+
+def _quantized_step(step: float) -> float:
+    """The largest power of ``2^(1/8)`` not above ``step``: nearby configurations share (cached) rules."""
+    return 2.0 ** (math.floor(8.0 * math.log2(step)) / 8.0)
+
+
+def _axis_rules(red: Reduction, tier: Tier) -> tuple[list[AxisRule], list[AxisRule]]:
+    """Fine and coarse rules per axis, set by the switches that matter (see :func:`switches`)."""
+    digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
+    center, offsets = _floats(red)
+    cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius)))) / 4.0
+    kept = switches(center, offsets, cut, digits)
     fine, coarse = [], []
+    cap = max(24, int(digits / 2))
     for k in range(red.rank):
-        slope = float(np.max(offsets[:, k]) - np.min(offsets[:, k]))
-        m = hermite_order(digits, slope, cap=24)
+        slope = max((float(d[k]) for d, _ in kept), default=0.0)
+        m = hermite_order(digits, slope, cap=cap)
         if m is not None:
             fine.append(AxisRule(order=m + 1))
             coarse.append(AxisRule(order=m))
-        else:
-            step = trapezoid_step(digits, slope)
-            fine.append(AxisRule(step=step, radius=cut))
-            coarse.append(AxisRule(step=step * 1.25, radius=cut))
+            continue
+        step = min(trapezoid_step(need, float(d[k])) for d, need in kept if d[k] > 0)
+        step = _quantized_step(step)
+        fine.append(AxisRule(step=step, radius=cut))
+        coarse.append(AxisRule(step=_quantized_step(step * 1.25), radius=cut))
     return fine, coarse
 
 
-def _tensor(rules: Sequence[tuple[Sequence, Sequence]]) -> tuple[list, list]:
-    """Tensor product of 1-D (nodes, weights) pairs, in any number type."""
-    nodes, weights = [], []
-    for combo in itertools.product(*[list(zip(*r)) for r in rules]):
-        nodes.append([node for node, _ in combo])
-        weights.append(math.prod(w for _, w in combo))
-    return nodes, weights
+def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: float) -> float:
+    """Log of the weight below which nodes are dropped: ``weight * (A + B |y|) <= target / N`` for each, so
+    together they change no output by more than the target (``N`` the unpruned count), which the error
+    figure adds.  Rounded down to a multiple of ``ln 2``, so that nearby configurations share cached rules."""
+    size = math.prod(rule.count() for rule in rules)
+    a, b = growth_bound(red.radius)
+    cut = max((rule.radius for rule in rules), default=0.0) or 10.0
+    log_threshold = log_target - math.log(size) - math.log(a + b * cut * math.sqrt(len(rules)))
+    return math.floor(log_threshold / math.log(2.0)) * math.log(2.0)
 
 
-@lru_cache(maxsize=64)
-def _tensor_float_rule(rules: tuple[AxisRule, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Tensor-product nodes ``(N, r)`` and weights, without the Gaussian's negligible corners (cached)."""
-    axes = [rule.floats() for rule in rules]
-    grids = np.meshgrid(*[a[0] for a in axes], indexing="ij")
-    nodes = np.stack([g.ravel() for g in grids], axis=1)
-    weights = np.prod(np.stack([g.ravel() for g in np.meshgrid(*[a[1] for a in axes], indexing="ij")], axis=1), axis=1)
-    keep = weights > PRUNE * np.max(weights)
-    nodes, weights = nodes[keep], weights[keep]
+@lru_cache(maxsize=32)
+def _cached_float_rule(rules: tuple[AxisRule, ...], log_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    nodes, weights = _product_floats(rules, log_threshold, 0, math.prod(rule.count() for rule in rules))
     nodes.setflags(write=False)
     weights.setflags(write=False)
     return nodes, weights
 
 
-def _tensor_float_sum(rules: Sequence[AxisRule], center, offsets, chunk: int = 200_000):
-    nodes, weights = _tensor_float_rule(tuple(rules))
-    sums = np.zeros(output_count(*offsets.shape))
+def _product_floats(rules: Sequence[AxisRule], log_threshold: float, start: int, stop: int):
+    """Nodes ``(N, r)`` and weights of the tensor product's flat indices ``start:stop``, pruned."""
+    axes = [rule.floats() for rule in rules]
+    index = np.unravel_index(np.arange(start, stop), [len(a[1]) for a in axes])
+    nodes = np.stack([a[0][i] for a, i in zip(axes, index)], axis=1)
+    weights = np.prod(np.stack([a[1][i] for a, i in zip(axes, index)], axis=1), axis=1)
+    with np.errstate(divide="ignore"):
+        keep = np.log(weights) > log_threshold
+    return nodes[keep], weights[keep]
+
+
+#: Product rules up to this many nodes are cached between calls (gradient descent revisits them).
+CACHED_NODES = 1 << 16
+
+
+def _product_chunks(rules: Sequence[AxisRule], log_threshold: float, chunk: int) -> Iterator[tuple[np.ndarray, ...]]:
+    size = math.prod(rule.count() for rule in rules)
+    if size <= CACHED_NODES:
+        yield _cached_float_rule(tuple(rules), log_threshold)
+        return
+    for start in range(0, size, chunk):
+        part = _product_floats(rules, log_threshold, start, min(size, start + chunk))
+        if len(part[1]):
+            yield part
+
+
+def _tensor_float_sum(rules: Sequence[AxisRule], log_threshold: float, center, offsets, with_sizes: bool):
+    n, r = offsets.shape
+    sums = np.zeros(output_count(n, r))
     magnitude = np.zeros_like(sums)
-    for start in range(0, len(weights), chunk):
-        part, size = weighted_sums_float(nodes[start : start + chunk], weights[start : start + chunk], center, offsets)
+    nodes = 0
+    for y, w in _product_chunks(rules, log_threshold, chunk_nodes(output_count(n, r), r, None)):
+        part, size = weighted_sums_float(y, w, center, offsets, with_sizes=with_sizes)
         sums += part
         magnitude += size
-    return sums, magnitude
+        nodes += len(w)
+    return sums, magnitude, nodes
 
 
-def _tensor_expectation(red: Reduction, tier: str, dps: int, estimate: bool = True) -> Expectation:
-    digits = digits_of(tier, dps)
-    fine, coarse = _axis_rules(red, digits)
+def _log_weights(rule: AxisRule, prec: int) -> list[float]:
+    """Natural logarithms of the rule's ball weights (they underflow doubles at high precision)."""
+    with flint.ctx.workprec(64):
+        return [float(w.log().mid()) for w in rule.balls(prec)[1]]
+
+
+def _kept_indices(rules: Sequence[AxisRule], log_threshold: float, prec: int) -> Iterator[tuple[int, ...]]:
+    logs = [_log_weights(rule, prec) for rule in rules]
+    for index in itertools.product(*[range(len(x)) for x in logs]):
+        if sum(x[i] for x, i in zip(logs, index)) > log_threshold:
+            yield index
+
+
+def _product_balls(rules: Sequence[AxisRule], log_threshold: float, prec: int) -> Iterator[tuple[list, flint.arb]]:
+    """``(node, weight)`` pairs of the tensor product in balls, without the negligible ones."""
+    axes = [rule.balls(prec) for rule in rules]
+    for index in _kept_indices(rules, log_threshold, prec):
+        yield [a[0][i] for a, i in zip(axes, index)], math.prod(a[1][i] for a, i in zip(axes, index))
+
+
+def _tensor_expectation(
+    red: Reduction, tier: Tier, fine: list[AxisRule], coarse: list[AxisRule], estimate: bool
+) -> Expectation:
     center, offsets = _floats(red)
     kinds = ", ".join(rule.describe() for rule in fine)
-    panel_axes = sum(rule.order is None for rule in fine)
+    digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
+    log_target = tier.log_target(red.radius**2) + (tier.digits - digits) * LN10
     cut = truncation_radius(digits, sum(growth_bound(red.radius)))
-    tail = panel_axes * _tail_bound(red.radius, cut, rigorous=False)
-    if tier == "fast":
-        values, magnitude = _tensor_float_sum(fine, center, offsets)
-        rough = _tensor_float_sum(coarse, center, offsets)[0] if estimate else np.full_like(values, np.nan)
-        errors = np.abs(values - rough) + tail + 64.0 * EPS * magnitude
-        size = len(_tensor_float_rule(tuple(fine))[1])
+    panel_axes = sum(rule.order is None for rule in fine)
+    tail = panel_axes * _tail_bound(red.radius, cut, tier) + tier.error(log_target)  # + the pruned nodes
+    thresholds = [_prune_threshold(rules, red, log_target) for rules in (fine, coarse)]
+    if not tier.balls:
+        values, magnitude, size = _tensor_float_sum(fine, thresholds[0], center, offsets, estimate)
+        if estimate:
+            rough = _tensor_float_sum(coarse, thresholds[1], center, offsets, False)[0]
+            errors = np.abs(values - rough) + tail + 64.0 * EPS * magnitude
+        else:
+            errors = np.full_like(values, np.nan)
         return Expectation(
             list(values),
             errors.tolist(),
             False,
-            f"tensor rule [{kinds}] ({size} nodes, double); error: difference from a coarser rule + tail + rounding",
+            f"tensor rule [{kinds}] ({size} nodes, double); "
+            "error: difference from a lower-order rule + tail + rounding",
             size,
         )
-    prec = precision_bits(dps)
+    prec = tier.bits
     with flint.ctx.workprec(prec):
-        fine_nodes, fine_weights = _tensor([rule.balls(prec) for rule in fine])
-        coarse_nodes, coarse_weights = _tensor([rule.balls(prec) for rule in coarse])
-    values = _ball_sum(fine_nodes, fine_weights, red, center, offsets, prec)
-    rough = _ball_sum(coarse_nodes, coarse_weights, red, center, offsets, prec)
-    errors = [float(abs(v - c).upper()) + tail + float(v.rad()) for v, c in zip(values, rough)]
+        values = _ball_sum(_product_balls(fine, thresholds[0], prec), red, center, offsets, tier)
+        rough = _ball_sum(_product_balls(coarse, thresholds[1], prec), red, center, offsets, tier)
+    size = sum(1 for _ in _kept_indices(fine, thresholds[0], prec))
+    errors = [mpmath.mpf(abs(v - c).upper()) + tail + mpmath.mpf(v.rad()) for v, c in zip(values, rough)]
     return Expectation(
         [v.mid() for v in values],
         errors,
         False,
-        f"tensor rule [{kinds}] ({len(fine_nodes)} nodes, {prec}-bit balls); "
-        "error: difference from a coarser rule + tail + ball radius",
-        len(fine_nodes),
+        f"tensor rule [{kinds}] ({size} nodes, {prec}-bit balls); "
+        "error: difference from a lower-order rule + tail + ball radius",
+        size,
     )

@@ -110,13 +110,14 @@ def line_weights(u, offsets: Sequence, exp: Callable, reference: int) -> tuple[l
 
 
 def weighted_sums_float(
-    y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray
+    y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray, with_sizes: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """``sum_k weights[k] F(y[k])`` for every output, and a bound of ``sum_k |weights[k] F(y[k])|``.
 
     The same numbers as ``weights @ integrand_float(y, ...)``, but the gradient block is assembled from
     matrix products (``(W w_i)^T v`` and so on) instead of an ``(N, n, r)`` array: the hot path of
     gradient descent.  ``weights`` must be non-negative (every rule here has positive weights).
+    ``with_sizes=False`` skips the bound (zeros), which only serves rounding estimates.
     """
     n, r = offsets.shape
     shifted = y - center
@@ -132,6 +133,8 @@ def weighted_sums_float(
     sum_ws = np.sum(weighted_ws, axis=0)
     grad = 2.0 * (weighted_w.T @ v + weighted_ws.T @ shifted - sum_ws[:, None] * offsets)
     sums = np.concatenate([[weights @ np.sum(v * v, axis=1)], grad.ravel(), np.sum(weighted_w, axis=0), sum_ws])
+    if not with_sizes:
+        return sums, np.zeros_like(sums)
     abs_ws = np.abs(weighted_ws)
     grad_size = 2.0 * (
         weighted_w.T @ np.abs(v) + abs_ws.T @ np.abs(shifted) + np.sum(abs_ws, axis=0)[:, None] * np.abs(offsets)

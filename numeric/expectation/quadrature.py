@@ -125,15 +125,16 @@ def make_panel(a: float, b: float, poles: tuple[complex, ...]) -> Panel:
     return Panel(a, b, max(rho, 1.05))
 
 
-def legendre_order(rho: float, ratio: float, cap: int = MAX_ORDER) -> int:
-    """Fewest Gauss-Legendre nodes (a multiple of 4) with ``rho^(-2m) <= ratio``, or ``cap + 4`` if more.
+def legendre_order(rho: float, log_ratio: float, cap: int = MAX_ORDER) -> int:
+    """Fewest Gauss-Legendre nodes (a multiple of 4) with ``rho^(-2m) <= exp(log_ratio)``, or ``cap + 4`` if more.
 
     Trefethen's bound for a panel is ``64/15 * M * rho^(-2m) / (rho^2 - 1) * half_length``; the caller
-    folds everything but ``rho^(-2m)`` into ``ratio``.
+    folds everything but ``rho^(-2m)`` into ``log_ratio``, a logarithm so that ratios far below the double
+    range (``dps`` in the thousands) neither underflow nor need mpmath.
     """
-    if ratio >= 1.0:
+    if log_ratio >= 0.0:
         return 4
-    m = math.ceil(-math.log(ratio) / (2.0 * math.log(rho)))
+    m = math.ceil(-log_ratio / (2.0 * math.log(rho)))
     return min(4 * math.ceil(max(m, 4) / 4), cap + 4)
 
 
@@ -245,11 +246,12 @@ def trapezoid_float(step: float, radius: float) -> tuple[np.ndarray, np.ndarray]
     return nodes, step * np.exp(-0.5 * nodes * nodes) / math.sqrt(2.0 * math.pi)
 
 
-def trapezoid_ball(step: float, radius: float, prec: int) -> tuple[list, list]:
+@cache
+def trapezoid_ball(step: float, radius: float, prec: int) -> tuple[tuple[flint.arb, ...], tuple[flint.arb, ...]]:
     """:func:`trapezoid_float` as balls at ``prec`` bits (the float step is taken as exact)."""
     count = math.ceil(radius / step)
     with flint.ctx.workprec(prec):
         h = flint.arb(step)
         norm = 1 / (2 * flint.arb.pi()).sqrt()
-        nodes = [h * k for k in range(-count, count + 1)]
-        return nodes, [h * (-(y * y) / 2).exp() * norm for y in nodes]
+        nodes = tuple(h * k for k in range(-count, count + 1))
+        return nodes, tuple(h * (-(y * y) / 2).exp() * norm for y in nodes)
