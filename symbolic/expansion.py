@@ -19,6 +19,8 @@ from sympy.polys.rings import ring
 
 from symbolic.model import reduced_model
 
+__all__ = ["gaussian_moment", "TaylorExpansion", "taylor_expansion"]
+
 
 def gaussian_moment(k: int) -> int:
     """``E[z^k]`` for ``z ~ N(0, 1)``: ``(k - 1)!!`` for even ``k``, 0 for odd ``k``."""

@@ -34,6 +34,8 @@ from sympy.printing.pycode import MpmathPrinter
 
 from symbolic.model import ReducedModel
 
+__all__ = ["model_arguments", "to_mpmath", "to_flint"]
+
 
 class _BackendPrinter(MpmathPrinter):
     """Prints ``mpf(p)/mpf(q)`` for rationals, ``mpf('digits')`` for floats and ``pi()`` for pi, unqualified."""

@@ -36,6 +36,23 @@ from symbolic.model import (
     weights,
 )
 
+__all__ = [
+    "STANDARD_INSTANCES",
+    "GROWTH_CONDITION",
+    "Proof",
+    "is_identically_zero",
+    "readable",
+    "gaussian_divergence",
+    "prove_reduction_eq1",
+    "prove_stein_gradient",
+    "prove_em_bridge",
+    "prove_coincident",
+    "SymmetricFamily",
+    "symmetric_family",
+    "prove_thm31_symmetry",
+    "prove_all",
+]
+
 STANDARD_INSTANCES = ((2, 1), (3, 1), (4, 1), (2, 2), (3, 2))
 GROWTH_CONDITION = (
     "|g| <= |<mu_i, v>| + |v|^2 <= 2 R^2 with R = max_j |mu_j| (w_i in [0, 1], v a convex combination of "

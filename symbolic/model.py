@@ -19,6 +19,26 @@ from functools import cache
 
 import sympy as sp
 
+__all__ = [
+    "DEFAULT_STEIN_COEFFICIENTS",
+    "ReducedModel",
+    "reduced_model",
+    "parameter",
+    "logits",
+    "weights",
+    "mean_field",
+    "loss_integrand",
+    "gradient_integrand_direct",
+    "gradient_integrand_stein",
+    "d_dx",
+    "d_dmu",
+    "explicit",
+    "OriginalModel",
+    "original_model",
+    "original_logits",
+    "original_loss_integrand",
+]
+
 DEFAULT_STEIN_COEFFICIENTS = (1, 1, -2, -2, 3)
 
 

@@ -30,6 +30,15 @@ from symbolic.expansion import taylor_expansion
 from symbolic.export import to_flint, to_mpmath
 from symbolic.model import explicit, gradient_integrand_direct, loss_integrand, reduced_model
 
+__all__ = [
+    "BALL_PRECISION",
+    "KRAWCZYK_RADIUS",
+    "RELIABILITY_RATIO",
+    "TruncatedStationaryPoint",
+    "elimination_polynomial",
+    "truncated_stationary_points",
+]
+
 BALL_PRECISION = 256  # bits, for exclusion and the Krawczyk test
 KRAWCZYK_RADIUS = "1e-30"
 RELIABILITY_RATIO = mpmath.mpf("0.01")

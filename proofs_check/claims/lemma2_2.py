@@ -18,6 +18,8 @@ import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
 
+__all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
+
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
 PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}

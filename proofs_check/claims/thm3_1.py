@@ -37,6 +37,8 @@ from proofs_check.core.claim import Check, Claim, Provenance, Verdict
 if TYPE_CHECKING:  # annotations only: `list` must not import them
     import flint
 
+__all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
+
 STATEMENT = {"loss_sign": "positive", "loss_threshold": 0.0}
 PARAMETERS = {"n_values": [3, 4, 5, 6, 7, 8], "dps": 40, "hessian_dps": 30, "hessian_up_to_n": 5}
 PROFILES = {

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["PROG", "UsageError", "flag", "CommonOptions", "fail", "print_json"]
+
 PROG = "proofs-check"
 
 

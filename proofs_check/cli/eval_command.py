@@ -18,6 +18,8 @@ from typing import Any
 from proofs_check.cli.common import CommonOptions, print_json
 from proofs_check.core.jsonfmt import to_json
 
+__all__ = ["add_eval", "run_eval", "describe"]
+
 
 def add_eval(subparsers: Any, common: CommonOptions) -> None:
     """Register ``eval``."""

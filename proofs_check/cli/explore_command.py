@@ -23,6 +23,8 @@ from proofs_check.cli.common import CommonOptions, UsageError, fail, print_json
 from proofs_check.core.jsonfmt import to_json
 from proofs_check.studies import Finding, Study, studies
 
+__all__ = ["add_explore", "run_study"]
+
 
 def add_explore(subparsers: Any, common: CommonOptions) -> None:
     """Register ``explore`` with one sub-command per study."""

@@ -45,6 +45,18 @@ from proofs_check.core.params import ParameterError, route_assignments
 from proofs_check.report import files, markdown as report
 from proofs_check.report.content import LEGEND
 
+__all__ = [
+    "main",
+    "build_parser",
+    "add_list",
+    "run_list",
+    "REPORT_EPILOG",
+    "add_all",
+    "add_check",
+    "run_checks",
+    "COMMANDS",
+]
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit status."""

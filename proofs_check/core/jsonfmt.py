@@ -30,6 +30,8 @@ from typing import Any
 import mpmath
 from mpmath import libmp
 
+__all__ = ["DEFAULT_DIGITS", "number", "enclosure", "to_json"]
+
 #: Significant digits for a number that has no natural precision of its own (a non-terminating
 #: rational, or an enclosure endpoint when no digit count is asked for).
 DEFAULT_DIGITS = 50

@@ -26,6 +26,8 @@ from proofs_check.claims import discover
 from proofs_check.core.claim import Check, Claim, Progress, Verdict, combine
 from proofs_check.core.jsonfmt import to_json
 
+__all__ = ["FIGURES_DIR", "ClaimRecord", "Task", "run_claim", "run_claims_by_id", "run_claims"]
+
 FIGURES_DIR = "figures"
 
 
