@@ -19,8 +19,13 @@ from .dynamics.asymptotics import (
     parameter_fates as parameter_fates,
     settled_time as settled_time,
 )
-from .dynamics.checkpoint import load_checkpoint as load_checkpoint, save_checkpoint as save_checkpoint
+from .dynamics.checkpoint import (
+    load_checkpoint as load_checkpoint,
+    save_checkpoint as save_checkpoint,
+    write_atomically as write_atomically,
+)
 from .dynamics.clusters import (
+    ClusterRun as ClusterRun,
     cluster_offsets as cluster_offsets,
     direct_cluster_run as direct_cluster_run,
     first_below as first_below,
@@ -31,6 +36,10 @@ from .dynamics.gd import (
     GDConfig as GDConfig,
     GDResult as GDResult,
     GDState as GDState,
+    ParameterStatus as ParameterStatus,
+    Record as Record,
+    Status as Status,
+    StopReason as StopReason,
     advance as advance,
     classify as classify,
     cluster_start as cluster_start,
