@@ -146,9 +146,12 @@ def _positive(text: Any, name: str) -> str:
 
 def _count(value: Any, name: str, minimum: int) -> int:
     text = str(value).strip()
-    if isinstance(value, bool) or not text.lstrip("+").isdigit() or int(text) < minimum:
+    digits = text.lstrip("+")
+    if isinstance(value, bool) or not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+        raise InputError(name, f"expected an integer >= {minimum} of at most 18 digits, got {text[:40]!r}")
+    if int(digits) < minimum:
         raise InputError(name, f"expected an integer >= {minimum}, got {text!r}")
-    return int(text)
+    return int(digits)
 
 
 def make_config(
@@ -179,7 +182,7 @@ def make_config(
         truth = tuple(as_decimal_string(v, f"truth[{k}]") for k, v in enumerate(truth))
         if len(truth) != len(rows[0]):
             raise InputError("truth", f"has {len(truth)} entries, the parameters have dimension {len(rows[0])}")
-    return GDConfig(
+    config = GDConfig(
         mu=tuple(tuple(row) for row in rows),
         eta=_positive(eta, "eta"),
         steps=_count(steps, "steps", 0),
@@ -193,6 +196,24 @@ def make_config(
         blowup=None if blowup is None else _positive(blowup, "blowup"),
         init=tuple(sorted((init or {}).items())),
     )
+    if tier == "fast":
+        _check_double(config)
+    return config
+
+
+def _check_double(config: GDConfig) -> None:
+    """The fast tier's run must exist in double precision: a finite start below 1e150 (as ``evaluate`` asks) and a
+    positive finite step ``eta e^(-2t)``."""
+    try:
+        arithmetic = config.arithmetic
+        start = arithmetic.start(config.mu)
+    except OverflowError:
+        raise InputError("t", "too negative for double precision (use the precise tier)") from None
+    if not np.all(np.isfinite(start)) or np.max(np.abs(start), initial=0.0) > 1e150:
+        raise InputError("mu", "values too large for double precision (use the precise tier)")
+    if not 0 < arithmetic.step < math.inf:
+        name = "eta" if config.t is None else "eta/t"
+        raise InputError(name, f"the step {arithmetic.step:g} is not a positive double (use the precise tier)")
 
 
 def cluster_start(n: int, d: int, center: Any, spread: Any, seed: int) -> list[list[str]]:
@@ -201,7 +222,7 @@ def cluster_start(n: int, d: int, center: Any, spread: Any, seed: int) -> list[l
     Entries are exact decimal strings (``z_i`` are doubles, ``M`` and ``S`` decimals), so every tier
     reads the same start at its own precision.
     """
-    n, d = _count(n, "n", 1), _count(d, "d", 1)
+    n, d, seed = _count(n, "n", 1), _count(d, "d", 1), _count(seed, "seed", 0)
     center = Decimal(as_decimal_string(center, "M"))
     spread = Decimal(as_decimal_string(spread, "spread"))
     z = np.random.default_rng(seed).standard_normal((n, d))

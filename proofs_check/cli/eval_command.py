@@ -16,35 +16,35 @@ import argparse
 from typing import Any
 
 from proofs_check.cli.common import CommonOptions, print_json
+from proofs_check.cli.parsing import TRUTH, Integer, Matrix, Real
 from proofs_check.core.jsonfmt import to_json
 
 __all__ = ["add_eval", "run_eval", "describe"]
+
+#: ``--t``: a noise time, kept as decimal text (the precise tiers read it at their own precision).
+TIME = Real(exact=True)
 
 
 def add_eval(subparsers: Any, common: CommonOptions) -> None:
     """Register ``eval``."""
     command = subparsers.add_parser("eval", parents=[common.output], help="loss and gradient at one configuration")
+    command.add_argument("--mu", type=Matrix(), required=True, metavar="JSON", help=f"the configuration: {Matrix()}")
     command.add_argument(
-        "--mu", required=True, metavar="JSON", help="JSON list of n lists of d numbers (decimal strings allowed)"
+        "--t", type=TIME, metavar="T", help=f"noise time: --mu are then the original means m_i; {TIME}"
     )
-    command.add_argument("--t", metavar="T", help="noise time: --mu are then the original means m_i")
-    command.add_argument("--truth", metavar="JSON", help="the true mean m* (with --t; default 0)")
+    command.add_argument("--truth", type=TRUTH, metavar="JSON", help=f"the true mean m* (with --t; default 0): {TRUTH}")
     command.add_argument("--tier", default="fast", help="fast | precise | certified (default: fast)")
-    command.add_argument("--dps", type=int, default=40, help="working decimal digits (default: 40)")
+    command.add_argument(
+        "--dps", type=Integer(), default=40, help="working decimal digits, from 10 to 5000 (default: 40)"
+    )
     command.set_defaults(handler=run_eval)
 
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the result (text or ``--json``), return the exit status."""
-    from numeric import evaluate, parse_mu, parse_number, parse_vector
+    from numeric import evaluate
 
-    result = evaluate(
-        parse_mu(args.mu, "mu"),
-        tier=args.tier,
-        dps=args.dps,
-        t=None if args.t is None else parse_number(args.t, "t"),
-        truth=None if args.truth is None else parse_vector(args.truth, "truth"),
-    )
+    result = evaluate(args.mu, tier=args.tier, dps=args.dps, t=args.t, truth=args.truth)
     if args.json:
         print_json(result.to_json())
     elif not args.quiet:

@@ -15,6 +15,7 @@ and exit status 2, and an existing checkpoint is never overwritten by a start th
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -24,42 +25,73 @@ from typing import Any
 from tqdm import tqdm
 
 from proofs_check.cli.common import CommonOptions, UsageError, fail, print_json
+from proofs_check.cli.parsing import (
+    MAX_COLUMNS,
+    MAX_ENTRIES,
+    MAX_ROWS,
+    SEED,
+    TRUTH,
+    Integer,
+    Matrix,
+    Real,
+    writable_folder,
+)
 from proofs_check.core.jsonfmt import to_json
+
+#: The domains of gd's values (proofs_check.cli.parsing); --help states each one.
+POSITIVE = Real(0, above=True, exact=True)
+DOMAINS = {
+    "n": Integer(1, MAX_ROWS),
+    "d": Integer(1, MAX_COLUMNS),
+    "M": Real(exact=True),
+    "spread": Real(0, exact=True),
+    "seed": SEED,
+    "eta": POSITIVE,
+    "steps": Integer(0, 10**9),
+    "dps": Integer(),
+    "t": Real(exact=True),
+    "stop_loss": POSITIVE,
+    "stop_grad": POSITIVE,
+    "blowup": POSITIVE,
+    "points_per_decade": Integer(1, 1000),
+    "converged_below": Real(0, above=True),
+    "diverging_above": Real(0, above=True),
+    "checkpoint_every": Real(0),
+}
+#: Options that build the start with --init cluster (and mean nothing without it).
+CLUSTER = ("n", "d", "M", "spread", "seed")
 
 
 def add_gd(subparsers: Any, common: CommonOptions) -> None:
     """Register ``gd``."""
     command = subparsers.add_parser("gd", parents=[common.output], help="one gradient-descent run")
     start = command.add_argument_group("start")
-    start.add_argument("--mu", metavar="JSON", help="JSON list of n lists of d numbers")
+    start.add_argument("--mu", type=Matrix(), metavar="JSON", help=f"the start: {Matrix()}")
     start.add_argument("--init", choices=["cluster"], help="build the start: cluster = (M,0,..,0) + S z_i")
-    for name, text in (
-        ("--n", "parameters"),
-        ("--d", "dimension"),
-        ("--M", "cluster distance M"),
-        ("--spread", "spread S"),
-        ("--seed", "seed of z_i ~ N(0, I_d)"),
+    for name, text in zip(
+        CLUSTER, ("parameters n", "dimension d", "cluster distance M", "spread S", "seed of z_i ~ N(0, I_d)")
     ):
-        start.add_argument(name, help=f"--init cluster: {text}")
-    command.add_argument("--eta", required=True, help="step size (on mu, or on m with --t)")
-    command.add_argument("--steps", required=True, help="step budget K")
+        start.add_argument(f"--{name}", type=DOMAINS[name], help=f"--init cluster: {text}, {DOMAINS[name]}")
+    value = {name.replace("_", "-"): DOMAINS[name] for name in DOMAINS}
+
+    def add(name: str, text: str, **options: Any) -> None:
+        command.add_argument(f"--{name}", type=value[name], help=f"{text}; {value[name]}", **options)
+
+    add("eta", "step size (on mu, or on m with --t)", required=True)
+    add("steps", "step budget K", required=True)
     command.add_argument("--tier", default="fast", help="fast | precise (default: fast)")
-    command.add_argument("--dps", default="40", help="working digits of the precise tier (default: 40)")
-    command.add_argument("--t", metavar="T", help="noise time: --mu are the original means m_i, step eta on m")
-    command.add_argument("--truth", metavar="JSON", help="the true mean m* (with --t; default 0)")
-    command.add_argument("--stop-loss", help="stop once the loss is at most this")
-    command.add_argument("--stop-grad", help="stop once the gradient norm is at most this")
-    command.add_argument("--blowup", help="blow-up limit on ||mu_i|| (default: 100 max(1, initial max ||mu_i||))")
-    command.add_argument("--points-per-decade", default="20", help="trajectory thinning (default: 20)")
-    command.add_argument("--converged-below", type=float, default=1e-2, help="classification (default: 1e-2)")
-    command.add_argument("--diverging-above", type=float, default=1.0, help="classification (default: 1)")
+    add("dps", "working digits of the precise tier, from 10 to 5000 (default: 40)", default="40")
+    add("t", "noise time: --mu are the original means m_i, step eta on m", metavar="T")
+    command.add_argument("--truth", type=TRUTH, metavar="JSON", help=f"the true mean m* (with --t; default 0): {TRUTH}")
+    add("stop-loss", "stop once the loss is at most this")
+    add("stop-grad", "stop once the gradient norm is at most this")
+    add("blowup", "blow-up limit on ||mu_i|| (default: 100 max(1, initial max ||mu_i||))")
+    add("points-per-decade", "trajectory thinning (default: 20)", default="20")
+    add("converged-below", "classification (default: 1e-2)", default="1e-2")
+    add("diverging-above", "classification (default: 1)", default="1")
     command.add_argument("--checkpoint", type=Path, metavar="FILE", help="save progress to FILE atomically")
-    command.add_argument(
-        "--checkpoint-every",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="seconds between checkpoints (default: 10; 0 = every step)",
+    add(
+        "checkpoint-every", "seconds between checkpoints (default: 10; 0 = every step)", default="10", metavar="SECONDS"
     )
     command.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
     command.add_argument("--out", type=Path, default=Path("reports"), help="trajectory folder (default: reports/)")
@@ -73,6 +105,7 @@ def run_gd_command(args: argparse.Namespace) -> int:
     from numeric import advance, finish, load_checkpoint, save_checkpoint, start_state
 
     config = _config(args)
+    writable_folder(args.out, "--out")  # before anything is written: a refused run leaves no checkpoint
     state = _initial_state(args, config, load_checkpoint, start_state)
     try:
         with _Saver(args, config, save_checkpoint) as saver:
@@ -92,7 +125,7 @@ def run_gd_command(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace):
-    from numeric import cluster_start, make_config, parse_mu, parse_vector
+    from numeric import cluster_start, make_config
 
     if (args.mu is None) == (args.init is None):
         raise UsageError("gd: give exactly one of --mu JSON or --init cluster")
@@ -101,12 +134,17 @@ def _config(args: argparse.Namespace):
         missing = [name for name in ("n", "d", "M", "spread") if getattr(args, name) is None]
         if missing:
             raise UsageError(f"--init cluster: missing {', '.join('--' + m for m in missing)}")
-        seed = 0 if args.seed is None else _seed(args.seed)
+        if args.n * args.d > MAX_ENTRIES:
+            raise UsageError(f"--n/--d: n d = {args.n * args.d:,} numbers; at most {MAX_ENTRIES:,}")
+        seed = 0 if args.seed is None else args.seed
         mu = cluster_start(args.n, args.d, args.M, args.spread, seed)
-        init = {"kind": "cluster", "n": args.n, "d": args.d, "M": args.M, "spread": args.spread, "seed": seed}
+        # n and d recorded as text, as before typed parsing: the same runs keep the same fingerprints
+        init = {"kind": "cluster", "n": str(args.n), "d": str(args.d), "M": args.M, "spread": args.spread, "seed": seed}
     else:
-        mu = parse_mu(args.mu, "--mu")
-    truth = None if args.truth is None else parse_vector(args.truth, "--truth")
+        stray = [f"--{name}" for name in CLUSTER if getattr(args, name) is not None]
+        if stray:
+            raise UsageError(f"{stray[0]}: only with --init cluster (the start is --mu)")
+        mu = args.mu
     return make_config(
         mu,
         args.eta,
@@ -114,20 +152,13 @@ def _config(args: argparse.Namespace):
         tier=args.tier,
         dps=args.dps,
         t=args.t,
-        truth=truth,
+        truth=args.truth,
         points_per_decade=args.points_per_decade,
         stop_loss=args.stop_loss,
         stop_grad=args.stop_grad,
         blowup=args.blowup,
         init=init,
     )
-
-
-def _seed(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise UsageError(f"--seed: expected an integer, got {text!r}") from None
 
 
 def _initial_state(args, config, load_checkpoint, start_state):
@@ -241,20 +272,24 @@ def _stem(result) -> str:
 
 
 def _write_trajectory(args: argparse.Namespace, result) -> Path:
+    from numeric import write_atomically
+
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{_stem(result)}.{args.format}"
     norms = [list(r.norms) for r in result.records]
     if args.format == "npz":
         import numpy as np
 
+        data = io.BytesIO()
         np.savez(
-            path,
+            data,
             iterations=np.array(result.iterations),
             loss=np.array([float(x) for x in result.losses]),
             norms=np.array([[float(x) for x in row] for row in norms]),
             grad_norm=np.array([float(r.grad_norm) for r in result.records]),
             config=json.dumps(result.config.to_json()),
         )
+        write_atomically(path, data.getvalue())
     else:
         document = {
             "config": result.config.to_json(),
@@ -267,9 +302,7 @@ def _write_trajectory(args: argparse.Namespace, result) -> Path:
             "stopped": result.stopped,
             "reason": result.reason,
         }
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(to_json(document), indent=1))
-        temporary.replace(path)
+        write_atomically(path, json.dumps(to_json(document), indent=1))
     return path
 
 

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import textwrap
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from proofs_check.cli.common import PROG, CommonOptions, UsageError, fail, flag,
 from proofs_check.cli.eval_command import add_eval
 from proofs_check.cli.explore_command import add_explore
 from proofs_check.cli.gd_command import add_gd
+from proofs_check.cli.parsing import JOBS, SEED, ArgumentParser
 from proofs_check.core import runner
 from proofs_check.core.claim import PROFILES, Claim, Verdict
 from proofs_check.core.jsonfmt import to_json
@@ -67,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # argparse: --help (0) or a usage error (2, message printed)
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        return args.handler(args)
+        with _sigterm_as_exit():
+            return args.handler(args)
     except (UsageError, ParameterError) as error:
         return fail(str(error))
     except InputError as error:  # numeric names its inputs; the command line speaks of its flags
@@ -83,9 +88,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"internal error in {args.command}: {type(error).__name__}: {error}")
 
 
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """While a command runs, SIGTERM exits like Ctrl-C does: through every ``finally`` (no temporary is left)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every command of :data:`COMMANDS` registered."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog=PROG,
         description="Check the claims of 'Convergence "
         "Dynamics of Over-Parameterized Score Matching for a Single "
@@ -121,8 +143,8 @@ def _run_options() -> argparse.ArgumentParser:
         help="report root: each run writes DIR/<UTC start>-<command>/ (report.html, report.md, report.json, "
         "figures/) and points DIR/latest at it; earlier runs are kept (default: reports/)",
     )
-    options.add_argument("--seed", type=int, default=0, help="random seed, recorded (default: 0)")
-    options.add_argument("--jobs", type=_positive_int, default=1, help="claims run in parallel processes (default: 1)")
+    options.add_argument("--seed", type=SEED, default=0, help=f"random seed, recorded (default: 0); {SEED}")
+    options.add_argument("--jobs", type=JOBS, default=1, help=f"claims run in parallel processes (default: 1); {JOBS}")
     options.add_argument(
         "--param",
         action="append",
@@ -131,16 +153,6 @@ def _run_options() -> argparse.ArgumentParser:
         help="override an instance parameter or statement constant (repeatable)",
     )
     return options
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 # --- list ---------------------------------------------------------------------------------------

@@ -73,8 +73,8 @@ def test_text_output_and_original_coordinates(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--eta", "0", "--steps", "10"], "--eta: must be positive"),
-        (["--eta", "-1", "--steps", "10"], "--eta: must be positive"),
+        (["--eta", "0", "--steps", "10"], "--eta: expected a real number > 0"),
+        (["--eta", "-1", "--steps", "10"], "--eta: expected a real number > 0"),
         (["--eta", "0.1", "--steps", "2.5"], "--steps: expected an integer"),
         (["--eta", "0.1", "--steps", "10", "--tier", "certified"], "--tier"),
     ],
