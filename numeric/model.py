@@ -286,8 +286,12 @@ def loss_and_gradient_precise(mu: Sequence[Sequence[mpmath.mpf]], dps: int) -> t
     with mpmath.workprec(precision_bits(dps)):  # the balls' own precision: the conversion is exact
         loss_mp = mpmath.mpf(loss.mid())
         grad_mp = _equal_rows_equal(mu, [[mpmath.mpf(g.mid()) for g in row] for row in grad])
+    # the reduction (an SVD at dps + 15 digits) rounds like the fast tier's does in double precision
+    size = 1 + red.radius + max((abs(float(_mid(x))) for x in red.orth), default=0.0) * len(red.orth) ** 0.5
+    reduction = 16 * mpmath.mpf(10) ** -(dps + 14) * mpmath.mpf(size) ** 3
     method = expectation.method if expectation else "closed form (coincident parameters: w_i = 1/n)"
-    return loss_mp, grad_mp, [e + r for e, r in zip(errors, radii)], f"span reduction to r={red.rank}; {method}"
+    errors = [e + r + reduction for e, r in zip(errors, radii)]
+    return loss_mp, grad_mp, errors, f"span reduction to r={red.rank}; {method}"
 
 
 def _evaluate_certified(rows, truth, t_text, tier: Tier):
