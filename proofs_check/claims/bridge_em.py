@@ -15,13 +15,21 @@ import mpmath
 import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
-from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
+from proofs_check.core.params import Real
+from proofs_check.evidence.identities import (
+    INSTANCE_DOMAINS,
+    agreement_check,
+    identity_checks,
+    proof_check,
+    random_line_configuration,
+)
 
 __all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
 
 STATEMENT = {"factor": 2}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
 PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
+DOMAINS = {"factor": Real(-100, 100), **INSTANCE_DOMAINS}
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -60,6 +68,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     provenance=Provenance(
         reading="the linear term 2 E[w_i v] of grad_i L is the gradient of the KL loss that gradient EM descends, "

@@ -18,13 +18,21 @@ import mpmath
 import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance, Verdict
-from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
+from proofs_check.core.params import Integer
+from proofs_check.evidence.identities import (
+    INSTANCE_DOMAINS,
+    agreement_check,
+    identity_checks,
+    proof_check,
+    random_line_configuration,
+)
 
 __all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
 
 STATEMENT = {"scale_exponent": 1}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
 PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
+DOMAINS = {"scale_exponent": Integer(-10, 10), **INSTANCE_DOMAINS}
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -79,6 +87,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     provenance=Provenance(
         reading="the loss at one fixed noise time t (no factor 1/2, no average over t), for every t and m*",

@@ -16,13 +16,21 @@ from __future__ import annotations
 import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
-from proofs_check.evidence.identities import agreement_check, identity_checks, proof_check, random_line_configuration
+from proofs_check.core.params import Integer, Items
+from proofs_check.evidence.identities import (
+    INSTANCE_DOMAINS,
+    agreement_check,
+    identity_checks,
+    proof_check,
+    random_line_configuration,
+)
 
 __all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
 
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
 PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
+DOMAINS = {"coefficients": Items(Integer(-100, 100), minimum=5, maximum=5), **INSTANCE_DOMAINS}
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -60,6 +68,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     provenance=Provenance(
         reading="the Stein form equals the gradient of L = E|v|^2 (no factor 1/2) at every configuration",

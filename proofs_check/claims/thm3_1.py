@@ -33,6 +33,7 @@ import numpy as np
 import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance, Verdict
+from proofs_check.core.params import Choice, Integer, Items, Real
 
 if TYPE_CHECKING:  # annotations only: `list` must not import them
     import flint
@@ -44,6 +45,14 @@ PARAMETERS = {"n_values": [3, 4, 5, 6, 7, 8], "dps": 40, "hessian_dps": 30, "hes
 PROFILES = {
     "quick": {"n_values": [3, 4], "dps": 30, "hessian_up_to_n": 3},
     "deep": {"n_values": [3, 4, 5, 6, 7, 8, 9, 10], "dps": 60, "hessian_up_to_n": 8},
+}
+DOMAINS = {
+    "loss_sign": Choice(("positive", "negative")),
+    "loss_threshold": Real(),
+    "n_values": Items(Integer(3, 12), maximum=10),
+    "dps": Integer(20, 500),
+    "hessian_dps": Integer(20, 500),
+    "hessian_up_to_n": Integer(0, 12),
 }
 
 
@@ -193,6 +202,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     provenance=Provenance(
         reading="a root s* > 0 of the reduced stationarity equation g(s) = 0 of the symmetric family, with "

@@ -3,7 +3,7 @@
 Every command (``gd``, ``eval``, the ``explore`` studies, ``check --param``) reads its values through the
 *domains* defined here, so the same text means the same thing everywhere and every bad value is one line naming
 the option.  A domain is a small frozen object (:class:`Integer`, :class:`Real`, :class:`Choice`, :class:`Flag`,
-:class:`Items`, :class:`Matrix`) with three faces:
+:class:`Items`, :class:`Text`, :class:`Rational`, :class:`Json`, :class:`Matrix`) with three faces:
 
 * ``domain.convert(value)`` -- the typed value, or ``ValueError(reason)``; ``value`` is text or an already
   decoded JSON value (a ``--param`` list's items);
@@ -39,6 +39,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,9 @@ __all__ = [
     "Choice",
     "Flag",
     "Items",
+    "Text",
+    "Rational",
+    "Json",
     "Matrix",
     "SEED",
     "JOBS",
@@ -92,6 +96,7 @@ LIMITS = textwrap.fill(
 )
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_NON_FINITE = ("nan", "inf", "infinity", "snan")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -209,7 +214,8 @@ class Real(Domain):
         if len(text) > MAX_NUMBER_CHARS:
             raise ValueError(f"expected a real number of at most {MAX_NUMBER_CHARS} characters, got {len(text)}")
         if not _DECIMAL.fullmatch(text):
-            raise ValueError(f"expected a finite real number in decimal notation, got {_shown(value)}")
+            finite = "finite " if text.lstrip("+-").lower() in _NON_FINITE else ""
+            raise ValueError(f"expected a {finite}real number in decimal notation, got {_shown(value)}")
         try:
             exponent = Decimal(text).adjusted()
         except InvalidOperation:  # the pattern admits only decimals; kept for safety of the message
@@ -256,7 +262,7 @@ class Flag(Domain):
 
 @dataclass(frozen=True)
 class Items(Domain):
-    """A JSON list of ``minimum..maximum`` items of one domain (``[2, 3]``, ``["toward", "away"]``).
+    """A JSON array of ``minimum..maximum`` items of one domain (``[2, 3]``, ``["toward", "away"]``).
 
     Numbers are read as their decimal text, so an item domain sees ``"0.1"`` exactly as typed.
     """
@@ -267,14 +273,17 @@ class Items(Domain):
     kind: type = list  # list or tuple
 
     def __str__(self) -> str:
-        return f"a JSON list of {self.minimum} to {self.maximum} items, each {self.item}"
+        return f"a JSON array of {self._count()} items, each {self.item}"
+
+    def _count(self) -> str:
+        return str(self.minimum) if self.minimum == self.maximum else f"{self.minimum} to {self.maximum:,}"
 
     def convert(self, value: Any) -> list | tuple:
         data = read_json(value, depth=_depth(self), numbers_as_text=True) if isinstance(value, str) else value
         if not isinstance(data, (list, tuple)):
             raise ValueError(f"expected {self}, got {_shown(value)}")
         if not self.minimum <= len(data) <= self.maximum:
-            raise ValueError(f"expected {self.minimum} to {self.maximum} items, got {len(data)}")
+            raise ValueError(f"expected {self._count()} items, got {len(data)}")
         items = []
         for k, item in enumerate(data):
             try:
@@ -282,6 +291,68 @@ class Items(Domain):
             except ValueError as error:
                 raise ValueError(f"item {k + 1}: {error}") from None
         return self.kind(items)
+
+
+@dataclass(frozen=True)
+class Text(Domain):
+    """Any one-line text of at most ``maximum`` characters."""
+
+    maximum: int = MAX_NUMBER_CHARS
+
+    def __str__(self) -> str:
+        return f"a text of at most {self.maximum:,} characters"
+
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str) or len(value) > self.maximum or not value.isprintable():
+            raise ValueError(f"expected {self}, got {_shown(value)}")
+        return value
+
+
+_RATIONAL = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}/[0-9]{{1,{MAX_DIGITS}}}")
+
+
+@dataclass(frozen=True)
+class Rational(Domain):
+    """An exact rational: ``p/q`` or a decimal number (``1/3``, ``0.25``), as a ``Fraction``."""
+
+    def __str__(self) -> str:
+        return "a rational number p/q or a decimal number"
+
+    def convert(self, value: Any) -> Fraction:
+        if isinstance(value, str) and _RATIONAL.fullmatch(value.strip()):
+            numerator, denominator = value.strip().split("/")
+            if int(denominator) == 0:
+                raise ValueError(f"expected {self}, got {_shown(value)} (zero denominator)")
+            return Fraction(int(numerator), int(denominator))
+        try:
+            return Fraction(Real(exact=True).convert(value))
+        except ValueError:
+            raise ValueError(f"expected {self}, got {_shown(value)}") from None
+
+
+@dataclass(frozen=True)
+class Json(Domain):
+    """Any JSON value (``kind=dict``: a JSON object); with ``text_too``, text that is not JSON is kept as text."""
+
+    kind: type | None = None
+    text_too: bool = False
+
+    def __str__(self) -> str:
+        return "a JSON object" if self.kind is dict else "a JSON value" + (" or a text" if self.text_too else "")
+
+    def convert(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            data = value
+        elif self.text_too:
+            try:
+                data = read_json(value)
+            except ValueError:
+                return Text().convert(value)
+        else:
+            data = read_json(value)
+        if self.kind is not None and not isinstance(data, self.kind):
+            raise ValueError(f"expected {self}, got {_shown(value)}")
+        return data
 
 
 def _depth(domain: Domain) -> int:
@@ -334,7 +405,7 @@ def read_json(text: Any, *, depth: int = MAX_JSON_DEPTH, numbers_as_text: bool =
     try:
         return json.loads(text, parse_constant=_refuse_constant, **as_text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg} at character {error.pos + 1})") from None
+        raise ValueError(f"invalid JSON ({error.msg} at character {error.pos + 1})") from None
 
 
 def _refuse_constant(token: str) -> None:

@@ -148,8 +148,10 @@ class Claim:
     ``constants`` is the statement as data (e.g. ``{"rate_exponent": 1.0}``), ``parameters`` the
     instance parameters of the ``standard`` profile, ``profiles`` the changes for ``quick`` and
     ``deep``. Constants and parameters share one namespace and are all overridable with
-    ``--param``. The claim module must be named after the id with dots turned into underscores
-    (``lemma2.2`` lives in ``lemma2_2.py``) and define ``CLAIM = Claim(...)``; ``run`` must be a
+    ``--param``. ``domains`` declares, next to the defaults, what each name accepts (type and range or choices,
+    :mod:`proofs_check.core.params`): a value outside is refused in one line before anything runs; a name without
+    a declaration is read by the type of its default. The claim module must be named after the id with dots turned
+    into underscores (``lemma2.2`` lives in ``lemma2_2.py``) and define ``CLAIM = Claim(...)``; ``run`` must be a
     module-level function so claims can run in worker processes.
     """
 
@@ -162,6 +164,7 @@ class Claim:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     provenance: Provenance | None = None
+    domains: dict[str, _params.Domain] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.id or not self.label or not self.statement:
@@ -172,14 +175,19 @@ class Claim:
         shared = set(self.constants) & set(self.parameters)
         if shared:
             raise ValueError(f"claim {self.id}: {sorted(shared)} both constant and parameter")
+        undeclared = set(self.domains) - set(self.constants) - set(self.parameters)
+        if undeclared:
+            raise ValueError(f"claim {self.id}: domains of unknown names {sorted(undeclared)}")
         for name, default in {**self.constants, **self.parameters}.items():
-            _params.check_default(name, default)
+            _params.check_default(name, default, self.domains.get(name))
         for profile, changes in self.profiles.items():
             if profile not in PROFILES:
                 raise ValueError(f"claim {self.id}: unknown profile {profile!r}")
             unknown = set(changes) - set(self.parameters)
             if unknown:
                 raise ValueError(f"claim {self.id}: profile {profile!r} sets unknown parameters {sorted(unknown)}")
+            for name, value in changes.items():
+                _params.check_default(name, value, self.domains.get(name))
 
     def _check_provenance(self, provenance: Provenance) -> None:
         unknown = set(provenance.constants) - set(self.constants)
@@ -212,7 +220,7 @@ class Claim:
                     f"--param {key}={text}: unknown key {key!r} for {self.id} "
                     f"(known: {', '.join(self.names) or 'none'})"
                 )
-            values[key] = _params.coerce(key, text, values[key])
+            values[key] = _params.coerce(key, text, values[key], self.domains.get(key))
         return values
 
     def render_statement(self, values: Mapping[str, Any] | None = None) -> str:

@@ -13,8 +13,24 @@ from typing import Any
 import mpmath
 
 from proofs_check.core.claim import Check, Verdict
+from proofs_check.core.params import Integer, Items, Real
 
-__all__ = ["proof_check", "agreement_check", "random_line_configuration", "digits_needed", "identity_checks"]
+__all__ = [
+    "INSTANCE_DOMAINS",
+    "proof_check",
+    "agreement_check",
+    "random_line_configuration",
+    "digits_needed",
+    "identity_checks",
+]
+
+#: What the instance parameters of an identity claim accept: shapes (n, d) to prove, seeded samples to integrate
+#: numerically (at least one), the digits they must agree to.
+INSTANCE_DOMAINS = {
+    "instances": Items(Items(Integer(1, 8), minimum=2, maximum=2), maximum=20),
+    "samples": Integer(1, 1000),
+    "min_digits": Real(1, 1000),
+}
 
 
 def proof_check(proof: Any) -> Check:

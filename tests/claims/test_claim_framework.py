@@ -152,13 +152,18 @@ def test_coerce_follows_the_default_type(default, text, expected):
 
 
 def test_decimal_string_default_rejects_non_numbers():
-    with pytest.raises(ParameterError, match=r"k=tiny: expected a finite decimal number \(default \"1e-7\"\)"):
+    with pytest.raises(ParameterError, match=r"k=tiny: expected a real number in decimal .*\(default \"1e-7\"\)"):
         coerce("k", "tiny", "1e-7")
 
 
-@given(st.integers())
+@given(st.integers(-(10**18) + 1, 10**18 - 1))
 def test_integer_coercion_round_trips(value):
     assert coerce("n", str(value), 0) == value
+
+
+def test_integers_of_more_than_18_digits_are_refused():
+    with pytest.raises(ParameterError, match="n=1000000000000000000: expected an integer, got an integer of 19 digits"):
+        coerce("n", str(10**18), 0)
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
