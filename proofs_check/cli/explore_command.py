@@ -90,5 +90,5 @@ def _write(out: Path, name: str, finding: Finding, run: dict) -> dict[str, str]:
     temporary = record.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(to_json({**finding.record, "run": run}), indent=1) + "\n")
     temporary.replace(record)
-    finding.figure.savefig(figure, dpi=120)
+    finding.figure.savefig(figure, dpi=120, bbox_inches="tight")  # no clipped titles or labels
     return {"record": str(record), "figure": str(figure)}

@@ -26,6 +26,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from proofs_check.cli.common import UsageError
+from proofs_check.core.mathtext import value_text
 from proofs_check.studies import Finding, Study, number_list, sweep
 
 DEFAULT_N = ("2", "3", "5")
@@ -214,31 +215,41 @@ def _fits(points) -> list[dict[str, Any]]:
 
 
 def _figure(points, fits):
-    """Left: ``-log10 eps`` against ``M0`` (log axes): the brackets, the best laws, the two bounds.
-    Right: ``log10(eps_c A(infinity))``, flat if the first-order ``M0^2`` picture holds."""
+    """Left: ``-log10 eps`` against ``M0`` (log axes): the brackets, the best laws, the two theorem bounds.
+    Right (when some ``(n, d)`` has several ``M0``): ``log10(eps_c A(infinity))``, flat if the first-order
+    ``M0^2`` picture holds.  The title names the study and its configuration; the legend lists only what is drawn."""
     import numpy as np
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import NullFormatter
 
-    figure = Figure(figsize=(11, 4.5))
-    left, right = figure.subplots(1, 2)
-    grid = np.linspace(min((p.M0 for p in points), default=1.0), max((p.M0 for p in points), default=2.0), 60)
+    groups = sorted(_groups(points).items())
+    collapse = any(len(group) > 1 for _, group in groups)
+    figure = Figure(figsize=(11 if collapse else 6.5, 4.8), layout="constrained")
+    left, right = figure.subplots(1, 2) if collapse else (figure.subplots(), None)
+    m0s = [p.M0 for p in points] or [1.0]
+    low, high = min(m0s), max(m0s)
+    if high <= low * 1.2:  # one M0 (or nearly): draw the bounds over a visible range around it
+        low, high = low / 1.5, high * 1.5
+    grid = np.geomspace(low, high, 60)
     colors = {}
-    for k, ((n, d), group) in enumerate(sorted(_groups(points).items())):
+    for k, ((n, d), group) in enumerate(groups):
         colors[(n, d)] = color = f"C{k}"
         m0 = [p.M0 for p in group]
         lo, hi = (np.array([p.bracket[j] for p in group]) for j in (0, 1))
         centre = (lo + hi) / 2
-        left.errorbar(m0, -centre, yerr=(hi - centre), fmt="o", color=color, ms=4, label=f"n={n}, d={d}")
-        right.errorbar(
-            m0,
-            centre + [p.log10_amplification for p in group],
-            yerr=(hi - centre),
-            fmt="o-",
-            color=color,
-            ms=4,
-            label=f"n={n}, d={d}",
-        )
+        left.errorbar(m0, -centre, yerr=(hi - centre), fmt="o", color=color, ms=4, label=f"eps_c, n = {n}, d = {d}")
         left.plot(grid, [-theorem_bounds(n, d, x)["thm3.2"] for x in grid], ":", color=color, lw=1)
+        if right is not None:
+            right.errorbar(
+                m0,
+                centre + [p.log10_amplification for p in group],
+                yerr=(hi - centre),
+                fmt="o-",
+                color=color,
+                ms=4,
+                label=f"n = {n}, d = {d}",
+            )
     for fit in fits:
         law = fit["laws"][0]
         left.plot(
@@ -250,19 +261,38 @@ def _figure(points, fits):
             alpha=0.7,
         )
     left.plot(grid, [-theorem_bounds(2, 1, x)["thm3.4"] for x in grid], "k--", lw=1, label="thm3.4: exp(-M0/100)")
-    left.plot([], [], "k:", label="thm3.2: exp(-106 n d M0^3)/(108 n d)")
+    handles, _ = left.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="gray", ls=":", label="thm3.2: exp(-106 n d M0^3)/(108 n d), per (n, d)"))
+    if fits:
+        handles.append(Line2D([], [], color="gray", ls="-", label="best law a + b M0^p, per (n, d)"))
     left.set(
         xscale="log",
         yscale="log",
-        xlabel="M0",
-        ylabel="-log10 eps",
-        title="critical spread (points, best law) between the theorem bounds",
+        xlabel="M0 = |c| (distance of the cluster)",
+        ylabel="-log10 eps (initial spread eps)",
+        title="critical spread eps_c between the theorem bounds",
     )
-    left.legend(fontsize="x-small", loc="center left")
-    right.set(xlabel="M0", ylabel="log10(eps_c A(inf))", title="eps_c times first-order growth A(inf) ~ exp(M0^2)")
-    right.legend(fontsize="x-small")
-    figure.tight_layout()
+    left.set_xticks(sorted(set(m0s)), [f"{x:g}" for x in sorted(set(m0s))])  # the sweep's M0, not 2 x 10^0
+    left.xaxis.set_minor_formatter(NullFormatter())
+    left.legend(handles=handles, fontsize="x-small", loc="upper left")
+    if right is not None:
+        right.set(
+            xlabel="M0 = |c|",
+            ylabel="log10(eps_c A(inf))",
+            title="eps_c times the first-order growth A(inf) ~ exp(M0^2)",
+        )
+        right.legend(fontsize="x-small")
+    figure.suptitle(f"explore critical-spread: {_configuration(points)}")
     return figure
+
+
+def _configuration(points) -> str:
+    """The sweep's fixed settings in words (each distinct value once)."""
+
+    def values(name: str) -> str:
+        return ", ".join(dict.fromkeys(value_text(getattr(p, name)) for p in points))
+
+    return f"{values('pattern')} pattern, eta = {values('eta')}, seed {values('seed')}"
 
 
 def _table(points, fits) -> str:

@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from proofs_check.cli.common import UsageError
+from proofs_check.core.mathtext import value_text
 from proofs_check.studies import Finding, Study, dynamics_options, number_list, positive_numbers, sweep
 
 JITTER = "1e-3"
@@ -195,7 +196,8 @@ def outcome(near: list[str], far: list[str]) -> str:
 
 
 def _figure(points: list[dict[str, Any]]):
-    """One panel per ``k``: the number converged over ``(near, far)``; cells: near+far counts, undecided."""
+    """One panel per ``k``: the number converged over ``(near, far)``; cells: near+far counts, undecided.
+    The title names the study and its configuration."""
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -223,13 +225,21 @@ def _figure(points: list[dict[str, Any]]):
         ax.set(
             xticks=range(len(fars)),
             xticklabels=[f"{x:g}" for x in fars],
-            xlabel="far",
+            xlabel="far group's distance",
             yticks=range(len(nears)),
             yticklabels=[f"{x:g}" for x in nears],
-            title=f"k = {k}",
+            title=f"k = {k} near, {n - k} far",
         )
-    axes[0].set_ylabel("near")
+    axes[0].set_ylabel("near group's distance")
     figure.colorbar(image, ax=list(axes), label=f"converged (of n = {n}); cells: near+far")
+    first = points[0]
+    budget = max(max(p["budgets"]) for p in points)
+    steps = f"{first['steps']} steps" + (f" (undecided rerun up to {budget})" if budget > first["steps"] else "")
+    figure.suptitle(
+        f"explore k-near: n = {n}, d = {first['d']}, eta = {value_text(first['eta'])}, {steps}, seed {first['seed']}, "
+        f"jitter {JITTER}; converged: ||mu_i|| <= {CONVERGED_BELOW:g}",
+        fontsize="medium",
+    )
     return figure
 
 

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> Finding:
         "planar_points": planar,
         "summary": summary,
     }
-    return Finding(record, _figure(points, planar, ds), _table(points, planar, ds, summary))
+    return Finding(record, _figure(record), _table(points, planar, ds, summary))
 
 
 def _options(args: argparse.Namespace) -> tuple[list[int], list[int], list[str], int]:
@@ -273,10 +273,12 @@ def _summary(
     }
 
 
-def _figure(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list[int]):
-    """Left: each point's configuration (rings: their radius); right: its loss, labelled by kind."""
+def _figure(record: dict[str, Any]):
+    """Left: each point's configuration (rings: their radius); right: its loss, labelled by its kind in the
+    first ``d`` of the scan (rings: in ``d = 2``).  The title names the study and its configuration."""
     from matplotlib.figure import Figure
 
+    points, planar, ds = record["points"], record["planar_points"], record["d"]
     rows = len(points) + len(planar)
     figure = Figure(figsize=(10, 0.45 * rows + 1.6), layout="constrained")
     left, right = figure.subplots(1, 2, sharey=True, width_ratios=(3, 2))
@@ -320,10 +322,14 @@ def _figure(points: list[dict[str, Any]], planar: list[dict[str, Any]], ds: list
     left.set(
         yticks=range(rows),
         yticklabels=labels,
-        xlabel="a_i (truth at 0); rings: radius",
+        xlabel="parameters a_i on the line (truth at 0); rings: radius",
         title="stationary points other than the truth",
     )
-    right.set(xlabel="L", title=f"loss and kind (line: d = {ds[0]}, certified; rings: d = 2)")
+    right.set(xlabel="loss L", title=f"loss and kind\n(line: d = {ds[0]}, certified; rings: d = 2, estimate)")
+    figure.suptitle(
+        f"explore stationary-scan: n = {', '.join(map(str, record['n']))}; d = {', '.join(map(str, ds))}; "
+        f"families {', '.join(record['families'])}; dps {record['dps']}"
+    )
     losses = [float(p["loss"][0]) for p in points if p["loss"]] + [float(p["loss"]) for p in planar]
     right.set_xlim(0, 2.0 * max(losses or [1.0]))
     return figure

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from proofs_check.cli.common import UsageError
+from proofs_check.core.mathtext import value_text
 from proofs_check.studies import Finding, Study, dynamics_options, positive_numbers, sweep
 
 CONVERGED_BELOW = 0.5
@@ -256,8 +257,9 @@ def outcome(statuses: list[str]) -> str:
 
 
 def _figure(points: list[dict[str, Any]]):
-    """Left: parameters converged (solid) and diverging (dashed) against ``M0``, one colour per schedule.
-    Right: ``||m_i||`` over the iterations at the first ``M0`` where the schedules' outcomes differ."""
+    """Left: parameters converged (solid) and diverging (dashed) against ``M0``, one colour per schedule
+    (offset a little, so that equal counts stay visible).  Right: ``||m_i||`` over the iterations at the first
+    ``M0`` where the schedules' outcomes differ.  The title names the study and its configuration."""
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -267,12 +269,14 @@ def _figure(points: list[dict[str, Any]]):
     names = [r["schedule"] for r in points[0]["runs"]]
     for k, name in enumerate(names):
         runs = [p["runs"][k] for p in points]
-        left.plot(m0, [r["converged"] for r in runs], "o-", color=f"C{k}", label=f"{name}: converged")
-        left.plot(m0, [r["diverging"] for r in runs], "x--", color=f"C{k}", alpha=0.6)
+        shift = 0.06 * (k - (len(names) - 1) / 2)
+        left.plot(m0, [r["converged"] + shift for r in runs], "o-", color=f"C{k}", label=f"{name}: converged")
+        left.plot(m0, [r["diverging"] + shift for r in runs], "x--", color=f"C{k}", alpha=0.6)
     left.plot([], [], "kx--", alpha=0.6, label="(dashed: diverging)")
     left.set(
-        xlabel="M0",
+        xlabel="M0 = |c| (distance of the cluster)",
         ylabel=f"parameters (of n = {points[0]['n']})",
+        xticks=m0,
         yticks=range(points[0]["n"] + 1),
         title="outcome against the cluster's distance",
     )
@@ -285,11 +289,19 @@ def _figure(points: list[dict[str, Any]]):
     right.set(
         xscale="log",
         yscale="log",
-        xlabel="iteration (0 drawn at 0.5)",
-        ylabel="||m_i||",
+        xlabel="iteration tau (0 drawn at 0.5)",
+        ylabel="||m_i|| (distance to the truth)",
         title=f"trajectories at M0 = {shown['M0']:g}",
     )
     right.legend(fontsize="x-small")
+    first = points[0]
+    figure.suptitle(
+        f"explore time-averaged: n = {first['n']}, d = {first['d']}, spread {value_text(first['spread'])}, "
+        f"seed {first['seed']}; GD on m, eta = {value_text(first['eta'])}, {first['steps']} steps; "
+        f"weight {first['weight']}; "
+        f"converged: ||m_i|| <= {CONVERGED_BELOW:g}",
+        fontsize="medium",
+    )
     return figure
 
 
