@@ -42,8 +42,8 @@ class CommonOptions:
 
 
 def fail(message: str, status: int = 2) -> int:
-    """Print ``proofs-check: error: MESSAGE`` on stderr and return ``status``."""
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    """Print ``proofs-check: error: MESSAGE`` on stderr, always in one line, and return ``status``."""
+    print(f"{PROG}: error: {' '.join(str(message).splitlines())}", file=sys.stderr)
     return status
 
 

@@ -20,12 +20,14 @@ the bad input and status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
 import textwrap
 import threading
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -71,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # argparse: --help (0) or a usage error (2, message printed)
         return stop.code if isinstance(stop.code, int) else 2
     try:
-        with _sigterm_as_exit():
+        with _sigterm_as_exit(), _quiet(getattr(args, "quiet", False)):
             return args.handler(args)
     except (UsageError, ParameterError) as error:
         return fail(str(error))
@@ -103,6 +105,22 @@ def _sigterm_as_exit() -> Iterator[None]:
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+@contextmanager
+def _quiet(quiet: bool) -> Iterator[None]:
+    """``-q`` prints only errors: libraries' warnings and log notes (e.g. matplotlib's note about its cache
+    folder) are silenced while the command runs; the command's own errors are printed, not logged."""
+    if not quiet:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
 
 
 def build_parser() -> argparse.ArgumentParser:
