@@ -65,6 +65,8 @@ def _load_json(text: str, name: str) -> Any:
         return json.loads(text, parse_float=str, parse_int=str, parse_constant=_reject_constant(name))
     except json.JSONDecodeError as exc:
         raise InputError(name, f"not valid JSON ({exc.msg} at position {exc.pos})") from None
+    except RecursionError:
+        raise InputError(name, "JSON nested too deeply (a configuration is a list of lists of numbers)") from None
 
 
 def _reject_constant(name: str):
