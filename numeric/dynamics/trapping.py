@@ -132,9 +132,13 @@ class Region:
         a, b = point
         return bool(a < exact_ball(self.A) or b < -exact_ball(self.L) or b > exact_ball(self.U))
 
+    @property
+    def group(self) -> str:
+        """The group ``mu_2 = ... = mu_n`` in words."""
+        return {2: "mu_2", 3: "mu_2 = mu_3"}.get(self.n, f"mu_2 = ... = mu_{self.n}")
+
     def words(self) -> str:
-        group = f"mu_2 = ... = mu_{self.n}" if self.n > 2 else "mu_2"
-        return f"R = {{mu_1 >= {self.A}, -{self.L} <= {group} <= {self.U}}}"
+        return f"R = {{mu_1 >= {self.A}, -{self.L} <= {self.group} <= {self.U}}}"
 
 
 # --------------------------------------------------------------------------- the two-group integrands

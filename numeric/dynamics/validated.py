@@ -509,10 +509,12 @@ class ValidatedResult:
         return self.line.parameters(self.hull)
 
     def to_json(self) -> dict:
-        """The ``gd --tier certified --json`` object: every final coordinate as ``[lo, hi]`` decimal strings."""
+        """The ``gd --tier certified --json`` object: every final (and start) coordinate as ``[lo, hi]`` strings."""
         final = self.parameters()
+        start = self.line.parameters(self.line.values)
         return {
             "mu": [[enclosure_strings(x, self.dps) for x in row] for row in final],
+            "mu0": [[enclosure_strings(x, self.dps) for x in row] for row in start],
             "rigorous": True,
             "radius": repr(max(float(x.rad()) for row in final for x in row)),
             "groups": [[i + 1 for i in members] for members in self.line.members],

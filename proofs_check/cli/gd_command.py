@@ -1,6 +1,6 @@
 """``gd``: one gradient-descent run with exact expectations, its trajectory, checkpoints and a figure.
 
-    python -m proofs_check gd --mu JSON --eta E --steps K [--tier fast|precise] [--dps D] [--t T]
+    python -m proofs_check gd --mu JSON --eta E --steps K [--tier fast|precise|certified] [--dps D] [--t T]
                               [--checkpoint FILE [--resume]] [--out DIR] [--format json|npz] [--plot] [--json]
     python -m proofs_check gd --init cluster --n 5 --d 3 --M 6 --spread 1e-7 --seed 0 --eta 0.01 --steps 20000
 
@@ -10,6 +10,8 @@ every ``--checkpoint-every`` seconds; ``--resume`` continues it (same options re
 state an uninterrupted run reaches.  Bad input -- a non-positive ``--eta``, a non-integer ``--steps``,
 an existing checkpoint without ``--resume``, a foreign or corrupted checkpoint -- is one line on stderr
 and exit status 2, and an existing checkpoint is never overwritten by a start that fails.
+``--tier certified`` runs validated GD (``numeric.certified_gd``: parameters on one line through the truth)
+and prints every final coordinate as a proven ``[lo, hi]``.
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def add_gd(subparsers: Any, common: CommonOptions) -> None:
 
     add("eta", "step size (on mu, or on m with --t)", required=True)
     add("steps", "step budget K", required=True)
-    command.add_argument("--tier", default="fast", help="fast | precise (default: fast)")
+    command.add_argument(
+        "--tier", default="fast", help="fast | precise | certified (balls holding exact GD, one line) (default: fast)"
+    )
     add("dps", "working digits of the precise tier, from 10 to 5000 (default: 40)", default="40")
     add("t", "noise time: --mu are the original means m_i, step eta on m", metavar="T")
     command.add_argument("--truth", type=TRUTH, metavar="JSON", help=f"the true mean m* (with --t; default 0): {TRUTH}")
@@ -104,6 +108,8 @@ def run_gd_command(args: argparse.Namespace) -> int:
     """Validate, run (or resume), print and save; return the exit status."""
     from numeric import advance, finish, load_checkpoint, save_checkpoint, start_state
 
+    if args.tier == "certified":
+        return _run_certified(args)
     config = _config(args)
     writable_folder(args.out, "--out")  # before anything is written: a refused run leaves no checkpoint
     state = _initial_state(args, config, load_checkpoint, start_state)
@@ -121,6 +127,36 @@ def run_gd_command(args: argparse.Namespace) -> int:
         print_json(to_json(summary))
     elif not args.quiet:
         print(_describe(summary))
+    return 0
+
+
+#: Options of the fast and precise tiers that --tier certified does not take.
+NOT_CERTIFIED = ("init", "t", "truth", "stop_loss", "stop_grad", "blowup", "checkpoint", "resume", "plot")
+
+
+def _run_certified(args: argparse.Namespace) -> int:
+    """``--tier certified``: validated GD (``numeric.certified_gd``), every final coordinate as ``[lo, hi]``."""
+    from numeric import certified_gd
+
+    given = [f"--{name.replace('_', '-')}" for name in NOT_CERTIFIED if getattr(args, name) not in (None, False)]
+    if given:
+        raise UsageError(f"{given[0]}: not available with --tier certified")
+    if args.mu is None:
+        raise UsageError("--tier certified: give the start with --mu JSON (parameters on one line through the truth)")
+    result = certified_gd(args.mu, args.eta, args.steps, dps=args.dps, points_per_decade=args.points_per_decade)
+    summary = result.to_json()
+    if args.json:
+        print_json(summary)
+    elif not args.quiet:
+        lines = [
+            f"mu_{i + 1:<6} [{', '.join(f'[{lo}, {hi}]' for lo, hi in row)}]" for i, row in enumerate(summary["mu"])
+        ]
+        lines += [
+            f"radius   {float(summary['radius']):.3g} (largest; groups {summary['groups']})",
+            f"stopped  {summary['stopped']}: {summary['reason']} ({float(summary['seconds']):.1f} s)",
+            f"tier certified; {summary['convention']}; {summary['method']}",
+        ]
+        print("\n".join(lines))
     return 0
 
 

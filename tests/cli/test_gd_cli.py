@@ -76,7 +76,7 @@ def test_text_output_and_original_coordinates(tmp_path, capsys):
         (["--eta", "0", "--steps", "10"], "--eta: expected a real number > 0"),
         (["--eta", "-1", "--steps", "10"], "--eta: expected a real number > 0"),
         (["--eta", "0.1", "--steps", "2.5"], "--steps: expected an integer"),
-        (["--eta", "0.1", "--steps", "10", "--tier", "certified"], "--tier"),
+        (["--eta", "0.1", "--steps", "10", "--tier", "exact"], "--tier"),  # certified is a gd tier now
     ],
 )
 def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, args, message):
