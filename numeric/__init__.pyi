@@ -56,6 +56,20 @@ from .dynamics.rates import (
     log_values as log_values,
     tail_slope as tail_slope,
 )
+from .dynamics.trapping import (
+    Region as Region,
+    TrappedRun as TrappedRun,
+    TrappingProof as TrappingProof,
+    away_start as away_start,
+    prove_trapping as prove_trapping,
+    trapped_run as trapped_run,
+)
+from .dynamics.validated import (
+    GroupLine as GroupLine,
+    ValidatedResult as ValidatedResult,
+    certified_gd as certified_gd,
+    validated_gd as validated_gd,
+)
 from .expectation.gaussian import gaussian_expectation as gaussian_expectation
 from .expectation.integrand import growth_bound as growth_bound
 from .expectation.precision import digits_of as digits_of, precision_bits as precision_bits
