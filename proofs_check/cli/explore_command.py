@@ -13,13 +13,15 @@ Bad input, including an unreachable scheduler, is one line on stderr and exit st
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from proofs_check.cli.common import CommonOptions, UsageError, fail, print_json
+from proofs_check.cli.common import CommonOptions, fail, print_json
+from proofs_check.cli.parsing import JOBS, SEED, writable_folder
 from proofs_check.core.jsonfmt import to_json
 from proofs_check.studies import Finding, Study, studies
 
@@ -41,8 +43,8 @@ def add_explore(subparsers: Any, common: CommonOptions) -> None:
 def _study_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--out", type=Path, default=Path("reports"), help="report folder (default: reports/)")
-    options.add_argument("--seed", default="0", help="random seed, recorded (default: 0)")
-    options.add_argument("--jobs", default="1", help="parallel processes for sweeps (default: 1)")
+    options.add_argument("--seed", type=SEED, default=0, help=f"random seed, recorded (default: 0); {SEED}")
+    options.add_argument("--jobs", type=JOBS, default=1, help=f"parallel processes for sweeps (default: 1); {JOBS}")
     options.add_argument(
         "--dask",
         metavar="ADDRESS",
@@ -57,8 +59,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
     from proofs_check.report.markdown import run_info
 
     started = datetime.now(UTC)
-    args.seed = _integer(args.seed, "--seed", 0)
-    args.jobs = _integer(args.jobs, "--jobs", 1)
+    writable_folder(args.out, "--out")  # before the study runs: a refused run writes nothing
     finding = study.run(args)
     run = {**run_info(profile="n/a", seed=args.seed, jobs=args.jobs, params=[], started=started), "dask": args.dask}
     try:
@@ -73,22 +74,14 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
     return 0
 
 
-def _integer(text: str, option: str, minimum: int) -> int:
-    try:
-        value = int(str(text))
-    except ValueError:
-        raise UsageError(f"{option}: expected an integer >= {minimum}, got {text!r}") from None
-    if value < minimum:
-        raise UsageError(f"{option}: expected an integer >= {minimum}, got {text!r}")
-    return value
-
-
 def _write(out: Path, name: str, finding: Finding, run: dict) -> dict[str, str]:
     """Write the record (atomically) and the figure; return their paths."""
+    from numeric import write_atomically
+
     out.mkdir(parents=True, exist_ok=True)
     record, figure = out / f"explore-{name}.json", out / f"explore-{name}.png"
-    temporary = record.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(to_json({**finding.record, "run": run}), indent=1) + "\n")
-    temporary.replace(record)
-    finding.figure.savefig(figure, dpi=120, bbox_inches="tight")  # no clipped titles or labels
+    write_atomically(record, json.dumps(to_json({**finding.record, "run": run}), indent=1) + "\n")
+    image = io.BytesIO()
+    finding.figure.savefig(image, format="png", dpi=120, bbox_inches="tight")  # no clipped titles or labels
+    write_atomically(figure, image.getvalue())
     return {"record": str(record), "figure": str(figure)}

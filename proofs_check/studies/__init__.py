@@ -9,7 +9,9 @@ Adding a study is adding its module name to :data:`MODULES`.
 
 Shared helpers for sweeps: :func:`sweep` maps a picklable function over points in a process pool
 (``--jobs``) or on the workers of a dask.distributed cluster (``--dask ADDRESS``, the ``dask`` extra),
-with a tqdm bar on terminals, and :func:`number_list` parses one value or a grid.  A study hands the
+with a tqdm bar on terminals; option values are read by the domains of :mod:`proofs_check.cli.parsing`
+(``values(args.M0, "--M0", POSITIVE)`` reads one value or a grid), and :func:`dynamics_options` reads the options
+every GD study has.  A study hands the
 shared options on: ``sweep(function, points, jobs=args.jobs, quiet=args.quiet, dask=args.dask)``.
 """
 
@@ -26,8 +28,21 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from proofs_check.cli.common import UsageError
+from proofs_check.cli.parsing import MAX_COLUMNS, MAX_ENTRIES, MAX_ROWS, Integer, Real
 
-__all__ = ["Finding", "Study", "MODULES", "studies", "sweep", "number_list", "positive_numbers", "dynamics_options"]
+__all__ = [
+    "Finding",
+    "Study",
+    "MODULES",
+    "studies",
+    "sweep",
+    "PARAMETERS",
+    "DIMENSION",
+    "POSITIVE",
+    "DISTANCE",
+    "STEPS",
+    "dynamics_options",
+]
 
 #: Study modules of this package, in the order ``explore --help`` lists them.
 MODULES = ("critical_spread", "k_near", "stationary_scan", "time_averaged")
@@ -133,39 +148,21 @@ def _tick(bar: tqdm, result: R) -> R:
     return result
 
 
-def number_list(text: Iterable[str], option: str, kind: Callable[[str], T]) -> list[T]:
-    """Values given as separate words and/or comma-separated (``--M0 2 3 4`` or ``--M0 2,3,4``).
-
-    Raises :class:`proofs_check.cli.common.UsageError` naming ``option`` for anything that is not a ``kind``.
-    """
-    words = [word for item in text for word in item.split(",") if word.strip()]
-    if not words:
-        raise UsageError(f"{option}: expected at least one value")
-    try:
-        return [kind(word) for word in words]
-    except ValueError:
-        raise UsageError(f"{option}: expected {kind.__name__} values, got {' '.join(text)!r}") from None
-
-
-def positive_numbers(text: Iterable[str], option: str) -> list[float]:
-    """:func:`number_list` of positive finite numbers (UsageError naming ``option`` otherwise)."""
-    values = number_list(text, option, float)
-    if not all(0 < value < float("inf") for value in values):
-        raise UsageError(f"{option}: expected positive numbers, got {' '.join(text)}")
-    return values
+#: The domains of the options the gradient-descent studies share (:mod:`proofs_check.cli.parsing`).
+PARAMETERS = Integer(2, MAX_ROWS)
+DIMENSION = Integer(1, MAX_COLUMNS)
+POSITIVE = Real(0, above=True)
+DISTANCE = Real(0, 40, above=True, below=True)  # cluster distances M0
+STEPS = Integer(1, 10**7)
 
 
 def dynamics_options(args: Any) -> tuple[int, int, float, int]:
     """``--n``, ``--d``, ``--eta`` and ``--steps`` of a gradient-descent study, validated: ``n >= 2``,
     ``d >= 1``, ``0 < eta < n/2`` (the step that keeps the cluster contracting) and ``steps >= 1``."""
-    (n,), (d,) = number_list([args.n], "--n", int), number_list([args.d], "--d", int)
-    (eta,), (steps,) = positive_numbers([args.eta], "--eta"), number_list([args.steps], "--steps", int)
-    if n < 2:
-        raise UsageError(f"--n: must be at least 2, got {args.n}")
-    if d < 1:
-        raise UsageError(f"--d: must be at least 1, got {args.d}")
+    n, d = PARAMETERS.parse(args.n, "--n"), DIMENSION.parse(args.d, "--d")
+    eta, steps = POSITIVE.parse(args.eta, "--eta"), STEPS.parse(args.steps, "--steps")
+    if n * d > MAX_ENTRIES:
+        raise UsageError(f"--n/--d: n d = {n * d:,} numbers; at most {MAX_ENTRIES:,}")
     if eta >= n / 2:
         raise UsageError(f"--eta: must be below n/2 = {n / 2:g}, got {args.eta}")
-    if steps < 1:
-        raise UsageError(f"--steps: expected a positive integer, got {args.steps}")
     return n, d, eta, steps

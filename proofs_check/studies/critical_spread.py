@@ -26,8 +26,9 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from proofs_check.cli.common import UsageError
+from proofs_check.cli.parsing import values
 from proofs_check.core.mathtext import value_text
-from proofs_check.studies import Finding, Study, number_list, sweep
+from proofs_check.studies import DIMENSION, DISTANCE, PARAMETERS, POSITIVE, STEPS, Finding, Study, sweep
 
 DEFAULT_N = ("2", "3", "5")
 DEFAULT_D = ("1", "3")
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> Finding:
     from numeric import Rules
 
     problems, requested = _problems(args), _requested(args)
-    rules = Rules(tol=_positive(args.tol, "--tol"), budget=_budget(args.budget))
+    rules = Rules(tol=POSITIVE.parse(args.tol, "--tol"), budget=STEPS.parse(args.budget, "--budget"))
     solved = dict(
         zip(
             problems,
@@ -91,16 +92,10 @@ def _requested(args: argparse.Namespace) -> list[tuple[int, tuple]]:
     """Every requested ``(d, problem)`` of the grid (validated; UsageError names the bad option)."""
     from numeric import PATTERNS, solve_dimension
 
-    ns, ds = number_list(args.n, "--n", int), number_list(args.d, "--d", int)
-    m0s, eta = number_list(args.M0, "--M0", float), _positive(args.eta, "--eta")
+    ns, ds = values(args.n, "--n", PARAMETERS), values(args.d, "--d", DIMENSION)
+    m0s, eta = values(args.M0, "--M0", DISTANCE), POSITIVE.parse(args.eta, "--eta")
     if args.pattern not in PATTERNS:
         raise UsageError(f"--pattern: unknown pattern {args.pattern!r}; choose one of {', '.join(PATTERNS)}")
-    if min(ns) < 2:
-        raise UsageError(f"--n: every value must be at least 2, got {' '.join(args.n)}")
-    if min(ds) < 1:
-        raise UsageError(f"--d: every value must be at least 1, got {' '.join(args.d)}")
-    if not all(0 < m0 < 40 for m0 in m0s):
-        raise UsageError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
     if eta >= min(ns) / 2:
         raise UsageError(f"--eta: must be below n/2 = {min(ns) / 2:g}, got {args.eta}")
     return [
@@ -109,23 +104,6 @@ def _requested(args: argparse.Namespace) -> list[tuple[int, tuple]]:
         for d in ds
         for m0 in m0s
     ]
-
-
-def _positive(text: str, option: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value > 0 or math.isinf(value):
-        raise UsageError(f"{option}: expected a positive number, got {text!r}")
-    return value
-
-
-def _budget(text: str) -> int:
-    (budget,) = number_list([text], "--budget", int)
-    if budget < 1:
-        raise UsageError(f"--budget: expected a positive integer, got {text!r}")
-    return budget
 
 
 def _solve(problem: tuple):
@@ -274,12 +252,13 @@ def _figure(points, fits):
     )
     left.set_xticks(sorted(set(m0s)), [f"{x:g}" for x in sorted(set(m0s))])  # the sweep's M0, not 2 x 10^0
     left.xaxis.set_minor_formatter(NullFormatter())
-    left.legend(handles=handles, fontsize="x-small", loc="upper left")
+    left.legend(handles=handles, fontsize="x-small", loc="upper left", bbox_to_anchor=(0, -0.13), ncol=2)
     if right is not None:
         right.set(
             xlabel="M0 = |c|",
             ylabel="log10(eps_c A(inf))",
             title="eps_c times the first-order growth A(inf) ~ exp(M0^2)",
+            xticks=sorted(set(m0s)),
         )
         right.legend(fontsize="x-small")
     figure.suptitle(f"explore critical-spread: {_configuration(points)}")

@@ -33,8 +33,9 @@ from decimal import Decimal
 from typing import Any
 
 from proofs_check.cli.common import UsageError
+from proofs_check.cli.parsing import Integer, values
 from proofs_check.core.mathtext import value_text
-from proofs_check.studies import Finding, Study, dynamics_options, number_list, positive_numbers, sweep
+from proofs_check.studies import POSITIVE, STEPS, Finding, Study, dynamics_options, sweep
 
 JITTER = "1e-3"
 CONVERGED_BELOW = 0.1
@@ -116,15 +117,11 @@ def run(args: argparse.Namespace) -> Finding:
 def grid(args: argparse.Namespace) -> list[Problem]:
     """Every ``(k, near, far)`` point of the grid (validated; UsageError names the bad option)."""
     n, d, eta, steps = dynamics_options(args)
-    ks = number_list(args.k, "--k", int)
-    nears, fars = positive_numbers(args.near, "--near"), positive_numbers(args.far, "--far")
-    if not all(1 <= k < n for k in ks):
-        raise UsageError(f"--k: every value must lie in 1..{n - 1} (n = {n}), got {' '.join(args.k)}")
+    ks = values(args.k, "--k", Integer(1, n - 1))
+    nears, fars = values(args.near, "--near", POSITIVE), values(args.far, "--far", POSITIVE)
     if max(nears) >= min(fars):
         raise UsageError(f"--near: every value must be below every --far value, got {' '.join(args.near)}")
-    (max_steps,) = number_list([args.max_steps or str(steps)], "--max-steps", int)
-    if max_steps < steps:
-        raise UsageError(f"--max-steps: must be at least --steps = {steps}, got {args.max_steps}")
+    max_steps = steps if args.max_steps is None else Integer(steps, STEPS.maximum).parse(args.max_steps, "--max-steps")
     return [Problem(n, d, k, near, far, eta, steps, args.seed, max_steps) for k in ks for near in nears for far in fars]
 
 

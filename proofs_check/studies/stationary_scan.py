@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from proofs_check.cli.common import UsageError
-from proofs_check.studies import Finding, Study, number_list, sweep
+from proofs_check.cli.parsing import Integer, values
+from proofs_check.studies import DIMENSION, Finding, Study, sweep
 
 FAMILIES = ("antipodal", "two-groups", "mirror", "ring")
 DEFAULT_N = ("3", "4", "5")
@@ -110,18 +111,12 @@ def run(args: argparse.Namespace) -> Finding:
 
 
 def _options(args: argparse.Namespace) -> tuple[list[int], list[int], list[str], int]:
-    ns, ds = number_list(args.n, "--n", int), number_list(args.d, "--d", int)
-    (dps,) = number_list([args.dps], "--dps", int)
+    ns, ds = values(args.n, "--n", Integer(2, 8)), values(args.d, "--d", DIMENSION)
+    dps = Integer(20, 200).parse(args.dps, "--dps")
     names = [word for item in args.family for word in item.split(",") if word]
-    if not all(2 <= n <= 8 for n in ns):
-        raise UsageError(f"--n: every value must lie in 2..8, got {' '.join(args.n)}")
-    if not all(d >= 1 for d in ds):
-        raise UsageError(f"--d: every value must be at least 1, got {' '.join(args.d)}")
     unknown = [name for name in names if name not in FAMILIES]
     if unknown or not names:
         raise UsageError(f"--family: unknown {' '.join(unknown) or '(none given)'}; choose from {' '.join(FAMILIES)}")
-    if not 20 <= dps <= 200:
-        raise UsageError(f"--dps: expected an integer from 20 to 200, got {args.dps}")
     return sorted(set(ns)), sorted(set(ds)), list(dict.fromkeys(names)), dps
 
 

@@ -43,14 +43,14 @@ process (about as long with ``--jobs 2`` on the busy machine).
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from proofs_check.cli.common import UsageError
+from proofs_check.cli.parsing import Real, values
 from proofs_check.core.mathtext import value_text
-from proofs_check.studies import Finding, Study, dynamics_options, positive_numbers, sweep
+from proofs_check.studies import DISTANCE, POSITIVE, Finding, Study, dynamics_options, sweep
 
 CONVERGED_BELOW = 0.5
 DEFAULT_M0 = ("2", "3", "4", "5", "6")
@@ -138,10 +138,8 @@ def grid(args: argparse.Namespace) -> list[Problem]:
     from numeric import parse_weight
 
     n, d, eta, steps = dynamics_options(args)
-    m0s = positive_numbers(args.M0, "--M0")
-    (spread,) = positive_numbers([args.spread], "--spread")
-    if max(m0s) >= 40:
-        raise UsageError(f"--M0: values must lie in (0, 40), got {' '.join(args.M0)}")
+    m0s = values(args.M0, "--M0", DISTANCE)
+    spread = POSITIVE.parse(args.spread, "--spread")
     weight = parse_weight(args.weight, args.t0, args.t1)
     fixed = _fixed_times(args.fixed_t, weight)
     return [Problem(n, d, m0, repr(spread), eta, steps, args.seed, weight, fixed) for m0 in m0s]
@@ -152,16 +150,19 @@ def _fixed_times(words: list[str], weight) -> tuple[tuple[str, float], ...]:
     named = {"t0": weight.t0, "mean": weight.mean_time(), "effective": weight.effective_time()}
     out: dict[float, str] = {}
     for word in (w.strip() for item in words for w in item.split(",") if w.strip()):
-        try:
-            t = named[word] if word in named else float(word)
-        except ValueError:
-            raise UsageError(f"--fixed-t: expected {', '.join(FIXED_KEYWORDS)} or a number, got {word!r}") from None
-        if not 0 <= t < math.inf:
-            raise UsageError(f"--fixed-t: noise times must be finite and >= 0, got {word!r}")
+        t = named[word] if word in named else _fixed_time(word)
         out.setdefault(t, word)
     if not out:
         raise UsageError("--fixed-t: expected at least one time")
     return tuple((name, t) for t, name in out.items())
+
+
+def _fixed_time(word: str) -> float:
+    """A ``--fixed-t`` number: a finite noise time >= 0 (the keywords are read by :func:`_fixed_times`)."""
+    try:
+        return Real(0).convert(word)
+    except ValueError as error:
+        raise UsageError(f"--fixed-t: expected {', '.join(FIXED_KEYWORDS)} or a noise time ({error})") from None
 
 
 def solve(problem: Problem) -> dict[str, Any]:
