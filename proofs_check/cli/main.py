@@ -43,7 +43,7 @@ from proofs_check.cli.common import PROG, CommonOptions, UsageError, fail, flag,
 from proofs_check.cli.eval_command import add_eval
 from proofs_check.cli.explore_command import add_explore
 from proofs_check.cli.gd_command import add_gd
-from proofs_check.cli.parsing import JOBS, SEED, ArgumentParser
+from proofs_check.cli.parsing import JOBS, SEED, ArgumentParser, writable_folder
 from proofs_check.core import runner
 from proofs_check.core.claim import PROFILES, Claim, Verdict
 from proofs_check.core.jsonfmt import to_json
@@ -258,6 +258,7 @@ def run_checks(args: argparse.Namespace, ids: Sequence[str] | None) -> int:
     claims = registry.claims if ids is None else _select(registry, ids)
     overrides = route_assignments(args.param, {claim.id: claim.names for claim in claims})
     tasks = [runner.Task(claim, claim.resolve(args.profile, overrides[claim.id])) for claim in claims]
+    writable_folder(args.out, "--out")  # refused before the claims run, not after
     started = datetime.now(UTC)
     with _Progress(len(tasks), args) as progress:
         records = runner.run_claims(

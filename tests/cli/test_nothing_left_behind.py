@@ -65,3 +65,13 @@ def test_quiet_means_quiet_even_when_matplotlib_has_something_to_say(tmp_path):
 def test_every_error_is_one_line(capsys, message):
     assert fail(message) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_check_refuses_an_unwritable_out_before_any_claim_runs(tmp_path, capsys, use_claims):
+    from tests.conftest import BROKEN
+
+    use_claims(BROKEN)  # its run raises: reaching it would be an internal error, not this refusal
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["check", "fake.broken", "--out", str(blocker)]) == 2
+    assert capsys.readouterr().err == f"proofs-check: error: --out: {blocker} is not a folder\n"
