@@ -32,6 +32,7 @@ from .dynamics.clusters import (
     hypothesis_log_spread as hypothesis_log_spread,
     worst_while_above as worst_while_above,
 )
+from .dynamics.flow import FlowFailure as FlowFailure, FlowRun as FlowRun, run_flow as run_flow
 from .dynamics.gd import (
     GDConfig as GDConfig,
     GDResult as GDResult,
