@@ -47,8 +47,9 @@ That is the honest reading: a false exponent less than ``1/decades`` above the t
 is fitted by the laws ``C s^a``, ``A + C log s`` (``C > 0``), ``C e^(-k s)`` and ``R + B s^-c`` (``R > 0``,
 ``c > 0``: a finite limit); the law with the smallest rms residual of ``log ||mu||`` wins, residuals counted no
 smaller than the window's own error (so within the error the simplest law, in that order, wins).  A
-parameter is ``diverging`` when its norm grew over the window beyond the error and the law extrapolates to
-infinity, ``converged`` when it fell beyond the error and the law extrapolates to 0, else ``undecided``.
+parameter is ``diverging`` when its norm grew over the window beyond the error, rising at every record (within
+the errors), and the law extrapolates to infinity; ``converged`` when it fell likewise and the law extrapolates
+to 0; else ``undecided`` (a bump inside the window is a transient, not a fate).
 Rise and fall are the log-log slope of the norm over the window, significant when it exceeds both its
 propagated error and three standard errors of the fit (scatter the error figure misses is not a trend).
 """
@@ -406,10 +407,15 @@ def _fate(times, norms, errors, decades: float) -> Fate:
         f"(log-log trend {trend:+.3g} +- {trend_error:.2g})"
     )
     fitted = f"best law {law.law} (rms log residual {law.residual:.2g})"
-    if law.limit == "infinity" and trend > trend_error:
-        return Fate("diverging", law, span, f"{moved}; {fitted} extrapolates to infinity", candidates)
-    if law.limit == "zero" and trend < -trend_error:
-        return Fate("converged", law, span, f"{moved}; {fitted} extrapolates to 0", candidates)
+    steps, slack = np.diff(y), delta[1:] + delta[:-1]
+    if law.limit == "infinity" and trend > trend_error and np.all(steps >= -slack):
+        return Fate(
+            "diverging", law, span, f"{moved}, rising throughout; {fitted} extrapolates to infinity", candidates
+        )
+    if law.limit == "zero" and trend < -trend_error and np.all(steps <= slack):
+        return Fate("converged", law, span, f"{moved}, falling throughout; {fitted} extrapolates to 0", candidates)
+    if law.limit in ("infinity", "zero") and abs(trend) > trend_error:
+        return Fate("undecided", law, span, f"{moved}, not monotone over the window; {fitted}", candidates)
     if abs(trend) <= trend_error:
         return Fate("undecided", law, span, f"{moved}: flat within the error; {fitted}", candidates)
     return Fate("undecided", law, span, f"{moved}; {fitted} extrapolates to a {law.limit} limit", candidates)

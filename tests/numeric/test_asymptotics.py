@@ -199,6 +199,13 @@ def test_scatter_beyond_the_error_figure_is_no_trend():
     assert fate.status == "undecided"
 
 
+def test_a_bump_inside_the_window_is_no_fate():
+    s = record_times(-2, 8)
+    bump = (1 + s) ** 0.5 * (1 + 4 * np.exp(-((np.log10(1 + s) - 7.5) ** 2) * 8))  # rises, falls back near 3e7
+    fate = parameter_fates(s, bump[:, None], 1e-9 * bump[:, None])[0]
+    assert fate.status == "undecided" and "not monotone" in fate.reason
+
+
 def test_a_short_record_is_undecided():
     s = record_times(-2, -0.5)
     fate = parameter_fates(s, np.sqrt(1 + s)[:, None], 1e-9 * np.ones((len(s), 1)))[0]
