@@ -12,6 +12,14 @@ an existing checkpoint without ``--resume``, a foreign or corrupted checkpoint -
 and exit status 2, and an existing checkpoint is never overwritten by a start that fails.
 ``--tier certified`` runs validated GD (``numeric.certified_gd``: parameters on one line through the truth)
 and prints every final coordinate as a proven ``[lo, hi]``.
+
+    python -m proofs_check gd --mu JSON --flow --time S [--rtol R] [--json]
+
+integrates the gradient flow ``d mu / ds = -grad L`` (``numeric.run_flow``, the small-step limit) to flow time
+``S`` and prints the same keys as ``gd`` with ``"time"`` in place of ``"steps"``, plus ``"method"`` and
+``"error"`` (the final loss's error figure); statuses come from fitted norm laws (``numeric.parameter_fates``).
+``--flow`` with ``--eta``/``--steps`` (or another GD-only option), a non-positive or non-finite ``--time`` and an
+integrator that fails are one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -59,6 +67,8 @@ DOMAINS = {
     "converged_below": Real(0, above=True),
     "diverging_above": Real(0, above=True),
     "checkpoint_every": Real(0),
+    "time": POSITIVE,
+    "rtol": Real(0, above=True),
 }
 #: Options that build the start with --init cluster (and mean nothing without it).
 CLUSTER = ("n", "d", "M", "spread", "seed")
@@ -79,8 +89,14 @@ def add_gd(subparsers: Any, common: CommonOptions) -> None:
     def add(name: str, text: str, **options: Any) -> None:
         command.add_argument(f"--{name}", type=value[name], help=f"{text}; {value[name]}", **options)
 
-    add("eta", "step size (on mu, or on m with --t)", required=True)
-    add("steps", "step budget K", required=True)
+    add("eta", "step size (on mu, or on m with --t); required without --flow")
+    add("steps", "step budget K; required without --flow")
+    flow = command.add_argument_group("gradient flow (the small-step limit, flow time s = eta tau)")
+    flow.add_argument("--flow", action="store_true", help="integrate d mu/ds = -grad L instead of stepping")
+    flow.add_argument("--time", type=DOMAINS["time"], metavar="S", help=f"--flow: the flow time; {DOMAINS['time']}")
+    flow.add_argument(
+        "--rtol", type=DOMAINS["rtol"], help="--flow: integrator tolerance, 1e-12 to 1e-3 (default: 1e-8)"
+    )
     command.add_argument(
         "--tier", default="fast", help="fast | precise | certified (balls holding exact GD, one line) (default: fast)"
     )
@@ -108,6 +124,14 @@ def run_gd_command(args: argparse.Namespace) -> int:
     """Validate, run (or resume), print and save; return the exit status."""
     from numeric import advance, finish, load_checkpoint, save_checkpoint, start_state
 
+    if args.flow:
+        return _run_flow(args)
+    given = [f"--{name}" for name in ("time", "rtol") if getattr(args, name) is not None]
+    if given:
+        raise UsageError(f"{given[0]}: only with --flow")
+    missing = [f"--{name}" for name in ("eta", "steps") if getattr(args, name) is None]
+    if missing:
+        raise UsageError(f"gd: the following arguments are required: {', '.join(missing)} (or --flow --time S)")
     if args.tier == "certified":
         return _run_certified(args)
     config = _config(args)
@@ -161,7 +185,28 @@ def _run_certified(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace):
-    from numeric import cluster_start, make_config
+    from numeric import make_config
+
+    mu, init = _start(args)
+    return make_config(
+        mu,
+        args.eta,
+        args.steps,
+        tier=args.tier,
+        dps=args.dps,
+        t=args.t,
+        truth=args.truth,
+        points_per_decade=args.points_per_decade,
+        stop_loss=args.stop_loss,
+        stop_grad=args.stop_grad,
+        blowup=args.blowup,
+        init=init,
+    )
+
+
+def _start(args: argparse.Namespace) -> tuple[Any, dict]:
+    """The start (``--mu``, or built by ``--init cluster``) and how it was built."""
+    from numeric import cluster_start
 
     if (args.mu is None) == (args.init is None):
         raise UsageError("gd: give exactly one of --mu JSON or --init cluster")
@@ -181,20 +226,127 @@ def _config(args: argparse.Namespace):
         if stray:
             raise UsageError(f"{stray[0]}: only with --init cluster (the start is --mu)")
         mu = args.mu
-    return make_config(
-        mu,
-        args.eta,
-        args.steps,
-        tier=args.tier,
-        dps=args.dps,
-        t=args.t,
-        truth=args.truth,
-        points_per_decade=args.points_per_decade,
-        stop_loss=args.stop_loss,
-        stop_grad=args.stop_grad,
-        blowup=args.blowup,
-        init=init,
-    )
+    return mu, init
+
+
+#: Options of GD that the flow does not take: it has no step, no noise-time convention and no checkpoints.
+NOT_FLOW = ("eta", "steps", "t", "truth", "stop_grad", "checkpoint", "resume", "plot")
+
+
+def _run_flow(args: argparse.Namespace) -> int:
+    """``--flow --time S``: the gradient flow (``numeric.run_flow``) to flow time ``S``, with gd's JSON keys."""
+    from numeric import FlowFailure, parameter_fates, run_flow
+
+    given = [f"--{name.replace('_', '-')}" for name in NOT_FLOW if getattr(args, name) not in (None, False)]
+    if given:
+        raise UsageError(f"--flow: not with {given[0]} (the flow is the small-step limit: no step; its time is --time)")
+    if args.tier != "fast":
+        raise UsageError("--flow: integrates on the fast tier only (no --tier)")
+    if args.time is None:
+        raise UsageError("--flow: needs --time S (the flow time)")
+    mu, init = _start(args)
+    writable_folder(args.out, "--out")
+    options = {"points_per_decade": args.points_per_decade, "blowup": args.blowup, "stop_loss": args.stop_loss}
+    try:
+        run = run_flow(mu, args.time, rtol=1e-8 if args.rtol is None else args.rtol, **options)
+    except FlowFailure as error:
+        return fail(f"--flow: the integrator failed: {error}")
+    fates = parameter_fates(run.times, run.norms, run.norms_error)
+    try:
+        path = _write_flow(args, run, fates, init)
+    except OSError as error:
+        return fail(f"cannot write output ({error.strerror or error}: {error.filename or ''})")
+    summary = _flow_summary(args, run, fates, init, path)
+    if args.json:
+        print_json(to_json(summary))
+    elif not args.quiet:
+        print(_describe_flow(summary))
+    return 0
+
+
+FLOW_CONVENTION = "gradient flow d mu/ds = -grad L(mu) on the reduced parameters mu (the limit of GD, s = eta tau)"
+
+
+def _flow_summary(args: argparse.Namespace, run, fates, init: dict, path: Path) -> dict:
+    """gd's summary keys for a flow run: ``"time"`` in place of ``"steps"``, plus ``"method"`` and ``"error"``."""
+    from numeric import tail_slope
+
+    slope = tail_slope(run.times, run.loss)
+    return {
+        "mu": run.mu[-1].tolist(),
+        "loss": float(run.loss[-1]),
+        "loss_iteration": None,
+        "status": [fate.status for fate in fates],
+        "evidence": [
+            {
+                "distance": float(run.norms[-1, i]),
+                "law": None if fate.law is None else fate.law.law,
+                "parameters": None if fate.law is None else fate.law.parameters,
+                "limit": None if fate.law is None else fate.law.limit,
+                "window": list(fate.window),
+                "reason": fate.reason,
+            }
+            for i, fate in enumerate(fates)
+        ],
+        "tail_slope": None if slope is None else slope.slope,
+        "tail_slope_spread": None if slope is None else slope.spread,
+        "tail_window": None if slope is None else [slope.start, slope.end],
+        "time": float(run.times[-1]),
+        "budget": args.time,
+        "stopped": run.stopped,
+        "reason": run.reason,
+        "tier": "fast",
+        "dps": 16,
+        "eta": None,
+        "convention": FLOW_CONVENTION,
+        "init": init,
+        "seconds": run.seconds,
+        "trajectory": str(path),
+        "method": run.method,
+        "error": float(run.loss_error[-1]),
+    }
+
+
+def _describe_flow(summary: dict) -> str:
+    data = to_json(summary)
+    lines = [f"{f'mu_{i}':<9} [{', '.join(row)}]" for i, row in enumerate(data["mu"], start=1)]
+    lines += [f"loss      {data['loss']} +- {data['error']}  (flow time {data['time']})"]
+    lines += [
+        f"status    mu_{i} {s:<10} ||mu_{i}|| = {float(e['distance']):.4g} ({e['reason']})"
+        for i, (s, e) in enumerate(zip(data["status"], data["evidence"]), start=1)
+    ]
+    slope = "n/a" if data["tail_slope"] is None else f"{float(data['tail_slope']):.4f} over s in {data['tail_window']}"
+    lines += [
+        f"tail slope {slope}",
+        f"stopped   {data['stopped']}: {data['reason']} ({float(data['seconds']):.1f} s)",
+        f"method    {data['method']}",
+        f"trajectory {data['trajectory']}",
+    ]
+    return "\n".join(lines)
+
+
+def _write_flow(args: argparse.Namespace, run, fates, init: dict) -> Path:
+    """The recorded flow as JSON (decimal strings) or npz, named by a digest of what determines it."""
+    import hashlib
+
+    from numeric import write_atomically
+
+    key = {"mu0": run.to_json()["mu0"], "time": args.time, "rtol": run.rtol, "init": init}
+    key.update(points_per_decade=args.points_per_decade, blowup=args.blowup, stop_loss=args.stop_loss)
+    digest = hashlib.sha256(json.dumps(to_json(key), sort_keys=True).encode()).hexdigest()[:12]
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"flow-{digest}.{args.format}"
+    document = {**run.to_json(), "convention": FLOW_CONVENTION, "status": [fate.status for fate in fates]}
+    if args.format == "npz":
+        import numpy as np
+
+        data = io.BytesIO()
+        arrays = ("times", "mu", "loss", "norms", "loss_error", "norms_error")
+        np.savez(data, **{name: getattr(run, name) for name in arrays}, method=run.method, status=document["status"])
+        write_atomically(path, data.getvalue())
+    else:
+        write_atomically(path, json.dumps(document, indent=1))
+    return path
 
 
 def _initial_state(args, config, load_checkpoint, start_state):
