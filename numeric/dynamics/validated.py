@@ -61,8 +61,9 @@ nearly triangular and ``||C_k||`` follows the expansion of the linearized flow a
 the radius; without it, the absolute row sums of ``J_k`` also count rotation and shear (wrapping).  ``eps_k`` is
 ``eta`` times the quadrature error plus rounding, about ``1e-18`` at ``dps = 10``.  At Theorem 3.4's away start
 (``n = 3, d = 1, M0 = 4, eta = 0.01``) ``||C_k||`` stays below ``1.0018`` (largest while the groups separate,
-then ``1 + O(eta |dg_1/da|)``) and the radius grows about linearly in ``k``: ``3e-16`` after 300 steps,
-``4e-15`` after 3,000, RADIUS20K after 20,000 (``benchmarks/bench.py --only certified_gd``).
+then ``1 + O(eta |dg_1/da|)``) and the radius grows slower than linearly in ``k``: ``2e-16`` after 100
+steps, ``3e-15`` after 1,000, ``2e-14`` after 20,000 (``python benchmarks/bench.py --only certified_gd``:
+about 100 s of CPU, 5 minutes of wall time on the loaded 2-core machine).
 
 Cost per step: one gradient pass (about 200 nodes at ``dps = 10``) and one Jacobian pass (about 90 nodes), in
 Python-level ball arithmetic, plus a rule rebuild per window (many while ``mu_2`` falls fast, then few).
