@@ -71,7 +71,15 @@ from numeric.expectation.quadrature import (
 from numeric.expectation.reduction import Reduction
 from numeric.expectation.tiers import LN10, Tier, as_tier
 
-__all__ = ["Expectation", "gaussian_expectation", "switches", "digits_of", "precision_bits", "QMC_RANK"]
+__all__ = [
+    "Expectation",
+    "gaussian_expectation",
+    "qmc_expectation",
+    "switches",
+    "digits_of",
+    "precision_bits",
+    "QMC_RANK",
+]
 
 EPS = np.finfo(float).eps
 ELLIPSE_SAMPLES = 48
@@ -137,14 +145,19 @@ def _beyond_tensor_rules(red: Reduction, tier: Tier, qmc: QMCRule, why: str) -> 
             f"{describe_bytes(max_memory())} (PROOFS_CHECK_MAX_MEMORY); the fast tier answers by randomized "
             "quasi-Monte-Carlo with a statistical error bar",
         )
+    return qmc_expectation(red, qmc, why)
+
+
+def qmc_expectation(red: Reduction, rule: QMCRule = DEFAULT_QMC, why: str = "") -> Expectation:
+    """Randomized quasi-Monte-Carlo expectations in double precision (any rank; ``why`` goes into ``method``)."""
     center, offsets = _floats(red)
-    values, errors = qmc_sums(qmc, center, offsets)
+    values, errors = qmc_sums(rule, center, offsets)
     return Expectation(
         list(values),
         errors.tolist(),
         False,
-        f"{qmc.describe()} ({why})",
-        qmc.scramblings << qmc.log2_points,
+        rule.describe() + (f" ({why})" if why else ""),
+        rule.scramblings << rule.log2_points,
         statistical=True,
     )
 

@@ -3,8 +3,9 @@
 Tensor rules grow like ``nodes_per_axis ** rank``; from rank 4 on (and wherever a tensor rule would exceed
 the memory cap) the fast tier integrates with scrambled Sobol points (``scipy.stats.qmc.Sobol``) mapped to
 ``N(0, I_r)`` by the normal quantile.  ``scramblings`` independent scramblings (seeded from ``seed``) each give
-a mean; the result is the mean of those means, and the error bar is three standard errors of it (the
-spread of the means over ``sqrt(scramblings)``): a statistical statement, not a bound, and labelled so.
+a mean; the result is the mean of those means, and the error bar is the two-sided 99.9% Student-t interval
+of it (the spread of the means over ``sqrt(scramblings)``, times the t quantile with ``scramblings - 1``
+degrees of freedom): a statistical statement, not a bound, and labelled so.
 Points are drawn and evaluated in chunks, so memory stays below the cap whatever ``points``.
 """
 
@@ -28,12 +29,13 @@ class QMCRule:
     log2_points: int = 14
     scramblings: int = 8
     seed: int = 0
-    sigmas: float = 3.0
+    confidence: float = 0.999
 
     def describe(self) -> str:
         return (
             f"randomized QMC (statistical): {self.scramblings} scramblings x 2^{self.log2_points} scrambled Sobol "
-            f"points, seed {self.seed}; error: {self.sigmas:g} standard errors of the mean over the scramblings"
+            f"points, seed {self.seed}; error: {100 * self.confidence:g}% Student-t interval of the mean over the "
+            "scramblings"
         )
 
 
@@ -61,6 +63,10 @@ def _scrambling_mean(rule: QMCRule, stream: int, center: np.ndarray, offsets: np
 
 def qmc_sums(rule: QMCRule, center: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Estimates of ``E[F_k]`` for every output and their statistical error bars."""
+    from scipy.stats import t as student
+
     means = np.array([_scrambling_mean(rule, k, center, offsets) for k in range(rule.scramblings)])
-    spread = np.std(means, axis=0, ddof=1) if rule.scramblings > 1 else np.full(means.shape[1], math.inf)
-    return means.mean(axis=0), rule.sigmas * spread / math.sqrt(rule.scramblings)
+    if rule.scramblings < 2:
+        return means[0], np.full(means.shape[1], math.inf)
+    quantile = float(student.ppf(0.5 + 0.5 * rule.confidence, rule.scramblings - 1))
+    return means.mean(axis=0), quantile * np.std(means, axis=0, ddof=1) / math.sqrt(rule.scramblings)
