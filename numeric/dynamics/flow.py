@@ -17,6 +17,12 @@ parameters contracts at rate ``~2/n`` while the spread creeps along a slow manif
   ``4 n d`` for :func:`numeric.landscape.hessian.hessian_float`), symmetrized as a Hessian is.  The
   Jacobian only drives the Newton iterations of the implicit steps; the local error is estimated from
   the corrector, so an inexact Jacobian costs iterations, never accuracy.
+* **Tolerances.**  ``rtol`` as given, ``atol = max(rtol * 1e-6, 1e-15 (1 + max ||mu_i(0)||))``.  The fast-tier
+  gradient carries an absolute rounding of about ``4e-17 max ||mu||`` (measured at Theorem 3.4's away start:
+  the gradient of the converging pair, ``2e-11``, moves in quanta of ``4.4e-16``); a strongly contracting
+  parameter holds it as a position error of the same size, and an ``atol`` below that makes the integrator
+  chase rounding (measured: at ``rtol = 1e-10``, ``atol = 1e-16`` the steps fell from ``0.01`` to ``1e-5`` in
+  ``log s`` by ``s = 1e5``).
 * **Exact invariants.**  Equal parameters stay equal and every parameter stays in the span of the start
   (the gradient lies in ``span{mu_j}``, and ``L`` only sees inner products), so the state integrated is one
   representative per group of equal parameters, in coordinates of an orthonormal basis of that span.
@@ -52,7 +58,8 @@ from numeric.model import loss_and_gradient_float
 __all__ = ["FlowFailure", "FlowRun", "Reduced", "run_flow", "flow_grid", "reduce_start", "widened"]
 
 MAX_STEPS = 200_000
-ATOL_FACTOR = 1e-6  # atol = rtol * ATOL_FACTOR on the coordinates
+ATOL_FACTOR = 1e-6  # atol = max(rtol * ATOL_FACTOR, ATOL_FLOOR * (1 + max ||mu_i(0)||)) on the coordinates
+ATOL_FLOOR = 1e-15  # the fast-tier gradient's absolute rounding is ~4e-17 max ||mu|| (module docstring)
 JACOBIAN_STEP = 1e-7  # relative step of the one-sided differences
 ERROR_REACH = 2  # records either side over which the gap between the two runs is maximized
 
@@ -213,6 +220,12 @@ class _System:
 # --------------------------------------------------------------------------- one integration
 
 
+def absolute_tolerance(reduced: Reduced, rtol: float) -> float:
+    """``max(rtol * 1e-6, 1e-15 (1 + max ||mu_i(0)||))``: no tighter than the gradient's rounding allows."""
+    size = float(np.max(np.linalg.norm(reduced.start, axis=1), initial=0.0))
+    return max(rtol * ATOL_FACTOR, ATOL_FLOOR * (1.0 + size))
+
+
 def flow_grid(horizon: float, first_time: float, points_per_decade: int) -> np.ndarray:
     """Recorded times: ``0``, ``first_time * 10^(j / points_per_decade)`` below the horizon, and the horizon."""
     if horizon <= first_time:
@@ -246,7 +259,7 @@ def _integrate(
     max_steps: int = MAX_STEPS,
 ) -> _Trace:
     """Integrate over ``grid`` (records from the dense output); stop rules only where ``limit``/``stop_loss`` say."""
-    atol = rtol * ATOL_FACTOR
+    atol = absolute_tolerance(reduced, rtol)
     trace = _Trace(times=[0.0], states=[reduced.start.ravel().copy()])
     state = reduced.start.ravel().astype(float)
     horizon = float(grid[-1])
@@ -401,7 +414,8 @@ def _method(reduced: Reduced, rtol: float, first_time: float, error_run: bool, t
     )
     return (
         f"gradient flow d mu/ds = -grad L(mu): scipy LSODA (Adams/BDF switching), rtol = {rtol:g}, "
-        f"atol = {rtol * ATOL_FACTOR:g}, in flow time s on [0, {first_time:g}] and in log time u = log s after; "
+        f"atol = {absolute_tolerance(reduced, rtol):.3g}, in flow time s on [0, {first_time:g}] and in log time "
+        "u = log s after; "
         f"Jacobian: one-sided differences of the gradient (relative step {JACOBIAN_STEP:g}), symmetrized; "
         f"{reduced.description}; gradients: fast tier (double precision; last record: {tier_method}); {error}"
     )
