@@ -309,7 +309,7 @@ def _flow_summary(args: argparse.Namespace, run, fates, init: dict, path: Path) 
 
 def _describe_flow(summary: dict) -> str:
     data = to_json(summary)
-    lines = [f"{f'mu_{i}':<9} [{', '.join(row)}]" for i, row in enumerate(data["mu"], start=1)]
+    lines = _mu_lines(data)
     lines += [f"loss      {data['loss']} +- {data['error']}  (flow time {data['time']})"]
     lines += [
         f"status    mu_{i} {s:<10} ||mu_{i}|| = {float(e['distance']):.4g} ({e['reason']})"
@@ -427,9 +427,14 @@ def _summary(result, path: Path, figure: Path | None) -> dict:
     return summary
 
 
+def _mu_lines(data: dict) -> list[str]:
+    """One line per final parameter, ``mu_i  [x, y, ...]``."""
+    return [f"{f'mu_{i}':<9} [{', '.join(row)}]" for i, row in enumerate(data["mu"], start=1)]
+
+
 def _describe(summary: dict) -> str:
     data = to_json(summary)
-    lines = [f"{f'mu_{i}':<9} [{', '.join(row)}]" for i, row in enumerate(data["mu"], start=1)]
+    lines = _mu_lines(data)
     lines += [f"loss      {data['loss']}  (iteration {data['loss_iteration']})"]
     lines += [
         f"status    mu_{i} {s:<10} ||mu_{i}|| = {float(e['distance']):.4g}, growth over "
