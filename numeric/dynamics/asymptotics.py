@@ -57,10 +57,11 @@ propagated error and three standard errors of the fit (scatter the error figure 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from numeric.config import InputError
 
@@ -145,7 +146,7 @@ def _exponent_arrays(x: np.ndarray, y: np.ndarray, delta: np.ndarray) -> LocalEx
     return LocalExponent(np.exp(x), exponent, error)
 
 
-def local_exponent(times: Sequence[float], values: Sequence[float], errors: Sequence[float]) -> LocalExponent:
+def local_exponent(times: ArrayLike, values: ArrayLike, errors: ArrayLike) -> LocalExponent:
     """The local exponent of ``values`` (module docstring), on the resolved records at ``s > 0``."""
     return _exponent_arrays(*_resolved_curve(times, values, errors, "values"))
 
@@ -205,7 +206,7 @@ def _decide(times, loss, loss_error, p: float, decades: float, settle_decades: f
     if not 0 < decades <= settle_decades:
         raise InputError("decades", f"need 0 < decades <= settle_decades, got {decades} and {settle_decades}")
     x, y, delta = _resolved_curve(times, loss, loss_error, "loss")
-    nothing = dict(p=p, rise=math.nan, tail_exponent=math.nan, tail_error=math.inf, settled=None)
+    nothing: dict[str, Any] = dict(p=p, rise=math.nan, tail_exponent=math.nan, tail_error=math.inf, settled=None)
     if len(x) < 3:
         return RateDecision("undecided", window=(math.nan, math.nan), reason="fewer than 3 resolved records", **nothing)
     window = (float(np.exp(x[_window(x, decades)][0])), float(np.exp(x[-1])))
@@ -254,9 +255,9 @@ def _decide(times, loss, loss_error, p: float, decades: float, settle_decades: f
 
 
 def decide_upper_rate(
-    times: Sequence[float],
-    loss: Sequence[float],
-    loss_error: Sequence[float],
+    times: ArrayLike,
+    loss: ArrayLike,
+    loss_error: ArrayLike,
     p: float,
     *,
     decades: float = 2.0,
@@ -267,9 +268,9 @@ def decide_upper_rate(
 
 
 def decide_lower_rate(
-    times: Sequence[float],
-    loss: Sequence[float],
-    loss_error: Sequence[float],
+    times: ArrayLike,
+    loss: ArrayLike,
+    loss_error: ArrayLike,
     p: float,
     *,
     decades: float = 2.0,
@@ -431,14 +432,14 @@ def _trend(x: np.ndarray, y: np.ndarray, delta: np.ndarray) -> tuple[float, floa
 
 
 def parameter_fates(
-    times: Sequence[float],
-    norms: Sequence[Sequence[float]],
-    norms_error: Sequence[Sequence[float]],
+    times: ArrayLike,
+    norms: ArrayLike,
+    norms_error: ArrayLike,
     *,
     decades: float = 2.0,
 ) -> tuple[Fate, ...]:
     """Each parameter's fate from ``||mu_i(s)||`` (shape ``(K, n)``) over the last ``decades`` decades."""
-    norms, norms_error = np.asarray(norms, dtype=float), np.asarray(norms_error, dtype=float)
-    if norms.ndim != 2 or norms.shape != norms_error.shape or norms.shape[0] != len(times):
-        raise InputError("norms", f"norms and norms_error must be (K, n) with K = {len(times)} records")
-    return tuple(_fate(times, norms[:, i], norms_error[:, i], decades) for i in range(norms.shape[1]))
+    values, errors, records = np.asarray(norms, dtype=float), np.asarray(norms_error, dtype=float), np.asarray(times)
+    if values.ndim != 2 or values.shape != errors.shape or values.shape[0] != len(records):
+        raise InputError("norms", f"norms and norms_error must be (K, n) with K = {len(records)} records")
+    return tuple(_fate(records, values[:, i], errors[:, i], decades) for i in range(values.shape[1]))
