@@ -158,7 +158,10 @@ class Reduced:
 
 
 def reduce_start(mu0: np.ndarray) -> Reduced:
-    """Group exactly equal rows and take an orthonormal basis of their span (rank >= 1; any axis if all are 0)."""
+    """Group exactly equal rows and take an orthonormal basis of their span (rank >= 1; any axis if all are 0).
+
+    Directions whose singular value is below rounding (``16 eps (1 + max |mu|)``) are dropped, as the fast
+    tier's own span reduction drops them."""
     _, first, members = np.unique(mu0, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(first)  # groups numbered in the order their first member appears
     rank_of = np.empty_like(order)
@@ -166,7 +169,8 @@ def reduce_start(mu0: np.ndarray) -> Reduced:
     members = rank_of[members.ravel()]
     representatives = mu0[np.sort(first)]
     _, singular, vt = np.linalg.svd(representatives, full_matrices=False)
-    rank = int(np.count_nonzero(singular > singular.max(initial=0.0) * 1e-13)) if singular.size else 0
+    rounding = 16 * np.finfo(float).eps * (1.0 + float(np.max(np.abs(mu0), initial=0.0)))  # as reduce_float drops
+    rank = int(np.count_nonzero(singular > rounding))
     basis = vt[: max(rank, 1)].T if rank else np.eye(mu0.shape[1])[:, :1]
     return Reduced(basis, members, representatives @ basis)
 
