@@ -185,23 +185,18 @@ def _run_certified(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace):
-    from numeric import make_config
+    from numeric import InputError, make_config
 
     mu, init = _start(args)
-    return make_config(
-        mu,
-        args.eta,
-        args.steps,
-        tier=args.tier,
-        dps=args.dps,
-        t=args.t,
-        truth=args.truth,
-        points_per_decade=args.points_per_decade,
-        stop_loss=args.stop_loss,
-        stop_grad=args.stop_grad,
-        blowup=args.blowup,
-        init=init,
-    )
+    options = {"tier": args.tier, "dps": args.dps, "t": args.t, "truth": args.truth, "init": init}
+    options |= {"points_per_decade": args.points_per_decade, "stop_loss": args.stop_loss}
+    options |= {"stop_grad": args.stop_grad, "blowup": args.blowup}
+    try:
+        return make_config(mu, args.eta, args.steps, **options)
+    except InputError as error:  # a built start is refused for the options that built it
+        if init and error.name.startswith("mu"):
+            raise InputError("M/spread", f"the cluster start is refused: {error.reason}") from None
+        raise
 
 
 def _start(args: argparse.Namespace) -> tuple[Any, dict]:

@@ -489,6 +489,15 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_VALUE
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # "--eta=--" hands argparse the value "--", which Python < 3.12 drops as if it ended the options, leaving
+        # the option an empty list that no type or choices check sees: read it as the value it is
+        if arg_strings == ["--"] and action.nargs is None:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str) -> Any:
         """Print ``proofs-check: error: MESSAGE`` in one line on stderr (as every other mistake) and exit with 2."""
         self.exit(2, f"{PROG}: error: {_one_line(message)} (see {self.prog} --help)\n")
@@ -496,5 +505,4 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def _one_line(message: str) -> str:
     """argparse's message in one line, naming the option first: ``--eta: expected one argument``."""
-    message = " ".join(message.split())
-    return re.sub(r"^argument (\S+?)(?:/\S+)?: ", r"\1: ", message)
+    return re.sub(r"^argument ", "", " ".join(message.split()))
