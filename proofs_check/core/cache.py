@@ -75,17 +75,22 @@ class Codec:
     kind: str
     encode: Callable[[Any], Any]
     decode: Callable[[Any], Any]
+    spec: tuple[str, ...] | None = None  # what the codec is made of (dataclass_codec: its class names)
 
 
 _CODECS: dict[str, Codec] = {}
 
 
 def register(codec: Codec) -> Codec:
-    """Make ``codec`` the one codec of its kind; registering a second, different codec for a kind is an error."""
+    """Make ``codec`` the one codec of its kind and return the registered one.
+
+    Registering a kind again with the same ``spec`` (a module imported twice) keeps the first; a different codec
+    for a registered kind is an error.
+    """
     known = _CODECS.setdefault(codec.kind, codec)
-    if known is not codec:
+    if known is not codec and (known.spec is None or known.spec != codec.spec):
         raise ValueError(f"cache kind {codec.kind!r} already has a codec")
-    return codec
+    return known
 
 
 def codec_of(kind: str) -> Codec:
@@ -215,7 +220,7 @@ def dataclass_codec(kind: str, *names: str) -> Codec:
 
         return {name: getattr(numeric, name) for name in names}
 
-    return Codec(kind, lambda value: _encode(value, classes()), lambda data: _decode(data, classes()))
+    return Codec(kind, lambda value: _encode(value, classes()), lambda data: _decode(data, classes()), names)
 
 
 def _encode(value: Any, classes: dict[str, type]) -> Any:

@@ -73,6 +73,17 @@ def test_a_cluster_run_round_trips_exactly():
     assert back.reference == run.reference and back.deviation == run.deviation and _same(back.result, run.result)
 
 
+def test_a_flow_run_round_trips_exactly():
+    import numeric
+
+    run = numeric.run_flow(np.array([[0.5], [-1.5]]), 10.0, error_run=False)  # NaN error columns included
+    codec = dataclass_codec("test-flow", "FlowRun")
+    back = codec.decode(json.loads(json.dumps(codec.encode(run), allow_nan=False)))
+    for field in dataclasses.fields(run):
+        mine, theirs = getattr(run, field.name), getattr(back, field.name)
+        assert np.array_equal(mine, theirs, equal_nan=True) if isinstance(mine, np.ndarray) else mine == theirs
+
+
 def test_the_encoding_keeps_every_supported_type():
     codec = dataclass_codec("test-values")
     value = {
@@ -118,6 +129,7 @@ def test_values_outside_the_encoding_are_not_stored_but_returned(folder):
 def test_a_kind_has_one_codec():
     with pytest.raises(ValueError, match="already has a codec"):
         register(dataclass_codec("gd-run", "GDResult"))
+    assert register(dataclass_codec("gd-run", *cache._GD_RESULT)) is codec_of("gd-run")  # a module imported twice
     with pytest.raises(KeyError, match="no cache codec registered for kind 'nothing'"):
         cached("nothing", {}, lambda: 1, __file__)
 
