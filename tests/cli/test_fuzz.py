@@ -147,7 +147,7 @@ class Option:
 
     def argv(self, value: str) -> list[str]:
         words = [value] if not self.flag else [f"{self.flag}={value}"] if value.startswith("-") else [self.flag, value]
-        return [*self.command, *self.base, *words]
+        return [*self.command, *self.base, *(words if value or self.flag else [])]
 
 
 GD = ("--mu", "[[0.5],[-1.5]]", "--eta", "0.1", "--steps", "3", "--out", "{root}/out")
@@ -398,6 +398,38 @@ def test_every_bad_value_is_one_line_and_exit_2(case):
 @given(CASES)
 def test_every_bad_value_is_one_line_and_exit_2_many_examples(case):
     check(*case)
+
+
+#: The issue's cases, as typed (``{root}``: the run's folder), and the words the one-line refusal must contain.
+ISSUE_CASES = [
+    (["gd", *GD[:4], "--steps", "²"], "--steps: expected an integer"),
+    (["gd", *GD[:4], "--steps", "1" + "0" * 4999], "--steps: expected an integer from 0 to 10^9, got an integer of"),
+    (["gd", *CLUSTER, "--seed", "-1"], "--seed: expected an integer from 0"),
+    (["gd", "--mu", "[" * 3000 + "]" * 3000, *GD[2:]], "--mu: JSON nested deeper than 2"),
+    (["gd", *CLUSTER[:2], "--n", "100000000", *CLUSTER[4:]], "--n: expected an integer from 1 to 1000"),
+    (["gd", "--mu", "[[1e999],[0]]", *GD[2:]], "--mu: values too large for double precision"),
+    (["gd", *GD[:2], "--eta", "nan", *GD[4:]], "--eta: expected a finite real number"),
+    (["gd", *GD[:2], "--eta", "inf", *GD[4:]], "--eta: expected a finite real number"),
+    (["gd", *GD[:2], "--eta", "-1e-300", *GD[4:]], "--eta: expected a real number > 0, got '-1e-300'"),
+    (["gd", *GD, "--converged-below", "nan"], "--converged-below: expected a finite real number"),
+    (["gd", *GD, "--checkpoint-every", "-1"], "--checkpoint-every: expected a real number >= 0"),
+    (["gd", *GD, "--t", "-inf"], "--t: expected a finite real number"),
+    (["eval", "--mu", "[[1e999],[0]]"], "--mu: values too large for double precision"),
+    (["explore", "k-near", "--n", "1,2", *OUT], "--n: expected an integer from 2 to 1000, got '1,2'"),
+    (["check", "thm3.1", "--param", "loss_sign=maybe", *OUT], "--param loss_sign=maybe: expected one of positive"),
+    (["check", "eq1", "--param", "samples=-1", *OUT], "--param samples=-1: expected an integer from 1"),
+    (["check", "thm3.1", "--param", "n_values=[]", *OUT], "--param n_values=[]: expected 1 to 10 items, got 0"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv, words", ISSUE_CASES, ids=lambda case: " ".join(case)[:40] if isinstance(case, list) else ""
+)
+def test_the_cases_of_the_issue(argv, words):
+    option = Option((), "", st.nothing(), tuple(argv), (words.partition(":")[0],))
+    _, outcome = run(option, "")
+    assert outcome.status == 2 and outcome.out == "" and outcome.left == []
+    assert outcome.err.count("\n") == 1 and words in outcome.err, outcome.err
 
 
 def _parsers(parser: argparse.ArgumentParser, command: tuple[str, ...] = ()):
