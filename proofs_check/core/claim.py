@@ -150,9 +150,10 @@ class Claim:
     ``deep``. Constants and parameters share one namespace and are all overridable with
     ``--param``. ``domains`` declares, next to the defaults, what each name accepts (type and range or choices,
     :mod:`proofs_check.core.params`): a value outside is refused in one line before anything runs; a name without
-    a declaration is read by the type of its default. The claim module must be named after the id with dots turned
-    into underscores (``lemma2.2`` lives in ``lemma2_2.py``) and define ``CLAIM = Claim(...)``; ``run`` must be a
-    module-level function so claims can run in worker processes.
+    a declaration is read by the type of its default. ``summarize(checks)``, if given, adds notes drawn from the run
+    (e.g. which hypotheses were out of reach) to the static ``notes``. The claim module must be named after the id
+    with dots turned into underscores (``lemma2.2`` lives in ``lemma2_2.py``) and define ``CLAIM = Claim(...)``;
+    ``run`` and ``summarize`` must be module-level functions so claims can run in worker processes.
     """
 
     id: str
@@ -165,6 +166,7 @@ class Claim:
     notes: tuple[str, ...] = ()
     provenance: Provenance | None = None
     domains: dict[str, _params.Domain] = field(default_factory=dict)
+    summarize: Callable[[list[Check]], list[str]] | None = None
 
     def __post_init__(self) -> None:
         if not self.id or not self.label or not self.statement:

@@ -84,10 +84,11 @@ def run_claim(task: Task, profile: str, seed: int, progress: Progress | None = N
         figures: dict[str, bytes] = {}
         checks_json = [_check_json(claim.id, check, figures) for check in checks]
         verdict, error, trace = combine(checks), None, None
+        notes = list(claim.summarize(checks)) if claim.summarize else []
     except Exception as exc:  # reported as an internal error of this claim, see module doc
         error, trace = f"{type(exc).__name__}: {exc}", traceback.format_exc()
-        verdict, checks_json, figures = Verdict.INCONCLUSIVE, [_error_check(error)], {}
-    return _record(task, verdict, checks_json, time.perf_counter() - start, figures, error, trace)
+        verdict, checks_json, figures, notes = Verdict.INCONCLUSIVE, [_error_check(error)], {}, []
+    return _record(task, verdict, checks_json, time.perf_counter() - start, figures, error, trace, notes)
 
 
 def run_claims_by_id(ids: Sequence[str], profile: str = "quick", seed: int = 0) -> list[ClaimRecord]:
@@ -162,6 +163,7 @@ def _record(
     figures: dict[str, bytes],
     error: str | None,
     trace: str | None,
+    notes: Sequence[str] = (),
 ) -> ClaimRecord:
     claim = task.claim
     provenance = claim.provenance
@@ -171,7 +173,7 @@ def _record(
         statement=claim.render_statement(task.params),
         verdict=verdict,
         checks=checks,
-        notes=list(claim.notes),
+        notes=[*claim.notes, *notes],
         seconds=seconds,
         params=to_json(task.params),
         error=error,
