@@ -294,7 +294,7 @@ def precise_vs_mpquad(repeat: int, dps: int = 50) -> dict:
         "baseline_seconds": quad_time,
         "ratio": quad_time / ours_time,
         "agree_digits": digits,
-        "ours_error_estimate": ours.error,
+        "ours_error_estimate": float(ours.error),
         "method": ours.method,
     }
 

@@ -239,7 +239,7 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
     return float(loss), grad, errors, f"span reduction to r={r}; {expectation.method}"
 
 
-def _equal_rows_equal(mu: Sequence, grad: Any) -> Any:
+def _equal_rows_equal(mu: Any, grad: Any) -> Any:
     """Give exactly equal parameters exactly equal gradients (the mean over each group).
 
     Mathematically they are equal; in floating point, matrix products may round identical columns

@@ -34,6 +34,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 import flint
 import mpmath
@@ -361,12 +362,11 @@ def _tail_bound(param_radius: float, cut: float, tier: Tier):
         phi = math.exp(-0.5 * cut * cut) / math.sqrt(2.0 * math.pi)
         return 2.0 * a * q + 2.0 * b * phi
     with flint.ctx.workprec(64):
-        r = flint.arb(param_radius)
-        a, b = growth_bound(r)
+        a_ball, b_ball = growth_bound(flint.arb(param_radius))
         c = flint.arb(cut)
-        q = (c / flint.arb(2).sqrt()).erfc() / 2
-        phi = (-(c * c) / 2).exp() / (2 * flint.arb.pi()).sqrt()
-        return mpmath.mpf((2 * a * q + 2 * b * phi).upper()) * (1 + mpmath.mpf("1e-9"))
+        q_ball = (c / flint.arb(2).sqrt()).erfc() / 2
+        phi_ball = (-(c * c) / 2).exp() / (2 * flint.arb.pi()).sqrt()
+        return mpmath.mpf((2 * a_ball * q_ball + 2 * b_ball * phi_ball).upper()) * (1 + mpmath.mpf("1e-9"))
 
 
 def _line_float(panels, center, offsets) -> tuple[np.ndarray, np.ndarray]:
@@ -390,7 +390,7 @@ def _ball_sum(pairs, red: Reduction, center, offsets, tier: Tier) -> list:
     chunk = chunk_nodes(output_count(n, r), r, prec)
     shift = 0.5 * np.sum(offsets**2, axis=1)
     pairs = iter(pairs)
-    total = None
+    total: Any = None
     with flint.ctx.workprec(prec):
         exp = flint.arb.exp
         line = [row[0] for row in red.offsets]

@@ -67,7 +67,8 @@ def integrand_scalar(y: Sequence, center: Sequence, offsets: Sequence[Sequence],
     mean_offset = [base[k] + sum((w[i] * gaps[i][k] for i in range(len(w))), 0 * base[k]) for k in range(r)]
     v = [center[k] + mean_offset[k] for k in range(r)]
     loss = sum((vk * vk for vk in v[1:]), v[0] * v[0])
-    grad, ws = [], []
+    grad: list = []
+    ws: list = []
     for i, d in enumerate(offsets):
         s = sum(((d[k] - mean_offset[k]) * v[k] for k in range(1, r)), (d[0] - mean_offset[0]) * v[0])
         wsi = w[i] * s
