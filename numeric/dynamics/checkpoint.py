@@ -187,19 +187,22 @@ def _numbers(config: GDConfig, data: Any, shape: tuple[int, ...], what: str) -> 
     return values
 
 
-def _records(config: GDConfig, data: Any, n: int) -> list[tuple[int, Any, list, Any]] | str:
+def _records(config: GDConfig, data: Any, n: int) -> list[tuple] | str:
     if not isinstance(data, list):
         return "records is not a list"
     records = []
     for j, item in enumerate(data):
         if not isinstance(item, list) or len(item) != 4 or not _is_int(item[0]):
             return f"records[{j}] is not [iteration, loss, norms, gradient norm]"
-        loss = _numbers(config, item[1], (), f"records[{j}] loss")
-        norms = _numbers(config, item[2], (n,), f"records[{j}] norms")
-        grad = _numbers(config, item[3], (), f"records[{j}] gradient norm")
-        for value in (loss, norms, grad):
-            if isinstance(value, str):
-                return value
+        decoded = [
+            _numbers(config, item[1], (), f"records[{j}] loss"),
+            _numbers(config, item[2], (n,), f"records[{j}] norms"),
+            _numbers(config, item[3], (), f"records[{j}] gradient norm"),
+        ]
+        problem = next((value for value in decoded if isinstance(value, str)), None)
+        if problem is not None:
+            return problem
+        loss, norms, grad = decoded
         if any(x < 0 for x in [*norms, grad]):
             return f"records[{j}] has a negative norm"
         records.append((item[0], loss, norms, grad))

@@ -10,6 +10,8 @@ separately by mpmath (``numeric.forms``) agree to ``min_digits`` digits.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 
 import numeric
@@ -28,7 +30,7 @@ __all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
 
 STATEMENT = {"factor": 2}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
-PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
+PROFILES: dict[str, dict[str, Any]] = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
 DOMAINS = {"factor": Real(-100, 100), **INSTANCE_DOMAINS}
 
 

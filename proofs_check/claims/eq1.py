@@ -13,6 +13,8 @@ reported form ``k = 1``; an edited ``k`` is judged by the numbers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 
 import numeric
@@ -31,7 +33,7 @@ __all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
 
 STATEMENT = {"scale_exponent": 1}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
-PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
+PROFILES: dict[str, dict[str, Any]] = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
 DOMAINS = {"scale_exponent": Integer(-10, 10), **INSTANCE_DOMAINS}
 
 

@@ -13,6 +13,8 @@ routes answer: the certificate no longer reduces to 0, and the numbers disagree.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
@@ -29,7 +31,7 @@ __all__ = ["STATEMENT", "PARAMETERS", "PROFILES", "run", "CLAIM"]
 
 STATEMENT = {"coefficients": [1, 1, -2, -2, 3]}
 PARAMETERS = {"instances": [[2, 1], [3, 1], [4, 1], [2, 2], [3, 2]], "samples": 4, "min_digits": 30.0}
-PROFILES = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
+PROFILES: dict[str, dict[str, Any]] = {"quick": {"instances": [[2, 1], [3, 1]], "samples": 2}, "deep": {"samples": 12}}
 DOMAINS = {"coefficients": Items(Integer(-100, 100), minimum=5, maximum=5), **INSTANCE_DOMAINS}
 
 

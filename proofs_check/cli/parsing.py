@@ -190,7 +190,7 @@ class Real(Domain):
             bounds.append(f"{'<' if self.below else '<='} {_bound(self.maximum)}")
         return " ".join(["a real number", " and ".join(bounds)]).rstrip()
 
-    def convert(self, value: Any) -> float | str:
+    def convert(self, value: Any) -> Any:  # float, or str when exact
         text = self._text(value)
         number = Decimal(text)
         low_fails = self.minimum is not None and (number <= self.minimum if self.above else number < self.minimum)
@@ -401,9 +401,9 @@ def read_json(text: Any, *, depth: int = MAX_JSON_DEPTH, numbers_as_text: bool =
     deepest = _nesting(text, min(depth, MAX_JSON_DEPTH))
     if deepest:
         raise ValueError(f"JSON nested deeper than {min(depth, MAX_JSON_DEPTH)} (at character {deepest})")
-    as_text = {"parse_float": str, "parse_int": str} if numbers_as_text else {}
+    number = str if numbers_as_text else None
     try:
-        return json.loads(text, parse_constant=_refuse_constant, **as_text)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=number, parse_int=number)
     except json.JSONDecodeError as error:
         raise ValueError(f"invalid JSON ({error.msg} at character {error.pos + 1})") from None
 
