@@ -288,12 +288,12 @@ def _decode(data: Any, classes: dict[str, type]) -> Any:
         return _dtype(body["dtype"]).type(_decode(body["value"], classes))
     if tag == "enum":
         name, value = _list(body)
-        return _class(name, classes, enum.Enum)(value)
+        return _class(name, classes, "enum")(value)
     if tag == "dataclass":
         name, fields = _list(body)
         if not isinstance(fields, dict):
             raise ValueError(f"the fields of {name!r} are not an object")
-        return _class(name, classes, object)(**{field: _decode(value, classes) for field, value in fields.items()})
+        return _class(name, classes, "dataclass")(**{field: _decode(value, classes) for field, value in fields.items()})
     raise ValueError(f"unknown tag {tag!r}")
 
 
@@ -323,11 +323,11 @@ def _text(data: Any, allowed: tuple[str, ...]) -> str:
     return data
 
 
-def _class(name: Any, classes: dict[str, type], base: type) -> type:
-    """The class ``name`` among ``classes``: an enum when ``base`` is ``Enum``, else a dataclass."""
+def _class(name: Any, classes: dict[str, type], kind: str) -> type:
+    """The class ``name`` among ``classes``; it must be an enum (``kind="enum"``) or a dataclass."""
     cls = classes.get(name) if isinstance(name, str) else None
-    if cls is None or not (issubclass(cls, enum.Enum) if base is enum.Enum else dataclasses.is_dataclass(cls)):
-        raise ValueError(f"{name!r} is not among this kind's {'enums' if base is enum.Enum else 'dataclasses'}")
+    if cls is None or not (issubclass(cls, enum.Enum) if kind == "enum" else dataclasses.is_dataclass(cls)):
+        raise ValueError(f"{name!r} is not among this kind's {kind} classes")
     return cls
 
 

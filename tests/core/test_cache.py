@@ -106,8 +106,8 @@ def test_the_encoding_keeps_every_supported_type():
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"dataclass": ["Popen", {}]}, "'Popen' is not among this kind's dataclasses"),
-        ({"enum": ["GDResult", "x"]}, "'GDResult' is not among this kind's enums"),
+        ({"dataclass": ["Popen", {}]}, "'Popen' is not among this kind's dataclass classes"),
+        ({"enum": ["GDResult", "x"]}, "'GDResult' is not among this kind's enum classes"),
         ({"ndarray": {"dtype": "O", "shape": [1], "data": [1]}}, "dtype object is not stored"),
         ({"float": "1e308"}, "expected one of nan"),
         ({"unknown": 1}, "unknown tag"),
