@@ -35,6 +35,7 @@ __all__ = [
     "step_bound",
     "rule_step",
     "step_rule",
+    "merged",
     "judged",
     "reading_of",
     "dynamics_check",
@@ -84,6 +85,21 @@ def step_rule(step: float | str, n: int, d: int, params: Mapping[str, Any]) -> H
     eta = float(step)
     relation = "<=" if eta <= bound else ">"
     return Hypothesis("step_rule", eta <= bound, f"eta = {eta:.4g} {relation} {rule}")
+
+
+def merged(per_run: Sequence[Sequence[Hypothesis]]) -> list[Hypothesis]:
+    """One hypothesis per name for a check over several runs: it holds when it holds at every run (the words of
+    the first run where it fails, else of the first run)."""
+    names: dict[str, list[Hypothesis]] = {}
+    for hypotheses in per_run:
+        for hypothesis in hypotheses:
+            names.setdefault(hypothesis.name, []).append(hypothesis)
+    result = []
+    for name, seen in names.items():
+        failing = [h for h in seen if not h.holds]
+        words = failing[0].words + f" (fails at {len(failing)} of {len(seen)} runs)" if failing else seen[0].words
+        result.append(Hypothesis(name, not failing, words))
+    return result
 
 
 def judged(ok: bool | None, hypotheses: Sequence[Hypothesis]) -> tuple[Verdict, str]:
