@@ -283,8 +283,8 @@ def _flow_tracking(profile: str, params: dict) -> Check:
     worst = (float(np.max(gaps[before] - errors[before])), float(np.max(gaps[before] + errors[before])))
     norms = None
     if crossing is not None:
-        largest, error = float(np.max(run_.norms[-1])), float(errors[-1])
-        norms = (largest - error, largest + error)
+        largest, spread = float(np.max(run_.norms[-1])), float(errors[-1])
+        norms = (largest - spread, largest + spread)
     return _tracking_check(
         name=name,
         n=n,

@@ -47,7 +47,7 @@ import numpy as np
 
 import numeric
 from proofs_check.core.claim import Check, Claim, Provenance, Verdict
-from proofs_check.core.params import Integer, Items
+from proofs_check.core.params import Domain, Integer, Items
 from proofs_check.evidence.dynamics import (
     Curve,
     Outcome,
@@ -98,7 +98,7 @@ PROFILES = {
 }
 
 #: ``gd_instances`` may be empty (no GD run); the other names are read by their defaults' types.
-DOMAINS = {"gd_instances": Items(Items(Integer(1, 12), minimum=2, maximum=2), minimum=0)}
+DOMAINS: dict[str, Domain] = {"gd_instances": Items(Items(Integer(1, 12), minimum=2, maximum=2), minimum=0)}
 
 MAX_TAYLOR_TERMS = 400
 

@@ -40,7 +40,7 @@ import numpy as np
 
 import numeric
 from proofs_check.core.claim import Check, Claim, Provenance
-from proofs_check.core.params import Integer, Items
+from proofs_check.core.params import Domain, Integer, Items
 from proofs_check.evidence.dynamics import (
     Curve,
     Outcome,
@@ -86,7 +86,7 @@ PROFILES = {
 }
 
 #: ``gd_n_values`` may be empty (no GD run); the other names are read by their defaults' types.
-DOMAINS = {"gd_n_values": Items(Integer(2, 12), minimum=0)}
+DOMAINS: dict[str, Domain] = {"gd_n_values": Items(Integer(2, 12), minimum=0)}
 
 DIRECTIONS = {"toward": (-1.0,), "away": (1.0,), "perpendicular": (0.0, 1.0)}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ FAR_PARAMETERS = {
     "gd_time": 1.0,
     "confidence": 0.95,
 }
-FAR_PROFILES = {
+FAR_PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"n": 3, "seeds": 2, "time": 1e6, "gd_time": 0.0},
     "deep": {"M0_values": [6.0, 8.0], "seeds": 40, "time": 1e9, "gd_time": 10.0},
 }
@@ -115,7 +116,9 @@ class FarRuns:
 def far_runs(M0: float, params: dict, seed: int, progress: Callable[[str], None]) -> FarRuns:
     """The flows of the run set at ``M0`` (module docstring); a failed integration is kept as its reason."""
     n, d, count = params["n"], params["d"], params["seeds"]
-    curves, failures, reused = [], [], 0
+    curves: list[Curve | None] = []
+    failures: list[str] = []
+    reused = 0
     for k in range(count):
         progress(f"M0={M0:g}: flow {k + 1}/{count} to s = {params['time']:g}")
         try:
