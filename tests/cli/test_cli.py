@@ -146,7 +146,7 @@ def test_load_errors_make_all_exit_2(use_claims, capsys, tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--param", "n=abc"], "--param n=abc: expected an integer (default 4)"),
+        (["--param", "n=abc"], "--param n=abc: expected an integer, got 'abc' (default 4)"),
         (["--param", "nn=3"], "--param nn=3: unknown key 'nn' (known: bound, eta, fast, mu, n)"),
         (["--param", "n"], "--param n: expected KEY=VALUE or ID:KEY=VALUE"),
         (
@@ -287,13 +287,12 @@ def test_runs_in_the_same_second_get_their_own_folders(tmp_path):
     assert names == ["20260102-030405-check", "20260102-030405-check-2", "20260102-030405-check-3"]
 
 
-def test_unwritable_out_exits_2(fake_registry, capsys, tmp_path):
+def test_unwritable_out_exits_2_before_any_claim_runs(fake_registry, capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    status, _, err = run_cli(capsys, "all", "--out", str(blocker / "sub"))
-    assert status == 2 and err.splitlines()[-1].startswith(
-        f"proofs-check: error: --out {blocker / 'sub'}: cannot write"
-    )
+    status, out, err = run_cli(capsys, "all", "--out", str(blocker / "sub"))
+    assert status == 2 and out == ""
+    assert err == f"proofs-check: error: --out: {blocker} is not a folder\n"  # no progress: nothing ran
 
 
 def test_parallel_jobs_give_the_same_results(use_claims, capsys, tmp_path):
@@ -370,3 +369,10 @@ def test_table_wraps_long_evidence_at_word_boundaries():
     text = " ".join(line[column:] for line in [first.removesuffix("1.5"), *more])
     assert " ".join(text.split()) == f"refuted by {name!r}"
     assert all(len(line[column:].rstrip()) <= 40 for line in more)
+
+
+def test_the_readme_defines_the_verdicts_as_the_report_does():
+    from proofs_check.report.markdown import legend_markdown
+
+    readme = (REPO / "README.md").read_text()
+    assert "\n".join(legend_markdown()) in readme
