@@ -152,7 +152,7 @@ for m, t, truth in cases:
     with mpmath.workdps(dps):
         gap = abs(direct - reduced.loss)
     print(
-        f"  |difference| = {mpmath.nstr(gap, 3)}  (error estimates {mpmath.nstr(direct_error, 3)}, {reduced.error:.1e})"
+        f"  |difference| = {mpmath.nstr(gap, 3)}  (error estimates {mpmath.nstr(direct_error, 3)}, {float(reduced.error):.1e})"
     )
     assert gap < 1e-30
 

@@ -159,7 +159,7 @@ point = [[row[0], mpmath.mpf(0)] for row in family(roots[n].estimate, n)]
 hessian, hessian_error = hessian_precise(point, 30)
 eigenvalues, eigenvectors = np.linalg.eigh(hessian)
 print("eigenvalues:", np.array2string(eigenvalues, precision=5))
-print(f"error estimate of the entries: {hessian_error:.1e}")
+print(f"error estimate of the entries: {float(hessian_error):.1e}")
 print("negative:", int(np.sum(eigenvalues < -1e-8)), " positive:", int(np.sum(eigenvalues > 1e-8)))
 
 # %% [markdown]

@@ -25,6 +25,11 @@ What is checked, and how strongly (hypotheses per check: ``M0 >= min_M0`` and th
    for ``gd_n_values`` and ``gd_orientations`` at ``gd_M0`` to flow time ``gd_time``, read the same way and
    compared with the flow at equal flow time.  It corroborates the flow: it refutes when it contradicts the
    statement, and is otherwise not needed for the verdict (a short horizon may leave it undecided).
+3. *certified, for u away* (``proofs_check.evidence.certified``, python-flint balls): at ``n = 3, d = 1, M0 = 4``,
+   ``eta = 0.01`` (inside the step rule), a set ``R = {mu_1 >= 4, -0.25 <= mu_2 = mu_3 <= 1}`` is proven invariant
+   under GD and a validated GD enclosure enters it, so ``mu_1`` never converges and 0 or 2 parameters converge,
+   never exactly 1: ``refuted``, proven for that instance and step (``inconclusive`` when not proven or outside the
+   hypotheses).
 
 Finding (standard profile, n = 3 and 5, M0 = 4 and 10): ``toward``: mu_1 converges, the others diverge (like
 ``log s``), as claimed.  ``away`` and ``perpendicular``: mu_1 diverges and the group 2..n converges together, so the
@@ -41,6 +46,7 @@ import numpy as np
 import numeric
 from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.core.params import Domain, Integer, Items
+from proofs_check.evidence.certified import certified_away_checks
 from proofs_check.evidence.dynamics import (
     Curve,
     Outcome,
@@ -127,6 +133,15 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
         for orientation in params["gd_orientations"]:
             progress(f"GD inside the step rule, n={n}, u {orientation}")
             checks.append(gd_check(n, orientation, float(params["gd_M0"]), params))
+    if "away" in params["orientations"]:
+        # A counterexample proven with ball arithmetic: validated GD into a certified trapping region.
+        checks += certified_away_checks(
+            eps_scale=params["eps_scale"],
+            converging=params["converging"],
+            min_M0=params["min_M0"],
+            step_constant=params["step_constant"],
+            progress=progress,
+        )
     figures = {
         f"thm3_4_norms_n{n}": norms_figure(
             curves,

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.usefixtures("shared_module_cache")
 def test_each_orientation_is_reported_and_away_perpendicular_refute_inside_every_hypothesis():
     verdict, checks = run_claim("thm3.4", **FAST)
     assert verdict is Verdict.REFUTED
+    checks = [check for check in checks if check.instance["step"] == "flow"]
     by_orientation = {check.instance["orientation"]: check for check in checks}
     assert by_orientation["toward"].verdict is Verdict.SUPPORTED
     assert by_orientation["toward"].observed["converged"] == [1]
@@ -43,10 +44,22 @@ def test_claiming_that_all_converge_is_refuted():
 
 
 def test_outside_a_stated_M0_threshold_a_contradiction_is_inconclusive():
-    verdict, (check,) = run_claim("thm3.4", **FAST, orientations='["away"]', min_M0="100")
+    verdict, checks = run_claim("thm3.4", **FAST, orientations='["away"]', min_M0="100")
     assert verdict is Verdict.INCONCLUSIVE
+    (check,) = [check for check in checks if check.instance["step"] == "flow"]
     assert check.instance["hypotheses"] == {"M0_threshold": False, "step_rule": True}
     assert check.observed["reading"] == "contradicts beyond the hypotheses"
+    (certified,) = [check for check in checks if "ball arithmetic" in check.method]
+    assert certified.verdict is Verdict.INCONCLUSIVE and not all(certified.instance["hypotheses"].values())
+
+
+def test_away_is_refuted_with_ball_arithmetic_inside_the_step_rule():
+    verdict, checks = run_claim("thm3.4", **FAST, orientations='["away"]')
+    assert verdict is Verdict.REFUTED
+    (certified,) = [check for check in checks if "ball arithmetic" in check.method]
+    assert certified.verdict is Verdict.REFUTED
+    assert certified.instance["n"] == 3 and certified.instance["step"] == "0.01"
+    assert all(certified.instance["hypotheses"].values())
 
 
 def test_the_claims_notes_name_the_reading():
