@@ -46,8 +46,17 @@ from proofs_check.claims.thm3_2 import (
     log_bound,
 )
 from proofs_check.core.claim import Check, Claim, Provenance, Verdict
+from proofs_check.core.params import Integer, Items, Real
 from proofs_check.evidence.dynamics import FLOW_METHOD, all_hold, failed_check, flow_run
-from proofs_check.evidence.hypotheses import FLOW, STEP_RULE, Hypothesis, dynamics_check, reach_notes, rule_step
+from proofs_check.evidence.hypotheses import (
+    FLOW,
+    STEP_RULE,
+    STEP_RULE_DOMAINS,
+    Hypothesis,
+    dynamics_check,
+    reach_notes,
+    rule_step,
+)
 from proofs_check.evidence.identities import proof_check
 
 STATEMENT = {
@@ -60,6 +69,17 @@ STATEMENT = {
 }
 PARAMETERS = {"instances": [[2, 1], [3, 1], [5, 3]], "dps": 40, "flow_M0": 0.3}
 PROFILES = {"quick": {"instances": [[3, 1]]}}
+DOMAINS = {
+    "contraction_coefficient": Integer(-100, 100),
+    "reported_coefficient": Integer(-100, 100),
+    "reference_fraction": Integer(1, 1000),
+    "closeness_fraction": Integer(1, 1000),
+    "ball_fraction": Integer(1, 1000),
+    "instances": Items(Items(Integer(1, 12), minimum=2, maximum=2), maximum=10),
+    "dps": Integer(10, 1000),
+    "flow_M0": Real(0, 100, above=True),
+    **STEP_RULE_DOMAINS,
+}
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -312,6 +332,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     summarize=reach_notes,
     provenance=Provenance(

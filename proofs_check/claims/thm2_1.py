@@ -47,7 +47,7 @@ import numpy as np
 
 import numeric
 from proofs_check.core.claim import Check, Claim, Provenance, Verdict
-from proofs_check.core.params import Domain, Integer, Items
+from proofs_check.core.params import Domain, Integer, Items, Rational, Real
 from proofs_check.evidence.dynamics import (
     Curve,
     Outcome,
@@ -67,6 +67,7 @@ from proofs_check.evidence.dynamics import (
 from proofs_check.evidence.hypotheses import (
     FLOW,
     STEP_RULE,
+    STEP_RULE_DOMAINS,
     Hypothesis,
     dynamics_check,
     merged,
@@ -98,7 +99,21 @@ PROFILES = {
 }
 
 #: ``gd_instances`` may be empty (no GD run); the other names are read by their defaults' types.
-DOMAINS: dict[str, Domain] = {"gd_instances": Items(Items(Integer(1, 12), minimum=2, maximum=2), minimum=0)}
+DOMAINS: dict[str, Domain] = {
+    "gd_instances": Items(Items(Integer(1, 12), minimum=2, maximum=2), minimum=0),
+    "noise_margin": Rational(),
+    "ball_denominator": Rational(0, above=True),
+    "rate_constant": Real(0, above=True),
+    "rate_exponent": Real(0, 100),
+    "rate_n_power": Integer(0, 20),
+    "rate_d_power": Integer(0, 20),
+    "n_values": Items(Integer(1, 12), maximum=10),
+    "d_values": Items(Integer(1, 10), maximum=10),
+    "starts": Integer(1, 100),
+    "flow_time": Real(0, 1e14, above=True),
+    "gd_time": Real(0, 1000),
+    **STEP_RULE_DOMAINS,
+}
 
 MAX_TAYLOR_TERMS = 400
 

@@ -41,6 +41,7 @@ import numpy as np
 import numeric
 from proofs_check.core.cache import cached
 from proofs_check.core.claim import Check, Claim, Provenance
+from proofs_check.core.params import Integer, Real
 from proofs_check.evidence.dynamics import (
     Curve,
     Outcome,
@@ -58,6 +59,7 @@ from proofs_check.evidence.dynamics import (
 from proofs_check.evidence.hypotheses import (
     FLOW,
     STEP_RULE,
+    STEP_RULE_DOMAINS,
     Hypothesis,
     dynamics_check,
     reach_notes,
@@ -83,6 +85,24 @@ PARAMETERS = {
     "paper_time": 1000.0,
 }
 PROFILES = {"quick": {"M0": 0.5, "steps": 1500}, "deep": {"steps": 20000, "rate_time": 1e12, "paper_time": 1e4}}
+#: The direct run works at the spread's digits (n d M0^3 spread_exponent / ln 10 + 40), so its instance stays small.
+DOMAINS = {
+    "spread_factor": Real(0, above=True),
+    "spread_exponent": Real(0, 1000),
+    "rate_exponent": Real(0, 100),
+    "n": Integer(2, 8),
+    "d": Integer(1, 3),
+    "M0": Real(0, 4, above=True),
+    "steps": Integer(1, 100_000),
+    "seed": Integer(0, 2**32 - 1),
+    "rate_M0": Real(0, 100, above=True),
+    "rate_time": Real(0, 1e14, above=True),
+    "paper_n": Integer(2, 12),
+    "paper_d": Integer(1, 10),
+    "paper_M0": Real(0, 100, above=True),
+    "paper_time": Real(0, 1e8, above=True),
+    **STEP_RULE_DOMAINS,
+}
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -310,6 +330,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     summarize=reach_notes,
     provenance=Provenance(

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from proofs_check.core.claim import Check, Claim, Provenance
+from proofs_check.core.params import Integer, Real
 from proofs_check.evidence.dynamics import (
     FLOW_METHOD,
     Curve,
@@ -42,6 +43,7 @@ from proofs_check.evidence.dynamics import (
     with_figures,
 )
 from proofs_check.evidence.far_starts import (
+    FAR_DOMAINS,
     FAR_HYPOTHESIS,
     FAR_PARAMETERS,
     FAR_PROFILES,
@@ -56,6 +58,7 @@ from proofs_check.evidence.hypotheses import reach_notes
 STATEMENT = {"converging": 1, "probability": 0.9, "rate_exponent": 1.0, **FAR_HYPOTHESIS}
 PARAMETERS = dict(FAR_PARAMETERS)
 PROFILES = FAR_PROFILES
+DOMAINS = {**FAR_DOMAINS, "converging": Integer(0, 100), "probability": Real(0, 1), "rate_exponent": Real(0, 100)}
 
 METHOD = FLOW_METHOD + "; fates of numeric.parameter_fates; exact binomial interval over the seeds"
 
@@ -126,6 +129,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     summarize=reach_notes,
     provenance=Provenance(

@@ -24,8 +24,10 @@ about 1.05 < 1.1).  Edit ``eps`` to -0.5 (claiming ``L >= c_0 / s^0.5``) and the
 from __future__ import annotations
 
 from proofs_check.core.claim import Check, Claim, Provenance
+from proofs_check.core.params import Real
 from proofs_check.evidence.dynamics import loss_figure, with_figures
 from proofs_check.evidence.far_starts import (
+    FAR_DOMAINS,
     FAR_HYPOTHESIS,
     FAR_PARAMETERS,
     FAR_PROFILES,
@@ -37,6 +39,7 @@ from proofs_check.evidence.hypotheses import reach_notes
 STATEMENT = {"eps": 0.1, "probability": 0.9, **FAR_HYPOTHESIS}
 PARAMETERS = dict(FAR_PARAMETERS)
 PROFILES = FAR_PROFILES
+DOMAINS = {**FAR_DOMAINS, "eps": Real(0, 10), "probability": Real(0, 1)}
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
@@ -60,6 +63,7 @@ CLAIM = Claim(
     constants=STATEMENT,
     parameters=PARAMETERS,
     profiles=PROFILES,
+    domains=DOMAINS,
     run=run,
     summarize=reach_notes,
     provenance=Provenance(

@@ -313,12 +313,25 @@ _RATIONAL = re.compile(rf"[+-]?[0-9]{{1,{MAX_DIGITS}}}/[0-9]{{1,{MAX_DIGITS}}}")
 
 @dataclass(frozen=True)
 class Rational(Domain):
-    """An exact rational: ``p/q`` or a decimal number (``1/3``, ``0.25``), as a ``Fraction``."""
+    """An exact rational: ``p/q`` or a decimal number (``1/3``, ``0.25``), as a ``Fraction``; at least ``minimum``
+    (more than it when ``above``) if one is given."""
+
+    minimum: Fraction | int | None = None
+    above: bool = False
 
     def __str__(self) -> str:
-        return "a rational number p/q or a decimal number"
+        bound = "" if self.minimum is None else f" {'>' if self.above else '>='} {self.minimum}"
+        return f"a rational number p/q or a decimal number{bound}"
 
     def convert(self, value: Any) -> Fraction:
+        number = self._number(value)
+        if self.minimum is not None and (number <= self.minimum if self.above else number < self.minimum):
+            raise ValueError(f"expected {self}, got {_shown(value)}")
+        return number
+
+    def _number(self, value: Any) -> Fraction:
+        if isinstance(value, Fraction):
+            return value
         if isinstance(value, str) and _RATIONAL.fullmatch(value.strip()):
             numerator, denominator = value.strip().split("/")
             if int(denominator) == 0:

@@ -26,6 +26,7 @@ import numpy as np
 
 import numeric
 from proofs_check.core.claim import Check
+from proofs_check.core.params import Domain, Integer, Items, Real
 from proofs_check.evidence.dynamics import (
     FLOW_METHOD,
     Curve,
@@ -39,12 +40,21 @@ from proofs_check.evidence.dynamics import (
     rate_ok,
     reuse_words,
 )
-from proofs_check.evidence.hypotheses import FLOW, STEP_RULE, Hypothesis, dynamics_check, rule_step, step_rule
+from proofs_check.evidence.hypotheses import (
+    FLOW,
+    STEP_RULE,
+    STEP_RULE_DOMAINS,
+    Hypothesis,
+    dynamics_check,
+    rule_step,
+    step_rule,
+)
 
 __all__ = [
     "FAR_PARAMETERS",
     "FAR_PROFILES",
     "FAR_HYPOTHESIS",
+    "FAR_DOMAINS",
     "FarRuns",
     "far_start",
     "far_hypotheses",
@@ -71,6 +81,19 @@ FAR_PROFILES: dict[str, dict[str, Any]] = {
 }
 #: ``M0 > hypothesis_constant sqrt(d) n^hypothesis_n_power`` (as reported: 1e9 sqrt(d) n^10), and the step rule.
 FAR_HYPOTHESIS = {"hypothesis_constant": 1e9, "hypothesis_n_power": 10, **STEP_RULE}
+#: What the run set and the hypothesis accept (at least one seed: "supported on 0 of 0 runs" is no verdict).
+FAR_DOMAINS: dict[str, Domain] = {
+    "n": Integer(2, 12),
+    "d": Integer(1, 10),
+    "M0_values": Items(Real(0, 1000, above=True), maximum=10),
+    "seeds": Integer(1, 1000),
+    "time": Real(0, 1e14, above=True),
+    "gd_time": Real(0, 1000),
+    "confidence": Real(0, 1, above=True, below=True),
+    "hypothesis_constant": Real(0, above=True),
+    "hypothesis_n_power": Integer(0, 100),
+    **STEP_RULE_DOMAINS,
+}
 
 
 def far_start(n: int, d: int, M0: float, seed: int) -> np.ndarray:

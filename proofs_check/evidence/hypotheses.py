@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from proofs_check.core.claim import Check, Verdict
+from proofs_check.core.params import Domain, Integer, Real
 
 __all__ = [
     "FLOW",
     "PAPER_ETA",
     "STEP_RULE",
+    "STEP_RULE_DOMAINS",
     "Hypothesis",
     "step_bound",
     "rule_step",
@@ -49,6 +51,11 @@ PAPER_ETA = 0.01
 #: The step rule ``eta <= step_constant / (n^4 d^2)`` as statement constants (the constant is unknown: 1 is our
 #: reading; the powers are as reported).
 STEP_RULE = {"step_constant": 1.0, "step_n_power": 4, "step_d_power": 2}
+STEP_RULE_DOMAINS: dict[str, Domain] = {
+    "step_constant": Real(0, above=True),
+    "step_n_power": Integer(0, 20),
+    "step_d_power": Integer(0, 20),
+}
 
 _READINGS = {
     True: "consistent beyond the hypotheses",

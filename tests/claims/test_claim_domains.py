@@ -15,7 +15,7 @@ from proofs_check.core.params import Choice, Integer, Items, ParameterError, Rea
 from tests.conftest import run_refuted
 
 #: Values the issue found accepted (some with a verdict), each for the claim that must now refuse it, and the words
-#: the refusal must contain.  The dynamics claims' cases are in test_dynamics_claims_refuse_bad_parameters.
+#: the refusal must contain.
 CASES = [
     ("thm3.1", "loss_sign=maybe", "expected one of positive, negative"),
     ("thm3.1", "n_values=[]", "expected 1 to 10 items, got 0"),
@@ -29,6 +29,15 @@ CASES = [
     ("lemma2.2", "samples=" + "9" * 5000, "got an integer of 5000 digits"),
     ("bridge.em", "factor=1e999", "expected a real number >= -100 and <= 100"),
     ("bridge.em", "min_digits=[[[[[[[[[[1]]]]]]]]]]", "expected a real number"),
+    ("thm3.5", "seeds=0", "expected an integer from 1 to 1000, got 0"),
+    ("thm3.5", "probability=2", "expected a real number >= 0 and <= 1, got '2'"),
+    ("thm3.7", "M0_values=[]", "expected 1 to 10 items, got 0"),
+    ("thm3.2", "steps=1e9", "expected an integer from 1 to 100000, got '1e9'"),
+    ("thm3.2", "steps=1000000000", "expected an integer from 1 to 100000, got 1000000000"),
+    ("thm2.1", "n_values=[]", "expected 1 to 10 items, got 0"),
+    ("thm2.1", "ball_denominator=0", "expected a rational number p/q or a decimal number > 0"),
+    ("lemma3.3", "instances=[]", "expected 1 to 10 items, got 0"),
+    ("lemma3.3", "ball_fraction=0", "expected an integer from 1 to 1000, got 0"),
 ]
 
 

@@ -120,7 +120,8 @@ def bad_for(domain: Domain) -> st.SearchStrategy[str]:
     if isinstance(domain, Text):
         return st.sampled_from(["two\nlines", "tab\there", "x" * (domain.maximum + 1)])
     if isinstance(domain, Rational):
-        return st.one_of(JUNK, NON_FINITE, st.sampled_from(["1/0", "1/", "/2", "1/2/3"]))
+        below = [] if domain.minimum is None else [f"{domain.minimum - 1}", *([str(domain.minimum)] * domain.above)]
+        return st.one_of(JUNK, NON_FINITE, st.sampled_from(["1/0", "1/", "/2", "1/2/3", *below]))
     if isinstance(domain, Json) and not domain.text_too:
         other = {list: '{"a": 1}', dict: "[1]"}.get(domain.kind, "[1")
         return st.one_of(st.sampled_from(["[1", "{", "NaN", other]), nested(st.integers(9, 3000)))

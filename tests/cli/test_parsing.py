@@ -85,6 +85,7 @@ def test_domains_read_good_values(domain, text, expected):
         (Text(), "two\nlines", "expected a text"),
         (Rational(), "1/0", "zero denominator"),
         (Rational(), "1e999999999", "expected a rational"),
+        (Rational(0, above=True), "0/5", "expected a rational number p/q or a decimal number > 0, got '0/5'"),
         (Json(kind=dict), "[1]", "expected a JSON object"),
         (Matrix(), "[[NaN]]", "NaN is not a finite number"),
         (Matrix(), "[[]]", "expected a JSON list of n lists"),
