@@ -39,7 +39,7 @@ from proofs_check.evidence.hypotheses import reach_notes
 STATEMENT = {"eps": 0.1, "probability": 0.9, **FAR_HYPOTHESIS}
 PARAMETERS = dict(FAR_PARAMETERS)
 PROFILES = FAR_PROFILES
-DOMAINS = {**FAR_DOMAINS, "eps": Real(0, 10), "probability": Real(0, 1)}
+DOMAINS = {**FAR_DOMAINS, "eps": Real(-1, 10, above=True), "probability": Real(0, 1)}  # 1 + eps > 0: a decay
 
 
 def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
