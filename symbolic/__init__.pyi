@@ -27,4 +27,10 @@ from .model import (
     reduced_model as reduced_model,
     weights as weights,
 )
+from .slow_manifold import (
+    attracting_rank as attracting_rank,
+    effective_quartic as effective_quartic,
+    prove_converging_law as prove_converging_law,
+    quartic_gap_certificate as quartic_gap_certificate,
+)
 from .stationary import truncated_stationary_points as truncated_stationary_points
