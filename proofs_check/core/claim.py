@@ -1,6 +1,6 @@
 """Claims, checks and verdicts: the vocabulary every claim module is written in.
 
-A claim module in ``proofs_check/claims/`` reads like a PEPit example: a docstring stating the claim, its paper
+A claim module in ``proofs_check/claims/<room>/`` reads like a PEPit example: a docstring stating the claim, its paper
 location, hypotheses and what is checked; ``STATEMENT`` (the statement's constants, as data), ``PARAMETERS`` and
 ``PROFILES`` (the instances), ``run(profile, params, *, seed, progress)`` returning :class:`Check` objects, and
 ``CLAIM = Claim(...)``. The template for a new claim module and its test is in ``CONTRIBUTING.md``.

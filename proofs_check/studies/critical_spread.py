@@ -117,7 +117,7 @@ def _solve(problem: tuple):
 def theorem_bounds(n: int, d: int, m0: float) -> dict[str, float]:
     """``log10`` of Theorem 3.4's ``exp(-M0/scale)`` and Theorem 3.2's ``(1/(f n d)) exp(-e n d M0^3)``."""
     from numeric import hypothesis_log_spread
-    from proofs_check.claims import thm3_2, thm3_4
+    from proofs_check.claims.dynamics import thm3_2, thm3_4
 
     small = thm3_2.STATEMENT
     log_small = hypothesis_log_spread(n, d, m0, small["spread_factor"], small["spread_exponent"])

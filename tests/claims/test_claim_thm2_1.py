@@ -6,7 +6,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from proofs_check.claims.thm2_1 import exp_bounds
+from proofs_check.claims.dynamics.thm2_1 import exp_bounds
 from proofs_check.core.claim import Verdict
 from tests.claim_runner import run_claim
 

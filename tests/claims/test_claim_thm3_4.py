@@ -3,7 +3,7 @@ statement inside every hypothesis (n = 3); the claim's notes name the reading.""
 
 import pytest
 
-from proofs_check.claims.thm3_4 import CLAIM
+from proofs_check.claims.dynamics.thm3_4 import CLAIM
 from proofs_check.core.claim import Verdict
 from proofs_check.core.runner import Task, run_claim as run_record
 from tests.claim_runner import run_claim

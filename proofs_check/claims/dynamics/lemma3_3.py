@@ -38,7 +38,7 @@ import numpy as np
 
 import numeric
 import symbolic
-from proofs_check.claims.thm3_2 import (
+from proofs_check.claims.dynamics.thm3_2 import (
     CLAIM as THM32,
     cluster_start,
     direct_run,

@@ -1,0 +1,1 @@
+"""Claims on the loss landscape: the stationary points off the truth (Theorem 3.1)."""
