@@ -117,28 +117,30 @@ def weighted_sums_float(
 
     The same numbers as ``weights @ integrand_float(y, ...)``, but the gradient block is assembled from
     matrix products (``(W w_i)^T v`` and so on) instead of an ``(N, n, r)`` array: the hot path of
-    gradient descent.  ``weights`` must be non-negative (every rule here has positive weights).
+    gradient descent.  The work is laid out parameter-major (``(n, N)`` arrays): reductions over the
+    ``n`` parameters then run along rows, several times faster in numpy than along short trailing axes.
+    ``weights`` must be non-negative (every rule here has positive weights).
     ``with_sizes=False`` skips the bound (zeros), which only serves rounding estimates.
     """
-    n, r = offsets.shape
-    shifted = y - center
-    logits = shifted @ offsets.T - 0.5 * np.sum(offsets * offsets, axis=1)
-    logits -= np.max(logits, axis=1, keepdims=True)
-    w = np.exp(logits)
-    w /= np.sum(w, axis=1, keepdims=True)
-    mean_offset = w @ offsets
-    v = center + mean_offset
-    s = v @ offsets.T - np.sum(mean_offset * v, axis=1, keepdims=True)
-    ws = w * s
-    weighted_w, weighted_ws = weights[:, None] * w, weights[:, None] * ws
-    sum_ws = np.sum(weighted_ws, axis=0)
-    grad = 2.0 * (weighted_w.T @ v + weighted_ws.T @ shifted - sum_ws[:, None] * offsets)
-    sums = np.concatenate([[weights @ np.sum(v * v, axis=1)], grad.ravel(), np.sum(weighted_w, axis=0), sum_ws])
+    shifted = y.T - center[:, None]  # (r, N)
+    logits = offsets @ shifted
+    logits -= (0.5 * np.einsum("ij,ij->i", offsets, offsets))[:, None]
+    logits -= logits.max(axis=0)
+    w = np.exp(logits, out=logits)
+    w *= 1.0 / w.sum(axis=0)
+    mean_offset = offsets.T @ w
+    v = mean_offset + center[:, None]
+    s = offsets @ v
+    s -= np.einsum("ij,ij->j", mean_offset, v)
+    w *= weights  # from here on w and s hold the weighted w_i and w_i s_i
+    s *= w
+    sum_ws = s.sum(axis=1)
+    grad = 2.0 * (w @ v.T + s @ shifted.T - sum_ws[:, None] * offsets)
+    sum_w = w.sum(axis=1)
+    sums = np.concatenate([[np.einsum("ij,ij,j->", v, v, weights)], grad.ravel(), sum_w, sum_ws])
     if not with_sizes:
         return sums, np.zeros_like(sums)
-    abs_ws = np.abs(weighted_ws)
-    grad_size = 2.0 * (
-        weighted_w.T @ np.abs(v) + abs_ws.T @ np.abs(shifted) + np.sum(abs_ws, axis=0)[:, None] * np.abs(offsets)
-    )
-    sizes = np.concatenate([[sums[0]], grad_size.ravel(), np.sum(weighted_w, axis=0), np.sum(abs_ws, axis=0)])
+    abs_ws = np.abs(s)
+    grad_size = 2.0 * (w @ np.abs(v.T) + abs_ws @ np.abs(shifted.T) + abs_ws.sum(axis=1)[:, None] * np.abs(offsets))
+    sizes = np.concatenate([[sums[0]], grad_size.ravel(), sum_w, abs_ws.sum(axis=1)])
     return sums, sizes
