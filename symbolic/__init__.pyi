@@ -1,5 +1,6 @@
 """Type stub of the lazily loaded public API (lazy_loader reads it; see ``__init__.py``)."""
 
+from .escape import prove_escape_law as prove_escape_law
 from .expansion import gaussian_moment as gaussian_moment, taylor_expansion as taylor_expansion
 from .export import model_arguments as model_arguments, to_flint as to_flint, to_mpmath as to_mpmath
 from .identities import (

@@ -1,9 +1,15 @@
-"""The converging law ``s^2 L -> n^2 r / 64``: each exact step holds, and an edited law is not proved."""
+"""The sharp laws: s^2 L -> n^2 r / 64 when all converge, s L M^2 -> 16 k while k escape; edits are not proved."""
 
 import pytest
 import sympy as sp
 
-from symbolic import attracting_rank, effective_quartic, prove_converging_law, quartic_gap_certificate
+from symbolic import (
+    attracting_rank,
+    effective_quartic,
+    prove_converging_law,
+    prove_escape_law,
+    quartic_gap_certificate,
+)
 from symbolic.model import reduced_model
 
 
@@ -35,3 +41,8 @@ def test_the_gap_is_not_a_square_off_the_mean_zero_subspace():
     # The certificate needs sum_i mu_i = 0 (G 1 = 0): without it the identity fails, so the check can fail.
     gap, square = quartic_gap_certificate(2, 3)
     assert sp.expand(gap - square) != 0
+
+
+def test_the_escape_law_is_proved_and_an_edited_numerator_is_not():
+    assert prove_escape_law().holds
+    assert not prove_escape_law(8).holds and not prove_escape_law(32).holds
