@@ -115,6 +115,14 @@ from .studies.critical_spread import (
     fit_power_laws as fit_power_laws,
     solve_dimension as solve_dimension,
 )
+from .studies.sharp_rates import (
+    REGIMES as REGIMES,
+    LawFit as LawFit,
+    SharpRate as SharpRate,
+    measure_rate as measure_rate,
+    power_law_constant as power_law_constant,
+    regime_start as regime_start,
+)
 from .studies.time_averaged import (
     averaged_by_mpquad as averaged_by_mpquad,
     averaged_float as averaged_float,
