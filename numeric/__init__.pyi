@@ -115,6 +115,11 @@ from .studies.critical_spread import (
     fit_power_laws as fit_power_laws,
     solve_dimension as solve_dimension,
 )
+from .studies.escape_law import (
+    ESCAPE_NUMERATOR as ESCAPE_NUMERATOR,
+    EscapeLimit as EscapeLimit,
+    escape_limit as escape_limit,
+)
 from .studies.sharp_rates import (
     REGIMES as REGIMES,
     LawFit as LawFit,
