@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -46,7 +47,6 @@ from numeric.expectation.integrand import (
     growth_bound,
     integrand_float,
     integrand_line,
-    integrand_scalar,
     output_count,
     weighted_sums_float,
 )
@@ -70,6 +70,7 @@ from numeric.expectation.quadrature import (
     truncation_radius,
 )
 from numeric.expectation.reduction import Reduction
+from numeric.expectation.separable import separable_sums
 from numeric.expectation.tiers import LN10, Tier, as_tier
 
 __all__ = [
@@ -381,14 +382,10 @@ def _line_balls(panels, red: Reduction, center, offsets, tier: Tier) -> list:
 
 
 def _ball_sum(pairs, red: Reduction, center, offsets, tier: Tier) -> list:
-    """``sum_k weight_k * F(node_k)`` in balls over ``(node, weight)`` pairs, in chunks below the memory cap.
-
-    A node is a ball (rank 1) or a list of balls.
-    """
+    """``sum_k weight_k * F(node_k)`` in balls over one-dimensional ``(node, weight)`` pairs, in chunks below the
+    memory cap (tensor rules in two or more dimensions use :func:`_separable_ball_sum`)."""
     prec = tier.bits
-    n, r = len(offsets), red.rank
-    chunk = chunk_nodes(output_count(n, r), r, prec)
-    shift = 0.5 * np.sum(offsets**2, axis=1)
+    chunk = chunk_nodes(output_count(len(offsets), 1), 1, prec)
     pairs = iter(pairs)
     total: Any = None
     with flint.ctx.workprec(prec):
@@ -398,15 +395,9 @@ def _ball_sum(pairs, red: Reduction, center, offsets, tier: Tier) -> list:
         while batch := list(itertools.islice(pairs, chunk)):
             rows, weights = [], []
             for y, weight in batch:
-                if red.rank == 1:
-                    y = y[0] if isinstance(y, (list, tuple)) else y  # tensor rules give 1-element lists
-                    gap = float(y.mid()) - c0
-                    ref = min(range(len(column)), key=lambda i: abs(gap - column[i]))  # nearest offset: top logit
-                    rows.append(integrand_line(y, red.center[0], line, exp, ref))
-                else:
-                    yf = np.array([float(c.mid()) for c in y])
-                    ref = int(np.argmax(offsets @ (yf - center) - shift))
-                    rows.append(integrand_scalar(y, red.center, red.offsets, exp, ref))
+                gap = float(y.mid()) - c0
+                ref = min(range(len(column)), key=lambda i: abs(gap - column[i]))  # nearest offset: top logit
+                rows.append(integrand_line(y, red.center[0], line, exp, ref))
                 weights.append(weight)
             part = flint.arb_mat([weights]) * flint.arb_mat(rows)
             total = part if total is None else total + part
@@ -418,27 +409,76 @@ def _ball_sum(pairs, red: Reduction, center, offsets, tier: Tier) -> list:
 
 @dataclass(frozen=True)
 class AxisRule:
-    """A 1-D rule along one reduced axis: Gauss-Hermite with ``order`` nodes, or trapezoidal ``step``."""
+    """A 1-D rule along one reduced axis: Gauss-Hermite with ``order`` nodes, or the trapezoidal rule with ``step``
+    on ``[-radius, radius]``, either in ``y`` itself or (``scale > 0``) in ``u`` with ``y = shift + scale sinh(u)``,
+    which puts the nodes densely near a sharp switch at ``shift`` and sparsely elsewhere."""
 
     order: int | None = None
     step: float = 0.0
     radius: float = 0.0
+    shift: float = 0.0
+    scale: float = 0.0
 
     def count(self) -> int:
-        return self.order if self.order else 2 * math.ceil(self.radius / self.step) + 1
+        if self.order:
+            return self.order
+        if self.scale:
+            low, high = _sinh_range(self.step, self.radius, self.shift, self.scale)
+            return high - low + 1
+        return 2 * math.ceil(self.radius / self.step) + 1
 
     def floats(self) -> tuple[np.ndarray, np.ndarray]:
-        return hermite_float(self.order) if self.order else trapezoid_float(self.step, self.radius)
+        if self.order:
+            return hermite_float(self.order)
+        if self.scale:
+            return _sinh_float(self.step, self.radius, self.shift, self.scale)
+        return trapezoid_float(self.step, self.radius)
 
     def balls(self, prec: int) -> tuple[Sequence, Sequence]:
-        return hermite_ball(self.order, prec) if self.order else trapezoid_ball(self.step, self.radius, prec)
+        if self.order:
+            return hermite_ball(self.order, prec)
+        if self.scale:
+            return _sinh_ball(self.step, self.radius, self.shift, self.scale, prec)
+        return trapezoid_ball(self.step, self.radius, prec)
 
     def describe(self) -> str:
-        return f"Gauss-Hermite {self.order}" if self.order else f"trapezoid h={self.step:.3g}"
+        if self.order:
+            return f"Gauss-Hermite {self.order}"
+        if self.scale:
+            return f"sinh-mapped trapezoid h={self.step:.3g} at {self.shift:.3g}, scale {self.scale:.3g}"
+        return f"trapezoid h={self.step:.3g}"
 
 
-def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float) -> list[tuple[np.ndarray, float]]:
-    """The softmax switches a rule must resolve, each as ``(|delta_i - delta_j| per axis, digits needed)``.
+def _sinh_range(step: float, radius: float, shift: float, scale: float) -> tuple[int, int]:
+    """Indices ``j`` of the nodes ``u = j * step`` whose images cover ``[-radius, radius]``."""
+    return (
+        math.floor(math.asinh((-radius - shift) / scale) / step),
+        math.ceil(math.asinh((radius - shift) / scale) / step),
+    )
+
+
+def _sinh_float(step: float, radius: float, shift: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    low, high = _sinh_range(step, radius, shift, scale)
+    u = step * np.arange(low, high + 1)
+    y = shift + scale * np.sinh(u)
+    return y, step * scale * np.cosh(u) * np.exp(-0.5 * y * y) / math.sqrt(2.0 * math.pi)
+
+
+@lru_cache(maxsize=64)
+def _sinh_ball(step: float, radius: float, shift: float, scale: float, prec: int) -> tuple[tuple, tuple]:
+    """:func:`_sinh_float` as balls at ``prec`` bits (the float parameters are taken as exact)."""
+    low, high = _sinh_range(step, radius, shift, scale)
+    with flint.ctx.workprec(prec):
+        h, t, a = flint.arb(step), flint.arb(shift), flint.arb(scale)
+        norm = 1 / (2 * flint.arb.pi()).sqrt()
+        us = [h * j for j in range(low, high + 1)]
+        nodes = tuple(t + a * u.sinh() for u in us)
+        return nodes, tuple(h * a * u.cosh() * (-(y * y) / 2).exp() * norm for u, y in zip(us, nodes))
+
+
+def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float) -> list[tuple]:
+    """The softmax switches a rule must resolve, each as ``(|D| per axis, digits needed, D, foot)``: ``D`` the
+    hyperplane's normal and ``foot`` its point nearest the origin.
 
     The logits of ``i`` and ``j`` cross on the hyperplane ``<y, D> = <center, D> + (|delta_i|^2 - |delta_j|^2)/2``
     (``D = delta_i - delta_j``), the only place where their logistic has poles (at imaginary distance
@@ -454,9 +494,9 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
         return []
     half = 0.5 * np.sum(offsets * offsets, axis=1)
     slopes, intercepts = offsets, -(offsets @ center) - half  # logit_i(y) = slopes_i . y + intercepts_i
-    first, second = np.triu_indices(n, 1)
+    first, second = _pairs(n)
     normal = slopes[first] - slopes[second]  # (P, r)
-    size = np.linalg.norm(normal, axis=1)
+    size = np.sqrt(np.einsum("pr,pr->p", normal, normal))
     level = intercepts[second] - intercepts[first]  # hyperplane: normal . y = level
     live = size > 0
     safe = np.where(live, size, 1.0)
@@ -466,22 +506,33 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     reach = cut + 1.0
     live &= distance <= reach
     radius = np.sqrt(np.maximum(reach**2 - np.where(live, distance, 0.0) ** 2, 0.0))
-    beaten = np.ones((len(first), n), dtype=bool)  # beaten[p, k]: logit k beats both sides of switch p
-    for side in (first, second):
-        gap = slopes[None, :, :] - slopes[side][:, None, :]  # (P, n, r)
-        along = gap - np.einsum("pkr,pr->pk", gap, unit)[:, :, None] * unit[:, None, :]
-        low = (
-            np.einsum("pkr,pr->pk", gap, foot)
-            + intercepts[None, :]
-            - intercepts[side][:, None]
-            - radius[:, None] * np.linalg.norm(along, axis=2)
-        )
-        beaten &= low > DOMINANCE_MARGIN
+    # both sides of every switch at once: gap[q, k] = slope_k - slope_side(q), q over (first, second)
+    sides = np.concatenate([first, second])
+    gap = slopes[None, :, :] - slopes[sides][:, None, :]  # (2P, n, r)
+    twice = np.concatenate([unit, unit])[:, :, None]
+    projection = (gap @ twice)[:, :, 0]
+    along = np.sqrt(np.maximum(np.einsum("qkr,qkr->qk", gap, gap) - projection**2, 0.0))  # |gap - (gap.unit) unit|
+    low = (
+        (gap @ np.concatenate([foot, foot])[:, :, None])[:, :, 0]
+        + intercepts[None, :]
+        - intercepts[sides][:, None]
+        - np.concatenate([radius, radius])[:, None] * along
+    )
+    beaten = np.all((low > DOMINANCE_MARGIN).reshape(2, len(first), n), axis=0)  # logit k beats both sides of p
     pairs = np.arange(len(first))
     beaten[pairs, first] = beaten[pairs, second] = False
     needs = digits - np.where(live, distance, 0.0) ** 2 / (2.0 * LN10)
     keep = live & ~np.any(beaten, axis=1) & (needs >= 1.0)
-    return list(zip(np.abs(normal[keep]), needs[keep].tolist()))
+    return list(zip(np.abs(normal[keep]), needs[keep].tolist(), normal[keep], foot[keep]))
+
+
+@lru_cache(maxsize=16)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(n, 1)``, cached (it costs more than the rest of :func:`switches` for small ``n``)."""
+    first, second = np.triu_indices(n, 1)
+    first.setflags(write=False)
+    second.setflags(write=False)
+    return first, second
 
 
 def _quantized_step(step: float) -> float:
@@ -498,17 +549,75 @@ def _axis_rules(red: Reduction, tier: Tier) -> tuple[list[AxisRule], list[AxisRu
     fine, coarse = [], []
     cap = max(24, int(digits / 2))
     for k in range(red.rank):
-        slope = max((float(d[k]) for d, _ in kept), default=0.0)
+        slope = max((float(d[k]) for d, _, _, _ in kept), default=0.0)
         m = hermite_order(digits, slope, cap=cap)
         if m is not None:
             fine.append(AxisRule(order=m + 1))
             coarse.append(AxisRule(order=m))
             continue
-        step = min(trapezoid_step(need, float(d[k])) for d, need in kept if d[k] > 0)
-        step = _quantized_step(step)
-        fine.append(AxisRule(step=step, radius=cut))
-        coarse.append(AxisRule(step=_quantized_step(step * 1.25), radius=cut))
+        step = min(trapezoid_step(need, float(d[k])) for d, need, _, _ in kept if d[k] > 0)
+        uniform = AxisRule(step=_quantized_step(step), radius=cut)
+        mapped = _sinh_rule(kept, k, cut, digits)
+        rule = mapped if mapped is not None and mapped.count() < uniform.count() else uniform
+        fine.append(rule)
+        coarse.append(replace(rule, step=_quantized_step(rule.step * 1.25)))
     return fine, coarse
+
+
+#: Largest strip half-width in ``u`` tried for sinh-mapped rules (the Gaussian decays in the strip below pi/4).
+SINH_MAX_WIDTH = 0.72
+
+
+def _sinh_rule(kept: list[tuple], k: int, cut: float, digits: float) -> AxisRule | None:
+    """The sinh-mapped trapezoidal rule on axis ``k`` with the fewest nodes, centred on its sharpest switch.
+
+    ``y = t + a sinh(u)`` maps the strip ``|Im u| < d`` to a region that avoids every switch's poles (imaginary
+    distance ``0.85 pi / |D_k|`` along the axis, above every crossing point ``t_s`` where the switch still needs a
+    digit: ``d <= 0.85 Im asinh((t_s - t + i beta) / a)``) and in which the Gaussian grows at most by
+    ``exp((t^2 tan^2 d / (1 - tan^2 d) + a^2 sin^2 d) / 2)`` (its maximum over the strip); the trapezoidal error
+    ``M exp(-2 pi d / h)`` then fixes ``h``.  The companion rule (``1.25 h``) checks this estimate.
+    """
+    sharp = [
+        (0.85 * math.pi / abs(float(normal[k])), need, normal, foot) for _, need, normal, foot in kept if normal[k]
+    ]
+    if not sharp:
+        return None
+    beta0, _, _, foot0 = min(sharp, key=lambda item: item[0])
+    budget = digits * LN10 + 3.0
+    ranges = []
+    for beta, need, normal, foot in sharp:
+        lateral = math.sqrt(max(0.0, 1.0 - float(normal[k]) ** 2 / float(normal @ normal)))
+        reach = math.sqrt(2.0 * LN10 * max(need - 1.0, 0.0)) * lateral
+        ranges.append((beta, float(foot[k]) - reach, float(foot[k]) + reach))
+    best: tuple[float, float, float, float] | None = None
+    for factor in SINH_SCALES:
+        scale = 2.0 ** (math.floor(4.0 * math.log2(beta0 * factor)) / 4.0)
+        shift = round(float(foot0[k]) / (scale / 8.0)) * (scale / 8.0)
+        width = SINH_MAX_WIDTH
+        for beta, low, high in ranges:
+            far = max(abs(low - shift), abs(high - shift))
+            width = min(width, 0.85 * cmath.asinh(complex(far, beta) / scale).imag)
+        if width <= 0.02:
+            continue
+        step = max(_sinh_step(d * width, shift, scale, budget) for d in SINH_WIDTHS)
+        cost = (math.asinh((cut - shift) / scale) - math.asinh((-cut - shift) / scale)) / step
+        if best is None or cost < best[0]:
+            best = (cost, step, shift, scale)
+    if best is None:
+        return None
+    return AxisRule(step=_quantized_step(best[1]), radius=cut, shift=best[2], scale=best[3])
+
+
+#: Scales ``a`` tried for sinh maps (times the sharpest switch's pole distance), and strip widths (of the widest).
+SINH_SCALES = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8)
+SINH_WIDTHS = tuple(0.1 * j for j in range(1, 11))
+
+
+def _sinh_step(d: float, shift: float, scale: float, budget: float) -> float:
+    """Trapezoidal step in ``u`` for the strip half-width ``d`` (see :func:`_sinh_rule`)."""
+    tan2 = math.tan(d) ** 2
+    growth = 0.5 * (shift * shift * tan2 / (1.0 - tan2) + (scale * math.sin(d)) ** 2)
+    return 2.0 * math.pi * d / (budget + growth)
 
 
 def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: float) -> float:
@@ -575,18 +684,11 @@ def _log_weights(rule: AxisRule, prec: int) -> list[float]:
         return [float(w.log().mid()) for w in rule.balls(prec)[1]]
 
 
-def _kept_indices(rules: Sequence[AxisRule], log_threshold: float, prec: int) -> Iterator[tuple[int, ...]]:
-    logs = [_log_weights(rule, prec) for rule in rules]
-    for index in itertools.product(*[range(len(x)) for x in logs]):
-        if sum(x[i] for x, i in zip(logs, index)) > log_threshold:
-            yield index
-
-
-def _product_balls(rules: Sequence[AxisRule], log_threshold: float, prec: int) -> Iterator[tuple[list, flint.arb]]:
-    """``(node, weight)`` pairs of the tensor product in balls, without the negligible ones."""
+def _separable_ball_sum(rules: Sequence[AxisRule], log_threshold: float, red: Reduction, prec: int, chunk: int):
+    """The tensor rule's sums in balls (:func:`numeric.expectation.separable.separable_sums`), and its node count."""
     axes = [rule.balls(prec) for rule in rules]
-    for index in _kept_indices(rules, log_threshold, prec):
-        yield [a[0][i] for a, i in zip(axes, index)], math.prod(a[1][i] for a, i in zip(axes, index))
+    logs = [_log_weights(rule, prec) for rule in rules]
+    return separable_sums(axes, logs, log_threshold, red.center, red.offsets, chunk)
 
 
 def _tensor_expectation(
@@ -616,10 +718,10 @@ def _tensor_expectation(
             size,
         )
     prec = tier.bits
+    chunk = chunk_nodes(output_count(len(offsets), red.rank), red.rank, prec)
     with flint.ctx.workprec(prec):
-        values = _ball_sum(_product_balls(fine, thresholds[0], prec), red, center, offsets, tier)
-        rough = _ball_sum(_product_balls(coarse, thresholds[1], prec), red, center, offsets, tier)
-    size = sum(1 for _ in _kept_indices(fine, thresholds[0], prec))
+        values, size = _separable_ball_sum(fine, thresholds[0], red, prec, chunk)
+        rough, _ = _separable_ball_sum(coarse, thresholds[1], red, prec, chunk)
     errors = [mpmath.mpf(abs(v - c).upper()) + tail + mpmath.mpf(v.rad()) for v, c in zip(values, rough)]
     return Expectation(
         [v.mid() for v in values],

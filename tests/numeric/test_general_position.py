@@ -9,16 +9,22 @@ within the fast tier's stated error estimate.
 from __future__ import annotations
 
 import importlib.util
+import itertools
+import math
 from pathlib import Path
 
+import flint
 import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from numeric.expectation.gaussian import gaussian_expectation, qmc_expectation, switches
+from numeric.expectation import gaussian
+from numeric.expectation.gaussian import AxisRule, gaussian_expectation, qmc_expectation, switches
+from numeric.expectation.integrand import integrand_scalar
 from numeric.expectation.qmc import QMCRule
-from numeric.expectation.reduction import reduce_float
+from numeric.expectation.reduction import reduce_float, reduce_precise
+from numeric.expectation.separable import separable_sums
 from numeric.model import evaluate
 
 
@@ -113,3 +119,63 @@ def test_the_strongest_monte_carlo_baseline_is_the_same_estimator():
     naive = bench.monte_carlo_gradient(mu, np.random.default_rng(11))
     strong = bench.MonteCarlo(*mu.shape, np.random.default_rng(11))(mu)
     assert np.max(np.abs(strong - naive)) <= 1e-12 * np.max(np.abs(naive))
+
+
+def _far_cluster(draw_seed: int, rank: int) -> np.ndarray:
+    """A cluster of 2-4 parameters at distance 3-8 spread by 0.05-0.5, and one parameter near 0: a sharp switch."""
+    rng = np.random.default_rng(draw_seed)
+    size = int(rng.integers(2, 5))
+    far = np.zeros(rank)
+    far[0] = rng.uniform(3.0, 8.0)
+    spread = rng.uniform(0.05, 0.5)
+    cluster = far + spread * rng.standard_normal((size, rank))
+    return np.vstack([cluster, 0.1 * rng.standard_normal((1, rank))])
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([2, 3]))
+def test_sinh_mapped_rules_agree_with_the_uniform_tensor_rule_within_both_estimates(seed, rank):
+    """The sinh-mapped trapezoidal rule against the uniform one it replaces, on random far clusters."""
+    red = reduce_float(_far_cluster(seed, rank))
+    mapped = gaussian_expectation(red, "fast")
+    original = gaussian._sinh_rule
+    try:
+        gaussian._sinh_rule = lambda *args: None
+        uniform = gaussian_expectation(red, "fast")
+    finally:
+        gaussian._sinh_rule = original
+    assert "sinh-mapped" in mapped.method and "sinh-mapped" not in uniform.method
+    assert mapped.nodes < uniform.nodes
+    gap = np.abs(np.array(mapped.values) - np.array(uniform.values))
+    assert np.all(gap <= np.array(mapped.errors) + np.array(uniform.errors)), (mapped.method, gap.max())
+    assert max(mapped.errors) <= 1e-11 * (1 + red.radius**2)
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(0, 10**6))
+def test_sinh_mapped_rules_agree_with_a_precise_reference_within_the_estimate(seed):
+    mu = np.round(_far_cluster(seed, 3), 3)
+    _check_against_precise([[str(x) for x in row] for row in mu])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_separable_ball_sums_equal_the_node_by_node_sum(seed):
+    """The precise tier's moment form of a tensor rule against summing the integrand node by node."""
+    rng = np.random.default_rng(seed)
+    n, rank = 3 + seed % 2, 2 + seed % 2
+    mu = [[mpmath.mpf(float(x)) for x in row] for row in np.round(2 * rng.standard_normal((n, rank + 1)), 2)]
+    red = reduce_precise(mu, 20)
+    prec = 100
+    rules = [AxisRule(order=5), AxisRule(step=0.9, radius=4.0)] + [AxisRule(order=3)] * (red.rank - 2)
+    axes = [rule.balls(prec) for rule in rules]
+    with flint.ctx.workprec(prec):
+        moments, kept = separable_sums(axes, [[0.0] * len(a[1]) for a in axes], -1.0, red.center, red.offsets, 64)
+        direct = None
+        for index in itertools.product(*[range(len(a[1])) for a in axes]):
+            y = [a[0][i] for a, i in zip(axes, index)]
+            weight = math.prod(a[1][i] for a, i in zip(axes, index))
+            row = [weight * x for x in integrand_scalar(y, red.center, red.offsets, flint.arb.exp, 0)]
+            direct = row if direct is None else [a + b for a, b in zip(direct, row)]
+    assert kept == np.prod([len(a[1]) for a in axes])
+    for a, b in zip(moments, direct):
+        assert a.overlaps(b) and float(a.rad()) < 1e-25
