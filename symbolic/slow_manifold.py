@@ -115,9 +115,10 @@ def prove_converging_law(n: int, d: int, denominator: int = 64, exponent: int = 
     stated = sp.Rational(n**2 * r, denominator)
     law = sp.simplify(limit - stated) == 0
     holds = odd_free and quadratic and quartic == 0 and minimum and law
+    others = " + ".join(f"mu_{i + 1}" for i in range(n - 1))
     certificate = (
         f"Taylor polynomial of L to degree 4: no odd part: {odd_free}; quadratic part = |mean|^2: {quadratic}; "
-        f"on mu_{n} = -(mu_1 + ... + mu_{n - 1}) the quartic part minus tr(S^2)/n^2 expands to {quartic}; "
+        f"on mu_{n} = -({others}) the quartic part minus tr(S^2)/n^2 expands to {quartic}; "
         f"tr(S^2) - (tr S)^2/{r} equals a squared Frobenius norm there: {minimum}, so q = 1/(n^2 r) = {q}; "
         f"radial law {radial}: lim s^{exponent} L = {limit}, stated {stated}: {law}"
     )
