@@ -21,7 +21,7 @@ DEEP_TIMEOUT = 6 * 3600
 
 
 def test_notebooks_exist():
-    assert [p.stem[:2] for p in PATHS] == [f"{k:02d}" for k in range(1, 9)], PATHS
+    assert [p.stem[:2] for p in PATHS] == [f"{k:02d}" for k in range(1, 10)], PATHS
 
 
 @pytest.mark.notebook
