@@ -166,8 +166,8 @@ print(proof.holds, "\n", proof.certificate)
 # ## 5. Against the paper's bounds
 #
 # * **Theorem 2.1** bounds $L \le C n^3 d^2/\sqrt{s}$: the truth is $n^2 \min(d, n-1)/(64 s^2)$ — a faster power
-#   ($s^{-2}$, not $s^{-1/2}$) and a constant smaller by a factor of order $64\, n d$. At $n = 5, d = 3$, $s = 10^6$
-#   the bound is $375/10^3 = 0.375$, the law $75/64 \cdot 10^{-12}$: eleven orders of magnitude apart.
+#   ($s^{-2}$, not $s^{-1/2}$) and a constant smaller by a factor $64\, n d^2 / r$. At $n = 5, d = 3$, $s = 10^6$
+#   the bound is $1125/10^3 = 1.125$, the law $75/64 \cdot 10^{-12}$: twelve orders of magnitude apart.
 # * **Theorem 3.2** gives $O(1/\tau^2)$ with constants exponential in $n d M_0^3$: the exponent is sharp, the
 #   constant is $n^2 r/64$ — independent of $M_0$ and of the start.
 # * **Theorems 3.5 and 3.7**: $O(1/s)$ and $L \ge c\,s^{-(1+\epsilon)}$ are both right, and the truth lies
