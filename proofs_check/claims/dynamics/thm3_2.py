@@ -29,6 +29,12 @@ What is checked, and how strongly (``supported`` at most: finite runs):
 
 A false edit (e.g. ``spread_exponent = 0, spread_factor = 1`` with ``M0 = 3``: spreads of 1/3) is refuted by the
 direct run, where parameters diverge; ``rate_exponent = 3`` is refuted by the flow (``L`` falls like ``s^-2``).
+
+Finding (standard profile, seed 0, 2026-12-02): the 180-digit GD run stays within ``4.4e-141`` of the cluster path
+and converges; on the flow from ``rate_M0 = 0.05`` every ``||mu_i|| ~ C s^-1/2`` over ``[1e8, 1e10]`` and the tail
+exponent of ``L`` is ``1.999 +- 0.0002`` after the plateau (settled from ``s ~ 4e6``), so ``O(s^-1/2)`` holds with
+room; the constant is the universal ``n^2 / 64`` of ``sharp.converging`` (a collinear start has ``r = 1``).  At the
+paper's instance the first-order spread peaks at ``e^-101752``: the bound is conservative by ``e^101747``.
 """
 
 from __future__ import annotations
