@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: Study modules of this package, in the order ``explore --help`` lists them.
-MODULES = ("critical_spread", "k_near", "stationary_scan", "time_averaged")
+MODULES = ("critical_spread", "k_near", "sharp_rates", "stationary_scan", "time_averaged")
 
 T = TypeVar("T")
 R = TypeVar("R")
