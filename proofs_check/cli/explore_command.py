@@ -67,7 +67,7 @@ def run_study(study: Study, args: argparse.Namespace) -> int:
     except OSError as error:
         return fail(f"--out {args.out}: cannot write the record ({error.strerror or error})")
     if args.json:
-        print_json(to_json({**finding.record, "files": paths}))
+        print_json(to_json({**finding.record, "run": run, "files": paths}))
     elif not args.quiet:
         print(finding.table)
         print(f"\nrecord: {paths['record']}\nfigure: {paths['figure']}")

@@ -261,6 +261,7 @@ def _params() -> list[Option]:
 STUDY_BASES = {
     "critical-spread": ("--n", "2", "--d", "1", "--M0", "2", "--budget", "50", "--tol", "2"),
     "k-near": ("--k", "1", "--near", "0.5", "--far", "4", "--steps", "10"),
+    "sharp-rates": ("--regime", "large-noise", "--n", "2", "--d", "1", "--seeds", "1", "--time", "1e3"),
     "stationary-scan": ("--n", "3", "--d", "1", "--family", "antipodal"),
     "time-averaged": ("--M0", "2", "--steps", "10", "--fixed-t", "t0"),
 }
@@ -309,6 +310,14 @@ def _explore() -> list[Option]:
             ("--eta", st.one_of(positive, st.just("2.5"))),  # n = 5: eta < 2.5
             ("--steps", integers_outside(1, 10**7)),
             ("--max-steps", integers_outside(10, 10**7)),  # at least --steps = 10
+        ),
+        *_study(
+            "sharp-rates",
+            ("--regime", _grid(words_other_than("large-noise", "clustered", "far"))),
+            ("--n", _grid(integers_outside(2, 5))),
+            ("--d", _grid(integers_outside(1, 3))),
+            ("--seeds", integers_outside(1, 20)),
+            ("--time", reals_outside(1e3, 1e12, low_bad=False)),
         ),
         *_study(
             "stationary-scan",
