@@ -29,7 +29,6 @@
 
 from __future__ import annotations
 
-import cmath
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -489,9 +488,17 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     distance ``D`` from the origin needs ``digits - D^2 / (2 ln 10)`` digits: the density is ``e^(-D^2/2)``
     smaller at its poles (below one digit, the switch is dropped).
     """
+    return [(np.abs(d), float(need), d, f) for d, need, f in zip(*_switch_planes(center, offsets, cut, digits))]
+
+
+def _switch_planes(
+    center: np.ndarray, offsets: np.ndarray, cut: float, digits: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`switches` as arrays: normals ``(S, r)``, digits needed ``(S,)``, feet ``(S, r)``."""
     n = len(offsets)
     if n < 2:
-        return []
+        r = offsets.shape[1]
+        return np.zeros((0, r)), np.zeros(0), np.zeros((0, r))
     half = 0.5 * np.sum(offsets * offsets, axis=1)
     slopes, intercepts = offsets, -(offsets @ center) - half  # logit_i(y) = slopes_i . y + intercepts_i
     first, second = _pairs(n)
@@ -506,24 +513,23 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     reach = cut + 1.0
     live &= distance <= reach
     radius = np.sqrt(np.maximum(reach**2 - np.where(live, distance, 0.0) ** 2, 0.0))
-    # both sides of every switch at once: gap[q, k] = slope_k - slope_side(q), q over (first, second)
-    sides = np.concatenate([first, second])
-    gap = slopes[None, :, :] - slopes[sides][:, None, :]  # (2P, n, r)
-    twice = np.concatenate([unit, unit])[:, :, None]
-    projection = (gap @ twice)[:, :, 0]
-    along = np.sqrt(np.maximum(np.einsum("qkr,qkr->qk", gap, gap) - projection**2, 0.0))  # |gap - (gap.unit) unit|
-    low = (
-        (gap @ np.concatenate([foot, foot])[:, :, None])[:, :, 0]
-        + intercepts[None, :]
-        - intercepts[sides][:, None]
-        - np.concatenate([radius, radius])[:, None] * along
-    )
-    beaten = np.all((low > DOMINANCE_MARGIN).reshape(2, len(first), n), axis=0)  # logit k beats both sides of p
+    # logit k against side j of switch p, through the Gram matrix (no (P, n, r) arrays): the gap s_k - s_j has
+    # |gap|^2 = G_kk - 2 G_jk + G_jj, and its products with the unit normal and the foot are differences
+    gram = slopes @ slopes.T
+    squares = np.diag(gram)
+    on_unit, on_foot = unit @ slopes.T, foot @ slopes.T  # (P, n)
     pairs = np.arange(len(first))
+    beaten = np.ones((len(first), n), dtype=bool)  # beaten[p, k]: logit k beats both sides of switch p
+    for side in (first, second):
+        projection = on_unit - on_unit[pairs, side][:, None]
+        gap2 = squares[None, :] - 2.0 * gram[side] + squares[side][:, None]
+        along = np.sqrt(np.maximum(gap2 - projection**2, 0.0))  # |gap - (gap . unit) unit|
+        low = on_foot - on_foot[pairs, side][:, None] + intercepts[None, :] - intercepts[side][:, None]
+        beaten &= low - radius[:, None] * along > DOMINANCE_MARGIN
     beaten[pairs, first] = beaten[pairs, second] = False
     needs = digits - np.where(live, distance, 0.0) ** 2 / (2.0 * LN10)
     keep = live & ~np.any(beaten, axis=1) & (needs >= 1.0)
-    return list(zip(np.abs(normal[keep]), needs[keep].tolist(), normal[keep], foot[keep]))
+    return normal[keep], needs[keep], foot[keep]
 
 
 @lru_cache(maxsize=16)
@@ -545,19 +551,21 @@ def _axis_rules(red: Reduction, tier: Tier) -> tuple[list[AxisRule], list[AxisRu
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = _floats(red)
     cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius)))) / 4.0
-    kept = switches(center, offsets, cut, digits)
+    normals, needs, feet = _switch_planes(center, offsets, cut, digits)
+    slopes = np.abs(normals)
     fine, coarse = [], []
     cap = max(24, int(digits / 2))
     for k in range(red.rank):
-        slope = max((float(d[k]) for d, _, _, _ in kept), default=0.0)
-        m = hermite_order(digits, slope, cap=cap)
+        # each switch at the digits it needs (as for the trapezoidal steps below): far switches need fewer
+        orders = [hermite_order(need, slope, cap=cap) for need, slope in zip(needs.tolist(), slopes[:, k].tolist())]
+        m = None if None in orders else max([order for order in orders if order is not None], default=1)
         if m is not None:
             fine.append(AxisRule(order=m + 1))
             coarse.append(AxisRule(order=m))
             continue
-        step = min(trapezoid_step(need, float(d[k])) for d, need, _, _ in kept if d[k] > 0)
+        step = min(trapezoid_step(need, slope) for need, slope in zip(needs.tolist(), slopes[:, k].tolist()) if slope)
         uniform = AxisRule(step=_quantized_step(step), radius=cut)
-        mapped = _sinh_rule(kept, k, cut, digits)
+        mapped = _sinh_rule(normals, needs, feet, k, cut, digits)
         rule = mapped if mapped is not None and mapped.count() < uniform.count() else uniform
         fine.append(rule)
         coarse.append(replace(rule, step=_quantized_step(rule.step * 1.25)))
@@ -568,56 +576,47 @@ def _axis_rules(red: Reduction, tier: Tier) -> tuple[list[AxisRule], list[AxisRu
 SINH_MAX_WIDTH = 0.72
 
 
-def _sinh_rule(kept: list[tuple], k: int, cut: float, digits: float) -> AxisRule | None:
+def _sinh_rule(
+    normals: np.ndarray, needs: np.ndarray, feet: np.ndarray, k: int, cut: float, digits: float
+) -> AxisRule | None:
     """The sinh-mapped trapezoidal rule on axis ``k`` with the fewest nodes, centred on its sharpest switch.
 
     ``y = t + a sinh(u)`` maps the strip ``|Im u| < d`` to a region that avoids every switch's poles (imaginary
     distance ``0.85 pi / |D_k|`` along the axis, above every crossing point ``t_s`` where the switch still needs a
     digit: ``d <= 0.85 Im asinh((t_s - t + i beta) / a)``) and in which the Gaussian grows at most by
     ``exp((t^2 tan^2 d / (1 - tan^2 d) + a^2 sin^2 d) / 2)`` (its maximum over the strip); the trapezoidal error
-    ``M exp(-2 pi d / h)`` then fixes ``h``.  The companion rule (``1.25 h``) checks this estimate.
+    ``M exp(-2 pi d / h)`` then fixes ``h``.  Scales ``a`` and widths ``d`` are searched on a small grid (arrays
+    ``(scales, switches)`` and ``(scales, widths)``).  The companion rule (``1.25 h``) checks this estimate.
     """
-    sharp = [
-        (0.85 * math.pi / abs(float(normal[k])), need, normal, foot) for _, need, normal, foot in kept if normal[k]
-    ]
-    if not sharp:
+    along = normals[:, k]
+    sharp = along != 0
+    if not np.any(sharp):
         return None
-    beta0, _, _, foot0 = min(sharp, key=lambda item: item[0])
-    budget = digits * LN10 + 3.0
-    ranges = []
-    for beta, need, normal, foot in sharp:
-        lateral = math.sqrt(max(0.0, 1.0 - float(normal[k]) ** 2 / float(normal @ normal)))
-        reach = math.sqrt(2.0 * LN10 * max(need - 1.0, 0.0)) * lateral
-        ranges.append((beta, float(foot[k]) - reach, float(foot[k]) + reach))
-    best: tuple[float, float, float, float] | None = None
-    for factor in SINH_SCALES:
-        scale = 2.0 ** (math.floor(4.0 * math.log2(beta0 * factor)) / 4.0)
-        shift = round(float(foot0[k]) / (scale / 8.0)) * (scale / 8.0)
-        width = SINH_MAX_WIDTH
-        for beta, low, high in ranges:
-            far = max(abs(low - shift), abs(high - shift))
-            width = min(width, 0.85 * cmath.asinh(complex(far, beta) / scale).imag)
-        if width <= 0.02:
-            continue
-        step = max(_sinh_step(d * width, shift, scale, budget) for d in SINH_WIDTHS)
-        cost = (math.asinh((cut - shift) / scale) - math.asinh((-cut - shift) / scale)) / step
-        if best is None or cost < best[0]:
-            best = (cost, step, shift, scale)
-    if best is None:
+    normals, needs, feet, along = normals[sharp], needs[sharp], feet[sharp], along[sharp]
+    betas = 0.85 * math.pi / np.abs(along)
+    lateral = np.sqrt(np.maximum(0.0, 1.0 - along**2 / np.einsum("sr,sr->s", normals, normals)))
+    reach = np.sqrt(2.0 * LN10 * np.maximum(needs - 1.0, 0.0)) * lateral
+    sharpest = int(np.argmin(betas))
+    scales = 2.0 ** (np.floor(4.0 * np.log2(betas[sharpest] * SINH_SCALES)) / 4.0)
+    shifts = np.round(feet[sharpest, k] / (scales / 8.0)) * (scales / 8.0)
+    far = np.abs(feet[None, :, k] - shifts[:, None]) + reach[None, :]  # (scales, switches)
+    widths = np.minimum(SINH_MAX_WIDTH, 0.85 * np.min(np.arcsinh((far + 1j * betas) / scales[:, None]).imag, axis=1))
+    d = widths[:, None] * SINH_WIDTHS  # (scales, widths)
+    tan2 = np.tan(d) ** 2
+    growth = 0.5 * (shifts[:, None] ** 2 * tan2 / (1.0 - tan2) + (scales[:, None] * np.sin(d)) ** 2)
+    steps = np.max(2.0 * math.pi * d / (digits * LN10 + 3.0 + growth), axis=1)
+    cost = (np.arcsinh((cut - shifts) / scales) - np.arcsinh((-cut - shifts) / scales)) / steps
+    cost[widths <= 0.02] = np.inf
+    best = int(np.argmin(cost))
+    if not np.isfinite(cost[best]):
         return None
-    return AxisRule(step=_quantized_step(best[1]), radius=cut, shift=best[2], scale=best[3])
+    step, shift, scale = _quantized_step(float(steps[best])), float(shifts[best]) + 0.0, float(scales[best])  # no -0
+    return AxisRule(step=step, radius=cut, shift=shift, scale=scale)
 
 
 #: Scales ``a`` tried for sinh maps (times the sharpest switch's pole distance), and strip widths (of the widest).
-SINH_SCALES = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8)
-SINH_WIDTHS = tuple(0.1 * j for j in range(1, 11))
-
-
-def _sinh_step(d: float, shift: float, scale: float, budget: float) -> float:
-    """Trapezoidal step in ``u`` for the strip half-width ``d`` (see :func:`_sinh_rule`)."""
-    tan2 = math.tan(d) ** 2
-    growth = 0.5 * (shift * shift * tan2 / (1.0 - tan2) + (scale * math.sin(d)) ** 2)
-    return 2.0 * math.pi * d / (budget + growth)
+SINH_SCALES = np.array([0.5, 0.7, 1.0, 1.4, 2.0, 2.8])
+SINH_WIDTHS = np.linspace(0.1, 1.0, 10)
 
 
 def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: float) -> float:

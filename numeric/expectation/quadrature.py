@@ -147,13 +147,17 @@ def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
     if slope == 0.0:
         return 1
     log_ratio = math.log(slope / math.pi)
-    target = -digits * math.log(10.0)
-    for m in range(2, cap + 1):
-        log_double_factorial = math.lgamma(2 * m + 1) - m * math.log(2.0) - math.lgamma(m + 1)
-        log_err = 2 * m * log_ratio + log_double_factorial
-        if log_err < target - 2.0:
+    target = -digits * math.log(10.0) - 2.0
+    for m, log_double_factorial in enumerate(_log_double_factorials(cap), start=2):
+        if 2 * m * log_ratio + log_double_factorial < target:
             return m
     return None
+
+
+@cache
+def _log_double_factorials(cap: int) -> tuple[float, ...]:
+    """``log (2m - 1)!!`` for ``m = 2 .. cap`` (:func:`hermite_order` is called for every switch and axis)."""
+    return tuple(math.lgamma(2 * m + 1) - m * math.log(2.0) - math.lgamma(m + 1) for m in range(2, cap + 1))
 
 
 @cache
