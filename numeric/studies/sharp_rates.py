@@ -4,7 +4,8 @@ Under ``d mu / ds = -grad L`` from a start where every parameter converges, the 
 sharp law ``L(s) s^2 -> C* = n^2 r / 64`` with ``r = min(d, n - 1)`` (the rank of the start's deviations from
 their mean): the mean contracts at rate ``2/n`` and on the slow manifold ``L ~ tr(S^2) / n^2``,
 ``S = sum_i delta_i delta_i^T``.  From a far start one parameter converges and the others escape like
-``sqrt(8 log s)``, with ``L ~ 16 / (s M^2) ~ 2 / (s log s)`` for ``n = 2`` (``M`` the largest norm).  This module
+``sqrt(8 log s)``, with ``s L / (16 sum_j M_j^-2) -> 1`` over the escaping parameters, ``L ~ 2 k / (s log s)`` for
+``k`` escaping (``symbolic.escape``; extrapolated in ``1 / M^2`` by :mod:`numeric.studies.escape_law`).  This module
 measures those laws on :func:`numeric.dynamics.flow.run_flow` (LSODA in log time, with its error run at
 ``rtol / 100``), so that a prediction can be held against a number with an error bar:
 
@@ -23,8 +24,8 @@ Starts, measured (rtol ``1e-7``, 10 records per decade, to ``s = 1e8``, seeds 0-
   ``L s^2 / C*`` = 0.99998-1.0000004, 5-12 s a run.
 * ``far``: Theorem 3.5's registered start ``mu_i = 6 e_1 + z_i`` (``numeric.dynamics.gd.cluster_start`` with
   spread 1, the same starts as ``thm3.5``'s seeds): one parameter converges, the others escape to
-  ``||mu|| ~ 13.4`` at ``s = 1e8`` (in ``d = 1`` the escapees travel together); ``L s M^2 / 16`` = 1.10 for
-  ``n = 2`` and about ``n - 1`` times that for ``n = 3, 5`` (``n - 1`` escapees at one point).  The slowest regime:
+  ``||mu|| ~ 13.4`` at ``s = 1e8``, all ``n - 1`` together; the escape law's ratio ``s L / (16 sum_j M_j^-2)`` is
+  1.10 at ``s = 1e8`` and extrapolates to 1.00 within its error (about 0.03).  The slowest regime:
   18-36 s a run in ``d = 1``, 50 s and more in ``d >= 2``.
 """
 
@@ -38,9 +39,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from numeric.config import InputError
-from numeric.dynamics.asymptotics import local_exponent
-from numeric.dynamics.flow import run_flow
+from numeric.dynamics.asymptotics import local_exponent, parameter_fates
+from numeric.dynamics.flow import FlowRun, run_flow
 from numeric.dynamics.gd import cluster_start
+from numeric.studies.escape_law import ESCAPE_NUMERATOR, escape_limit
 
 __all__ = [
     "REGIMES",
@@ -200,7 +202,9 @@ class SharpRate:
     constant: float  # L s^p (power) or L s log s (power-log) at the last record
     error: float  # power_law_constant's error: integrator + tail (inf: not converging)
     max_norm: float  # the largest ||mu_i|| at the end (the far parameter)
-    far_ratio: float  # L s M^2 / 16 at the end, M = max_norm (the far regime's law for n = 2)
+    far_ratio: float  # s L / (16 sum_j M_j^-2) over the escaping parameters at the end (NaN: none escapes)
+    escape_limit: float  # its limit extrapolated in 1/M^2 (numeric.studies.escape_law; NaN: none escapes)
+    escape_error: float
     seconds: float
     method: str
     times: np.ndarray
@@ -246,6 +250,21 @@ def _positive(value: Any, name: str) -> float:
     return number
 
 
+def _escape(run: FlowRun, last: int) -> tuple[float, float, float]:
+    """The escape law's ratio at record ``last``, its extrapolated limit and error; NaN when nothing escapes."""
+    fates = parameter_fates(run.times, run.norms, run.norms_error)
+    escaping = np.array([fate.status == "diverging" for fate in fates])
+    if not escaping.any():
+        return math.nan, math.nan, math.nan
+    keep = slice(0, last + 1)
+    ratio = run.times[last] * run.loss[last] / (ESCAPE_NUMERATOR * np.sum(run.norms[last, escaping] ** -2.0))
+    try:
+        limit = escape_limit(run.times[keep], run.loss[keep], run.norms[keep], run.loss_error[keep], escaping)
+    except InputError:  # too few records for the extrapolation
+        return float(ratio), math.nan, math.inf
+    return float(ratio), limit.limit, limit.error
+
+
 def measure_rate(
     mu0: ArrayLike, horizon: float, *, rtol: float = 1e-7, points_per_decade: int = 10, decades: float = 2
 ) -> SharpRate:
@@ -286,7 +305,9 @@ def measure_rate(
     else:
         nominal = 1
         constant, error = power_law_constant(s[s > 1], (v * np.log(s))[s > 1], (e * np.log(s))[s > 1], 1)
-    max_norm = float(np.max(run.norms[np.flatnonzero(times > 0)[resolved - 1]]))  # at the last resolved record
+    last = np.flatnonzero(times > 0)[resolved - 1]  # the last resolved record
+    max_norm = float(np.max(run.norms[last]))
+    escape = _escape(run, last)
     n, d = run.mu0.shape
     return SharpRate(
         n=n,
@@ -303,7 +324,9 @@ def measure_rate(
         constant=constant,
         error=error,
         max_norm=max_norm,
-        far_ratio=float(v[-1] * s[-1] * max_norm**2 / 16),
+        far_ratio=escape[0],
+        escape_limit=escape[1],
+        escape_error=escape[2],
         seconds=run.seconds,
         method=run.method,
         times=times,

@@ -10,8 +10,9 @@ The prediction held against it (the lead's derivation, issue 17): when every par
 (``large-noise``, ``clustered``) ``L s^2 -> C* = n^2 min(d, n - 1) / 64``; each point's ``ratio`` is
 ``constant / C*`` with ``ratio_error = error / C*`` and ``deviation = (constant - C*) / error`` (errors off).  For
 ``far`` starts (one survivor) there is no predicted constant (``null``): the exponent tends to 1 with a log
-correction, and the record has ``L s M^2 / 16`` (``far_ratio``, ``M`` the largest norm), which tends to 1 for
-``n = 2``.
+correction, and the record has the escape law's ratio ``s L / (16 sum_j M_j^-2)`` over the escaping parameters
+(``far_ratio``) and its limit extrapolated in ``1 / M^2`` (``escape_limit`` +- ``escape_error``), which the
+derivation (``symbolic.escape``, claim ``sharp.escape``) puts at 1.
 
 Cost, measured on the shared 2-core machine under load (other agents' runs; a lightly loaded machine is about 2x
 faster): to ``s = 1e8`` a large-noise or clustered point takes 5-20 s, a far point 18-50 s in ``d <= 2`` and
@@ -125,6 +126,8 @@ def solve(problem: Problem) -> dict[str, Any]:
         "stopped": rate.stopped,
         "max_norm": rate.max_norm,
         "far_ratio": rate.far_ratio,
+        "escape_limit": rate.escape_limit,
+        "escape_error": rate.escape_error,
         "mu0": start,
         "seconds": rate.seconds,
         "method": rate.method,
@@ -233,10 +236,17 @@ def _label(p: dict[str, Any]) -> str:
     return f"{p['regime']} n={p['n']} d={p['d']} seed {p['seed']}"
 
 
+def _escape_text(point: dict[str, Any]) -> str:
+    """``ratio -> limit +- error`` of the escape law (``s L / (16 sum_j M_j^-2)``), or ``-`` when nothing escapes."""
+    if math.isnan(point["far_ratio"]):
+        return "-"
+    return f"{point['far_ratio']:.3f}->{point['escape_limit']:.3f}+-{point['escape_error']:.1g}"
+
+
 def _table(points: list[dict[str, Any]]) -> str:
     header = (
         f"{'regime':<11} {'n':>1} {'d':>1} {'seed':>4} {'p(end)':>9} {'law':<9} {'C':>11} {'error':>8} "
-        f"{'resid':>7} {'C*':>8} {'ratio':>9} {'dev':>6} {'L s M^2/16':>10} {'s':>5}"
+        f"{'resid':>7} {'C*':>8} {'ratio':>9} {'dev':>6} {'escape':>17} {'s':>5}"
     )
     rows = [header]
     for p in points:
@@ -250,16 +260,17 @@ def _table(points: list[dict[str, Any]]) -> str:
         rows.append(
             f"{lead} {p['exponent']:>9.6f} {law:<9} {p['constant']:>11.7g} {p['error']:>8.1e} {residual:>7.1e} "
             + (
-                f"{predicted:>8.5g} {p['ratio']:>9.6f} {p['deviation']:>6.2f} {'':>10}"
+                f"{predicted:>8.5g} {p['ratio']:>9.6f} {p['deviation']:>6.2f} {'':>17}"
                 if predicted is not None
-                else f"{'-':>8} {'-':>9} {'-':>6} {p['far_ratio']:>10.4f}"
+                else f"{'-':>8} {'-':>9} {'-':>6} {_escape_text(p):>17}"
             )
             + f" {p['seconds']:>5.1f}"
         )
     rows.append(
         "p(end): local exponent at the last record; law: the better fit over the last two decades (s^-k: L s^k, "
         "power-log: L s log s); error: integrator + tail (inf: not converging); resid: the law's rms log residual; "
-        "ratio = C / C*; dev = (C - C*) / error"
+        "ratio = C / C*; dev = (C - C*) / error; escape: s L / (16 sum_j M_j^-2) at the end -> its limit "
+        "extrapolated in 1/M^2 (the escape law puts it at 1)"
     )
     return "\n".join(rows)
 

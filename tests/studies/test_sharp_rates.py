@@ -152,6 +152,7 @@ def test_far_start_decays_like_one_over_s_log_s():
     rate = measure_rate(regime_start("far", 2, 1, 0), 1e8)
     assert rate.law == "power-log" and 1.0 < rate.exponent < 1.1
     assert rate.far_ratio == pytest.approx(1.0, abs=0.2) and rate.max_norm > 10
+    assert abs(rate.escape_limit - 1) <= rate.escape_error < 0.1  # the escape law, extrapolated in 1/M^2
 
 
 # --------------------------------------------------------------------------- the command line
