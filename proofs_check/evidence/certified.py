@@ -170,7 +170,7 @@ def _check(
             "eps0": math.exp(-M0 / eps_scale),
             "orientation": "away",
             "eta": eta,
-            "step": str(eta),
+            "step": float(eta),  # the numeric step, as every dynamics check records it ("eta" keeps the exact text)
             "steps": summary["steps_run"],
             "t": 0,
             "tier": "certified",

@@ -18,7 +18,7 @@ def test_the_registered_statement_is_refuted_with_ball_arithmetic():
     assert check.verdict is Verdict.REFUTED and check.ok is False
     assert "ball arithmetic" in check.method and "python-flint" in check.method
     instance = check.instance
-    assert instance["step"] == "0.01" and instance["n"] == 3 and instance["orientation"] == "away"
+    assert instance["step"] == 0.01 and instance["n"] == 3 and instance["orientation"] == "away"
     assert instance["hypotheses"] == {"step_rule": True, "min_M0": True, "eps0": True}
     observed = check.observed
     assert observed["mu_1_bounded_below_forever"] and observed["converging_counts_possible"] == [0, 2]
