@@ -519,13 +519,14 @@ def _switch_planes(
     squares = np.diag(gram)
     on_unit, on_foot = unit @ slopes.T, foot @ slopes.T  # (P, n)
     pairs = np.arange(len(first))
-    beaten = np.ones((len(first), n), dtype=bool)  # beaten[p, k]: logit k beats both sides of switch p
-    for side in (first, second):
-        projection = on_unit - on_unit[pairs, side][:, None]
-        gap2 = squares[None, :] - 2.0 * gram[side] + squares[side][:, None]
-        along = np.sqrt(np.maximum(gap2 - projection**2, 0.0))  # |gap - (gap . unit) unit|
-        low = on_foot - on_foot[pairs, side][:, None] + intercepts[None, :] - intercepts[side][:, None]
-        beaten &= low - radius[:, None] * along > DOMINANCE_MARGIN
+    sides = np.concatenate([first, second])  # both sides of every switch at once: rows (first..., second...)
+    twice = np.concatenate([pairs, pairs])
+    projection = on_unit[twice] - on_unit[twice, sides][:, None]
+    gap2 = squares[None, :] - 2.0 * gram[sides] + squares[sides][:, None]
+    along = np.sqrt(np.maximum(gap2 - projection**2, 0.0))  # |gap - (gap . unit) unit|
+    low = on_foot[twice] - on_foot[twice, sides][:, None] + intercepts[None, :] - intercepts[sides][:, None]
+    wins = (low - radius[twice][:, None] * along > DOMINANCE_MARGIN).reshape(2, len(first), n)
+    beaten = wins[0] & wins[1]  # beaten[p, k]: logit k beats both sides of switch p
     beaten[pairs, first] = beaten[pairs, second] = False
     needs = digits - np.where(live, distance, 0.0) ** 2 / (2.0 * LN10)
     keep = live & ~np.any(beaten, axis=1) & (needs >= 1.0)
@@ -700,7 +701,8 @@ def _tensor_expectation(
     cut = truncation_radius(digits, sum(growth_bound(red.radius)))
     panel_axes = sum(rule.order is None for rule in fine)
     tail = panel_axes * _tail_bound(red.radius, cut, tier) + tier.error(log_target)  # + the pruned nodes
-    thresholds = [_prune_threshold(rules, red, log_target) for rules in (fine, coarse)]
+    pairs = (fine, coarse) if estimate or tier.balls else (fine,)  # the companion only serves the estimate
+    thresholds = [_prune_threshold(rules, red, log_target) for rules in pairs]
     if not tier.balls:
         values, magnitude, size = _tensor_float_sum(fine, thresholds[0], center, offsets, estimate)
         if estimate:
