@@ -58,7 +58,7 @@ def test_away_is_refuted_with_ball_arithmetic_inside_the_step_rule():
     assert verdict is Verdict.REFUTED
     (certified,) = [check for check in checks if "ball arithmetic" in check.method]
     assert certified.verdict is Verdict.REFUTED
-    assert certified.instance["n"] == 3 and certified.instance["step"] == "0.01"
+    assert certified.instance["n"] == 3 and certified.instance["step"] == 0.01
     assert all(certified.instance["hypotheses"].values())
 
 
