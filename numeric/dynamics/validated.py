@@ -84,9 +84,16 @@ import numpy as np
 
 from numeric.config import InputError
 from numeric.dynamics.gd import log_grid, make_config
-from numeric.expectation.gaussian import _refine
 from numeric.expectation.precision import digits_of, precision_bits
-from numeric.expectation.quadrature import MAX_ORDER, Layout, Panel, ball_rule, panel_layout, truncation_radius
+from numeric.expectation.quadrature import (
+    MAX_ORDER,
+    Layout,
+    Panel,
+    ball_rule,
+    panel_layout,
+    refine_panels,
+    truncation_radius,
+)
 from numeric.model import enclosure_strings
 
 __all__ = [
@@ -296,7 +303,7 @@ def build_rule(kind: str, box: Sequence[flint.arb], mult: Sequence[int], digits:
         cut = truncation_radius(digits, float(sum(growth, flint.arb(0)).upper()))
         layout = panel_layout(0.0, mids, cut)
         log_target = -digits * math.log(10.0) + math.log1p(float(radius.upper()) ** 2)
-        panels, log_bounds = _refine(
+        panels, log_bounds = refine_panels(
             layout, log_target, lambda batch: [_panel_sup(p, kind, box, mult) for p in batch], MAX_ORDER
         )
         quad = float(np.max(np.sum(np.exp(log_bounds), axis=0))) * (1 + 1e-9)

@@ -60,9 +60,8 @@ from numeric.expectation.quadrature import (
     hermite_ball,
     hermite_float,
     hermite_order,
-    legendre_order,
-    make_panel,
     panel_layout,
+    refine_panels,
     trapezoid_ball,
     trapezoid_float,
     trapezoid_step,
@@ -84,7 +83,6 @@ __all__ = [
 
 EPS = np.finfo(float).eps
 ELLIPSE_SAMPLES = 48
-MAX_SPLITS = 400
 #: From this reduced dimension on, tensor rules give way to randomized quasi-Monte-Carlo.
 QMC_RANK = 4
 #: Target digits of the fast tier's product rules (relative to the integrand's scale ``1 + R^2``).
@@ -202,7 +200,7 @@ def _line_expectation(red: Reduction, tier: Tier) -> Expectation:
     log_target = tier.log_target(red.radius**2)
     bound = _sup_sampled if not tier.rigorous else _sup_enclosed
     max_order = max(MAX_ORDER, 4 * math.ceil(digits / 4))
-    panels, log_bounds = _refine(layout, log_target, lambda p: bound(p, red, center, offsets), max_order)
+    panels, log_bounds = refine_panels(layout, log_target, lambda p: bound(p, red, center, offsets), max_order)
     nodes = sum(p.order for p in panels)
     n = len(offsets)
     if tier.balls and nodes > node_budget(output_count(n, 1), 1, tier.bits):
@@ -249,43 +247,6 @@ def _refuse_line(tier: Tier, nodes: int, n: int) -> None:
         f"the {tier.name} tier needs {nodes} Gauss-Legendre nodes ({need}) for {tier.dps} digits, beyond the memory "
         f"cap of {describe_bytes(max_memory())} (PROOFS_CHECK_MAX_MEMORY); use fewer digits",
     )
-
-
-def _refine(layout: Layout, log_target: float, sup, max_order: int):
-    """Give each panel the fewest nodes that meet its share of the target; split panels that cannot.
-
-    ``sup(panels)`` bounds (or estimates) ``|F * density|`` on each panel's Bernstein ellipse, output by
-    output (an array ``(len(panels), K)``); Trefethen's bound then fixes the node count.  Panels far out
-    in the Gaussian tail need few nodes.  Panels are handled in rounds, so ``sup`` sees them in batches.
-    Everything is a logarithm: ``exp(log_target)`` is ``1e-5000`` at the top of the precision range.
-    Returns the panels and the natural logarithms of their bounds, ``(len(panels), K)``.
-    """
-    queue = list(layout.panels)
-    done, bounds, splits = [], [], 0
-    while queue:
-        batch, queue = queue, []
-        for panel, sup_values in zip(batch, sup(batch)):
-            half = 0.5 * (panel.b - panel.a)
-            log_share = log_target + math.log((panel.b - panel.a) / (2 * layout.radius))
-            log_factor = math.log(64.0 / 15.0 / (panel.rho**2 - 1.0) * half)
-            with np.errstate(divide="ignore"):
-                log_sup = np.log(sup_values)
-            worst = float(np.max(log_sup)) + log_factor
-            if not np.isfinite(worst):
-                m = 4 if worst == -math.inf else max_order + 4
-            else:
-                m = legendre_order(panel.rho, log_share - worst, max_order)
-            if m <= max_order or splits >= MAX_SPLITS or half < 1e-12:
-                m = min(m, max_order)
-                done.append(replace(panel, order=m))
-                bound = log_sup + log_factor - 2 * m * math.log(panel.rho)
-                bounds.append(np.where(np.isnan(bound), np.inf, bound))
-            else:
-                splits += 1
-                mid = 0.5 * (panel.a + panel.b)
-                queue.extend([make_panel(panel.a, mid, layout.poles), make_panel(mid, panel.b, layout.poles)])
-    order = np.argsort([p.a for p in done])
-    return [done[k] for k in order], np.array([bounds[k] for k in order])
 
 
 def _ellipses(panels: Sequence[Panel], count: int) -> np.ndarray:

@@ -14,7 +14,7 @@ no accuracy.  High-precision nodes are built from the float breakpoints exactly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import flint
@@ -27,6 +27,7 @@ __all__ = [
     "crossings",
     "panel_layout",
     "make_panel",
+    "refine_panels",
     "legendre_order",
     "truncation_radius",
     "hermite_order",
@@ -41,6 +42,8 @@ __all__ = [
     "trapezoid_ball",
 ]
 
+#: Panel splits :func:`refine_panels` allows before it accepts a panel at the highest order.
+MAX_SPLITS = 400
 #: Ellipse used for panels far from every crossing; the Gaussian grows like exp(b^2/2) inside it.
 RHO_BASE = 4.0
 #: Base panel length on the truncated line.
@@ -259,3 +262,40 @@ def trapezoid_ball(step: float, radius: float, prec: int) -> tuple[tuple[flint.a
         norm = 1 / (2 * flint.arb.pi()).sqrt()
         nodes = tuple(h * k for k in range(-count, count + 1))
         return nodes, tuple(h * (-(y * y) / 2).exp() * norm for y in nodes)
+
+
+def refine_panels(layout: Layout, log_target: float, sup, max_order: int) -> tuple[list[Panel], np.ndarray]:
+    """Give each panel the fewest nodes that meet its share of the target; split panels that cannot.
+
+    ``sup(panels)`` bounds (or estimates) ``|F * density|`` on each panel's Bernstein ellipse, output by
+    output (an array ``(len(panels), K)``); Trefethen's bound then fixes the node count.  Panels far out
+    in the Gaussian tail need few nodes.  Panels are handled in rounds, so ``sup`` sees them in batches.
+    Everything is a logarithm: ``exp(log_target)`` is ``1e-5000`` at the top of the precision range.
+    Returns the panels and the natural logarithms of their bounds, ``(len(panels), K)``.
+    """
+    queue = list(layout.panels)
+    done, bounds, splits = [], [], 0
+    while queue:
+        batch, queue = queue, []
+        for panel, sup_values in zip(batch, sup(batch)):
+            half = 0.5 * (panel.b - panel.a)
+            log_share = log_target + math.log((panel.b - panel.a) / (2 * layout.radius))
+            log_factor = math.log(64.0 / 15.0 / (panel.rho**2 - 1.0) * half)
+            with np.errstate(divide="ignore"):
+                log_sup = np.log(sup_values)
+            worst = float(np.max(log_sup)) + log_factor
+            if not np.isfinite(worst):
+                m = 4 if worst == -math.inf else max_order + 4
+            else:
+                m = legendre_order(panel.rho, log_share - worst, max_order)
+            if m <= max_order or splits >= MAX_SPLITS or half < 1e-12:
+                m = min(m, max_order)
+                done.append(replace(panel, order=m))
+                bound = log_sup + log_factor - 2 * m * math.log(panel.rho)
+                bounds.append(np.where(np.isnan(bound), np.inf, bound))
+            else:
+                splits += 1
+                mid = 0.5 * (panel.a + panel.b)
+                queue.extend([make_panel(panel.a, mid, layout.poles), make_panel(mid, panel.b, layout.poles)])
+    order = np.argsort([p.a for p in done])
+    return [done[k] for k in order], np.array([bounds[k] for k in order])
