@@ -277,7 +277,7 @@ def _table(points: list[dict[str, Any]]) -> str:
 
 STUDY = Study(
     name="sharp-rates",
-    summary="the sharp decay law L s^2 -> n^2 min(d, n-1) / 64 along the gradient flow, and far starts' log law",
+    summary="the sharp decay laws along the gradient flow: L s^2 -> n^2 min(d, n-1) / 64, and the escape law",
     add_arguments=add_arguments,
     run=run,
 )
