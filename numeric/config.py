@@ -7,11 +7,12 @@ exactly by a 200-digit tier, and enclosed by a ball in the certified tier).
 from __future__ import annotations
 
 import json
+import math
 import numbers
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["InputError", "parse_mu", "parse_vector", "parse_number", "as_decimal_string", "check_mu"]
+__all__ = ["InputError", "parse_mu", "parse_vector", "parse_number", "as_decimal_string", "positive_real", "check_mu"]
 
 
 class InputError(ValueError):
@@ -50,6 +51,14 @@ def as_decimal_string(value: Any, name: str) -> str:
     if not number.is_finite():
         raise InputError(name, f"{text!r} is not finite")
     return text
+
+
+def positive_real(value: Any, name: str) -> float:
+    """``value`` as a positive finite float, or :class:`InputError` naming ``name`` (via :func:`as_decimal_string`)."""
+    number = float(as_decimal_string(value, name))
+    if not (math.isfinite(number) and number > 0):
+        raise InputError(name, f"must be positive and finite, got {value!r}")
+    return number
 
 
 def _jsonable(value: Any) -> bool:

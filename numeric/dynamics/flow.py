@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import LSODA
 
-from numeric.config import InputError, as_decimal_string, check_mu
+from numeric.config import InputError, check_mu, positive_real
 from numeric.model import loss_and_gradient_float
 
 __all__ = ["FlowFailure", "FlowRun", "Reduced", "run_flow", "flow_grid", "reduce_start", "widened"]
@@ -127,13 +127,6 @@ def _start(mu0: Any) -> np.ndarray:
     if not np.all(np.isfinite(start)) or np.max(np.abs(start)) > 1e150:
         raise InputError("mu", "values too large for double precision")
     return start
-
-
-def _positive(value: Any, name: str) -> float:
-    number = float(as_decimal_string(value, name))
-    if not (math.isfinite(number) and number > 0):
-        raise InputError(name, f"must be positive and finite, got {value!r}")
-    return number
 
 
 @dataclass(frozen=True)
@@ -357,19 +350,19 @@ def run_flow(
     :class:`FlowFailure` when an integration fails; see the module docstring for the rest.
     """
     start = _start(mu0)
-    horizon = _positive(time, "time")
-    rtol = _positive(rtol, "rtol")
+    horizon = positive_real(time, "time")
+    rtol = positive_real(rtol, "rtol")
     if not 1e-12 <= rtol <= 1e-3:
         raise InputError("rtol", f"must lie in [1e-12, 1e-3] (the error run uses rtol / 100), got {rtol:g}")
     if isinstance(points_per_decade, bool) or not isinstance(points_per_decade, int) or points_per_decade < 1:
         raise InputError("points_per_decade", f"expected an integer >= 1, got {points_per_decade!r}")
-    first_time = _positive(first_time, "first_time")
+    first_time = positive_real(first_time, "first_time")
     limit = (
         100.0 * max(1.0, float(np.max(np.linalg.norm(start, axis=1))))
         if blowup is None
-        else _positive(blowup, "blowup")
+        else positive_real(blowup, "blowup")
     )
-    stop = None if stop_loss is None else _positive(stop_loss, "stop_loss")
+    stop = None if stop_loss is None else positive_real(stop_loss, "stop_loss")
     reduced = reduce_start(start)
     counter = {"gradient": 0, "jacobian": 0}
     began = clock.perf_counter()

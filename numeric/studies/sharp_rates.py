@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from numeric.config import InputError
+from numeric.config import InputError, positive_real
 from numeric.dynamics.asymptotics import local_exponent, parameter_fates
 from numeric.dynamics.flow import FlowRun, run_flow
 from numeric.dynamics.gd import cluster_start
@@ -240,16 +240,6 @@ def _fits(s: np.ndarray, loss: np.ndarray, delta: np.ndarray) -> tuple[LawFit, L
     return power, power_log
 
 
-def _positive(value: Any, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, f"expected a number, got {value!r}") from None
-    if isinstance(value, bool) or not (math.isfinite(number) and number > 0):
-        raise InputError(name, f"must be positive and finite, got {value!r}")
-    return number
-
-
 def _escape(run: FlowRun, last: int) -> tuple[float, float, float]:
     """The escape law's ratio at record ``last``, its extrapolated limit and error; NaN when nothing escapes."""
     fates = parameter_fates(run.times, run.norms, run.norms_error)
@@ -280,8 +270,8 @@ def measure_rate(
     Raises :class:`InputError` naming ``mu``, ``horizon``, ``decades``, ... and lets
     :class:`numeric.dynamics.flow.FlowFailure` through.
     """
-    horizon = _positive(horizon, "horizon")
-    window_decades = _positive(decades, "decades")
+    horizon = positive_real(horizon, "horizon")
+    window_decades = positive_real(decades, "decades")
     if window_decades > MAX_DECADES:
         raise InputError("decades", f"at most {MAX_DECADES:g}, got {decades!r}")
     needed = 10.0 ** (max(window_decades, 2.0) + 1.0)
