@@ -113,10 +113,9 @@ for n, d in far_grid:
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
 for n, d, run, escaping, _limit in far_rows:
     keep = run.times >= 10
-    squares = run.norms[:, escaping] ** 2
-    ratio = run.times * run.loss / (16 * np.sum(1 / squares, axis=1))
+    ratio = numeric.escape_ratio(run.times, run.loss, run.norms, escaping)
     left.semilogx(run.times[keep], ratio[keep], label=f"n={n} d={d}")
-    right.plot(1 / np.mean(squares[keep], axis=1), ratio[keep], label=f"n={n} d={d}")
+    right.plot(1 / np.mean(run.norms[keep][:, escaping] ** 2, axis=1), ratio[keep], label=f"n={n} d={d}")
 for axes in (left, right):
     axes.axhline(1, color="k", lw=0.6, ls=":")
     axes.legend(fontsize=7)

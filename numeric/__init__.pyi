@@ -119,6 +119,7 @@ from .studies.escape_law import (
     ESCAPE_NUMERATOR as ESCAPE_NUMERATOR,
     EscapeLimit as EscapeLimit,
     escape_limit as escape_limit,
+    escape_ratio as escape_ratio,
 )
 from .studies.sharp_rates import (
     REGIMES as REGIMES,

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from numeric.config import InputError
 
-__all__ = ["ESCAPE_NUMERATOR", "EscapeLimit", "escape_limit"]
+__all__ = ["ESCAPE_NUMERATOR", "EscapeLimit", "escape_ratio", "escape_limit"]
 
 ESCAPE_NUMERATOR = 16.0
 MIN_RECORDS = 6  # the quadratic fit needs a few more records than coefficients
@@ -40,6 +40,23 @@ def _intercept(x: np.ndarray, y: np.ndarray, degree: int) -> float:
     return float(np.polynomial.polynomial.polyfit(x, y, degree)[0])
 
 
+def escape_ratio(
+    times: ArrayLike, loss: ArrayLike, norms: ArrayLike, escaping: ArrayLike, *, numerator: float = ESCAPE_NUMERATOR
+) -> np.ndarray:
+    """``R(s) = s L / (numerator sum_j M_j^-2)`` at every record, the sum over the ``escaping`` parameters (a mask).
+
+    ``times`` and ``loss`` are ``(K,)`` records, ``norms`` ``(K, n)``; :class:`InputError` names a bad shape or a mask
+    with no escaping parameter.
+    """
+    s, L, M = (np.asarray(a, dtype=float) for a in (times, loss, norms))
+    mask = np.asarray(escaping, dtype=bool)
+    if M.ndim != 2 or M.shape[0] != len(s) or mask.shape != (M.shape[1],):
+        raise InputError("norms", f"norms must be (K, n) with K = {len(s)} records and escaping (n,)")
+    if not mask.any():
+        raise InputError("escaping", "no escaping parameter: the escape law is about the escaping ones")
+    return s * L / (numerator * np.sum(M[:, mask] ** -2.0, axis=1))
+
+
 def escape_limit(
     times: ArrayLike,
     loss: ArrayLike,
@@ -55,16 +72,10 @@ def escape_limit(
     ``times``, ``loss``, ``loss_error`` are ``(K,)`` records, ``norms`` ``(K, n)``; the fit uses the records of the
     last ``decades`` decades (and of one decade fewer, for the window part of the error).
     """
+    ratio = escape_ratio(times, loss, norms, escaping, numerator=numerator)
     s, L, dL = (np.asarray(a, dtype=float) for a in (times, loss, loss_error))
-    M = np.asarray(norms, dtype=float)
     mask = np.asarray(escaping, dtype=bool)
-    if M.ndim != 2 or M.shape[0] != len(s) or mask.shape != (M.shape[1],):
-        raise InputError("norms", f"norms must be (K, n) with K = {len(s)} records and escaping (n,)")
-    if not mask.any():
-        raise InputError("escaping", "no escaping parameter: the escape law is about the escaping ones")
-    squares = M[:, mask] ** 2
-    ratio = s * L / (numerator * np.sum(1 / squares, axis=1))
-    x = 1 / np.mean(squares, axis=1)
+    x = 1 / np.mean(np.asarray(norms, dtype=float)[:, mask] ** 2, axis=1)
     windows = [s >= s[-1] / 10**span for span in (decades, decades - 1)]
     if min(int(w.sum()) for w in windows) < MIN_RECORDS:
         raise InputError("times", f"fewer than {MIN_RECORDS} records in the last {decades - 1:g} decades")

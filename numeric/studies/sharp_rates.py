@@ -42,7 +42,7 @@ from numeric.config import InputError, positive_real
 from numeric.dynamics.asymptotics import local_exponent, parameter_fates
 from numeric.dynamics.flow import FlowRun, run_flow
 from numeric.dynamics.gd import cluster_start
-from numeric.studies.escape_law import ESCAPE_NUMERATOR, escape_limit
+from numeric.studies.escape_law import escape_limit, escape_ratio
 
 __all__ = [
     "REGIMES",
@@ -246,13 +246,12 @@ def _escape(run: FlowRun, last: int) -> tuple[float, float, float]:
     escaping = np.array([fate.status == "diverging" for fate in fates])
     if not escaping.any():
         return math.nan, math.nan, math.nan
-    keep = slice(0, last + 1)
-    ratio = run.times[last] * run.loss[last] / (ESCAPE_NUMERATOR * np.sum(run.norms[last, escaping] ** -2.0))
+    times, loss, norms = run.times[: last + 1], run.loss[: last + 1], run.norms[: last + 1]
     try:
-        limit = escape_limit(run.times[keep], run.loss[keep], run.norms[keep], run.loss_error[keep], escaping)
-    except InputError:  # too few records for the extrapolation
-        return float(ratio), math.nan, math.inf
-    return float(ratio), limit.limit, limit.error
+        limit = escape_limit(times, loss, norms, run.loss_error[: last + 1], escaping)
+    except InputError:  # too few records for the extrapolation: the ratio alone
+        return float(escape_ratio(times, loss, norms, escaping)[-1]), math.nan, math.inf
+    return limit.ratio_at_end, limit.limit, limit.error
 
 
 def measure_rate(

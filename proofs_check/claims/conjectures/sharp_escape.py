@@ -133,8 +133,7 @@ def _flow_check(n: int, d: int, start_seed: int, params: dict) -> tuple[Check, t
             f"({limit.escaping} escaping).{reuse_words(int(reused))}"
         ),
     )
-    squares = flow.norms[:, escaping] ** 2
-    ratio = flow.times * flow.loss / (params["numerator"] * np.sum(1 / squares, axis=1))
+    ratio = numeric.escape_ratio(flow.times, flow.loss, flow.norms, escaping, numerator=numerator)
     return check, (f"n={n}, d={d}, seed {start_seed}", flow.times, ratio)
 
 
