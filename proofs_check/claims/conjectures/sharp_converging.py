@@ -27,8 +27,8 @@ What is checked, and how strongly:
    ``clustered``: Theorem 3.2's side, all converge); ``C = s^p L`` at the last record and its error
    (:func:`numeric.power_law_constant`: the integrator's error figure plus the geometric tail of the last two
    decades' changes).  ``supported`` when ``|C - n^2 r / 64| <= error``, ``refuted`` beyond it; when ``s^p L``
-   has not settled (an infinite tail) it is ``refuted`` if ``s^p L`` moved tenfold over the last two decades
-   (the exponent is wrong), else ``inconclusive``.
+   has not settled (an infinite tail) the rate decisions of the dynamics claims decide: ``refuted`` if
+   ``L = O(s^-p)`` or ``L >= c s^-p`` fails after the transient (the exponent is wrong), else ``inconclusive``.
 
 Finding (standard profile): see the README's table.  Edit ``denominator`` to 32 or ``exponent`` to 3 and it is
 refuted.
@@ -45,7 +45,7 @@ import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.core.params import Choice, Domain, Integer, Items, Real
-from proofs_check.evidence.dynamics import flow_run, reuse_words, with_figures
+from proofs_check.evidence.dynamics import Curve, flow_curve, flow_run, rate, rate_observed, reuse_words, with_figures
 from proofs_check.evidence.hypotheses import FLOW, Hypothesis, dynamics_check, reach_notes
 from proofs_check.evidence.identities import proof_check
 
@@ -80,8 +80,6 @@ DOMAINS: dict[str, Domain] = {
     "flow_time": Real(1e4, 1e12),
     "rtol": Real(1e-12, 1e-3),
 }
-#: ``s^p L`` moving tenfold over the last two decades refutes the exponent (as the rate claims of issue 12 do).
-DECISIVE_FACTOR = 10.0
 
 
 def predicted_constant(n: int, d: int, params: dict) -> float:
@@ -129,19 +127,12 @@ def _flow_check(regime: str, n: int, d: int, start_seed: int, params: dict) -> t
     p = params["exponent"]
     target = predicted_constant(n, d, params)
     constant, error = numeric.power_law_constant(run_.times, run_.loss, run_.loss_error, p)
-    scaled = run_.loss * run_.times ** float(p)
-    two_decades = run_.times >= run_.times[-1] / 100
-    movement = float(scaled[-1] / scaled[two_decades][0]) if scaled[two_decades][0] > 0 else math.inf
+    observed: dict[str, Any] = {"constant": constant, "constant_error": error, "ratio": constant / target}
     if math.isfinite(error):
         ok: bool | None = bool(abs(constant - target) <= error)
         outcome = f"s^{p} L = {constant:.6g} +- {error:.2g} at s = {run_.times[-1]:.3g}, predicted {target:.6g}"
-    else:
-        moved = max(movement, 1 / movement) >= DECISIVE_FACTOR
-        ok = False if moved else None
-        outcome = (
-            f"s^{p} L has not settled (its last two decades' changes do not contract) and moved by a factor "
-            f"{movement:.3g} over them: " + ("the exponent is not " + str(p) if moved else "undecided")
-        )
+    else:  # s^p L has not settled: the rate decisions of the dynamics claims say whether p is the exponent
+        ok, outcome, observed["rates"] = _exponent_outcome(flow_curve(run_), p)
     check = dynamics_check(
         name=f"s^{p} L -> {target:.6g} ({regime}, n={n}, d={d}, seed {start_seed})",
         instance={"regime": regime, "n": n, "d": d, "seed": start_seed, "mu0": mu0.tolist()},
@@ -149,18 +140,28 @@ def _flow_check(regime: str, n: int, d: int, start_seed: int, params: dict) -> t
         hypotheses=_hypotheses(n, d, mu0, fates),
         method=run_.method,
         claimed=f"s^{p} L(s) -> n^2 r / {params['denominator']} = {target:.6g}",
-        observed={
-            "constant": constant,
-            "constant_error": error,
-            "ratio": constant / target,
-            "movement_last_two_decades": movement,
-            "horizon": float(run_.times[-1]),
-            "fates": [fate.status for fate in fates],
-        },
+        observed={**observed, "horizon": float(run_.times[-1]), "fates": [fate.status for fate in fates]},
         ok=ok,
         detail=f"{outcome}.{reuse_words(int(reused))}",
     )
-    return check, (f"{regime}, n={n}, d={d}, seed {start_seed}", run_.times, scaled / target)
+    return check, (
+        f"{regime}, n={n}, d={d}, seed {start_seed}",
+        run_.times,
+        run_.loss * run_.times ** float(p) / target,
+    )
+
+
+def _exponent_outcome(curve: Curve, p: int) -> tuple[bool | None, str, dict[str, Any]]:
+    """``L = O(s^-p)`` and ``L >= c s^-p`` decided on the flow's tail (``numeric.decide_upper_rate`` / ``_lower_``):
+    if either fails (``s^p L`` rises, or falls, tenfold beyond its error after the transient), ``p`` is not the
+    exponent; otherwise undecided."""
+    decisions = {kind: rate(curve, p, kind) for kind in ("upper", "lower")}
+    failed = [f"{kind}: {d.reason}" for kind, d in decisions.items() if d.outcome == "fails"]
+    words = "; ".join(failed or [f"{kind}: {d.outcome}: {d.reason}" for kind, d in decisions.items()])
+    outcome = f"s^{p} L has not settled (its last decades' changes do not contract): " + (
+        f"the exponent is not {p} ({words})" if failed else f"undecided ({words})"
+    )
+    return (False if failed else None), outcome, {kind: rate_observed(d) for kind, d in decisions.items()}
 
 
 def _figure(curves: list[tuple], params: dict) -> Any:
