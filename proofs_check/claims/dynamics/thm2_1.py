@@ -261,13 +261,14 @@ def _flow_checks(n: int, d: int, params: dict, seed: int) -> tuple[list[Check], 
     p, bound, scale = float(params["rate_exponent"]), float(params["rate_constant"]), bound_scale(n, d, params)
     assumed = merged([hypotheses(mu0, FLOW, params) for mu0 in starts])
     instance = _instance(n, d, params, seed, len(starts), params["flow_time"])
-    curves, reused = [], 0
+    curves, decisions, reused = [], [], 0
     for mu0 in starts:
         try:
-            curve, hit = settled_flow(mu0, p, params)
+            curve, decision, hit = settled_flow(mu0, p, params)
         except numeric.FlowFailure as error:
             return [failed_check(f"flow from the ball (n={n}, d={d})", instance, FLOW, assumed, error)], []
         curves.append(curve)
+        decisions.append(decision)
         reused += hit
     outcomes = [Outcome.of(c) for c in curves]
     constants = [implied_constant(c, scale, p) for c in curves]
@@ -297,7 +298,6 @@ def _flow_checks(n: int, d: int, params: dict, seed: int) -> tuple[list[Check], 
         + f". Implied constant max L s^{p:g} / (n^{params['rate_n_power']} d^{params['rate_d_power']}) = "
         f"{max(c for c, _, _ in constants):.3g} against the claimed {bound:g}." + reuse_words(reused, len(curves)),
     )
-    decisions = [rate(c, p, "upper") for c in curves]
     oks = [rate_ok(x) for x in decisions]
     rate_check = dynamics_check(
         name=f"flow from the ball: L = O(s^-{p:g}) after the transient (n={n}, d={d})",
@@ -313,20 +313,22 @@ def _flow_checks(n: int, d: int, params: dict, seed: int) -> tuple[list[Check], 
     return [convergence, rate_check], curves
 
 
-def settled_flow(mu0: np.ndarray, p: float, params: dict) -> tuple[Curve, int]:
+def settled_flow(mu0: np.ndarray, p: float, params: dict) -> tuple[Curve, numeric.RateDecision, int]:
     """The flow to ``flow_time``, run a hundredfold longer (up to ``max_flow_time``) while the rate is undecided.
 
     A start with nearly equal parameters sits on the ``spread^4`` plateau for long (the deviations ``delta`` decay
     only once ``s ~ n^2 / (8 |delta(0)|^2)``, :mod:`symbolic.slow_manifold`), so its local exponent settles late;
     measured (standard profile, seed 0): one ``n = 2`` start still undecided at ``s = 1e8``.  Continuing the run
     until the decision is made (either way) or the cap is reached is the issue's "after the transient".
+    Returns the curve, its decision of ``L = O(s^-p)`` and how many runs came from the cache.
     """
     time, reused = float(params["flow_time"]), 0
     while True:
         run_, hit = flow_run(mu0, time)
         curve, reused = flow_curve(run_), reused + hit
-        if rate(curve, p, "upper").outcome != "undecided" or time >= params["max_flow_time"]:
-            return curve, reused
+        decision = rate(curve, p, "upper")
+        if decision.outcome != "undecided" or time >= params["max_flow_time"]:
+            return curve, decision, reused
         time = min(100 * time, float(params["max_flow_time"]))
 
 
