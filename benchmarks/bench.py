@@ -142,9 +142,8 @@ def relative_error(values: np.ndarray, reference: np.ndarray) -> float:
 
 
 def fast_vs_mc(repeat: int) -> dict:
-    mu_text = paper_configuration()
-    mu = np.array([[float(x) for x in row] for row in mu_text])
-    ref = _precise_reference([[float(x) for x in row] for row in mu_text], 40)[0][1:].reshape(mu.shape)
+    mu = np.array([[float(x) for x in row] for row in paper_configuration()])
+    ref = _precise_reference(mu.tolist(), 40)[0][1:].reshape(mu.shape)
     ours_time, ours = best_time(lambda: loss_and_gradient_float(mu), repeat)
     mc = MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1))
     mc_time, mc = best_time(lambda: mc(mu), repeat)
