@@ -436,9 +436,9 @@ def _sinh_ball(step: float, radius: float, shift: float, scale: float, prec: int
         return nodes, tuple(h * a * u.cosh() * (-(y * y) / 2).exp() * norm for u, y in zip(us, nodes))
 
 
-def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float) -> list[tuple]:
-    """The softmax switches a rule must resolve, each as ``(|D| per axis, digits needed, D, foot)``: ``D`` the
-    hyperplane's normal and ``foot`` its point nearest the origin.
+def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float) -> tuple[np.ndarray, ...]:
+    """The softmax switches a rule must resolve, as arrays: their normals ``D`` ``(S, r)``, the digits each needs
+    ``(S,)`` and the feet ``(S, r)``, each hyperplane's point nearest the origin.
 
     The logits of ``i`` and ``j`` cross on the hyperplane ``<y, D> = <center, D> + (|delta_i|^2 - |delta_j|^2)/2``
     (``D = delta_i - delta_j``), the only place where their logistic has poles (at imaginary distance
@@ -449,13 +449,6 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     distance ``D`` from the origin needs ``digits - D^2 / (2 ln 10)`` digits: the density is ``e^(-D^2/2)``
     smaller at its poles (below one digit, the switch is dropped).
     """
-    return [(np.abs(d), float(need), d, f) for d, need, f in zip(*_switch_planes(center, offsets, cut, digits))]
-
-
-def _switch_planes(
-    center: np.ndarray, offsets: np.ndarray, cut: float, digits: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`switches` as arrays: normals ``(S, r)``, digits needed ``(S,)``, feet ``(S, r)``."""
     n = len(offsets)
     if n < 2:
         r = offsets.shape[1]
@@ -513,7 +506,7 @@ def _axis_rules(red: Reduction, tier: Tier) -> tuple[list[AxisRule], list[AxisRu
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = _floats(red)
     cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius)))) / 4.0
-    normals, needs, feet = _switch_planes(center, offsets, cut, digits)
+    normals, needs, feet = switches(center, offsets, cut, digits)
     slopes = np.abs(normals)
     fine, coarse = [], []
     cap = max(24, int(digits / 2))
