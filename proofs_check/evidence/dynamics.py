@@ -65,6 +65,7 @@ __all__ = [
     "parameter_names",
     "norms_figure",
     "loss_figure",
+    "ratio_figure",
     "with_figures",
 ]
 
@@ -573,6 +574,33 @@ def loss_figure(
     axes.set_ylabel(ylabel)
     axes.set_title(title, fontsize=9, wrap=True)
     axes.legend(fontsize=6, loc="best")
+    return figure
+
+
+def ratio_figure(
+    curves: Sequence[tuple[str, np.ndarray, np.ndarray]],
+    ylabel: str,
+    title: str,
+    *,
+    from_time: float = 0.0,
+    ylim: tuple[float, float] | None = None,
+) -> Figure:
+    """A law's ratio to its prediction against the flow time, one line per ``(label, times, ratio)`` (records after
+    ``from_time``), with the predicted 1 dotted: the sharp-law claims' picture of convergence to their constant."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7.2, 4.6), layout="constrained")
+    axes = figure.add_subplot()
+    for label, times, ratio in curves:
+        keep = times > from_time
+        axes.semilogx(times[keep], ratio[keep], linewidth=1, label=label)
+    axes.axhline(1, color="k", linewidth=0.6, linestyle=":")
+    if ylim is not None:
+        axes.set_ylim(*ylim)
+    axes.set_xlabel("flow time s")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title, fontsize=9, wrap=True)
+    axes.legend(fontsize=6, ncol=2, loc="best")
     return figure
 
 

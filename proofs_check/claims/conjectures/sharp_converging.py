@@ -45,7 +45,16 @@ import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.core.params import Choice, Domain, Integer, Items, Real
-from proofs_check.evidence.dynamics import Curve, flow_curve, flow_run, rate, rate_observed, reuse_words, with_figures
+from proofs_check.evidence.dynamics import (
+    Curve,
+    flow_curve,
+    flow_run,
+    rate,
+    rate_observed,
+    ratio_figure,
+    reuse_words,
+    with_figures,
+)
 from proofs_check.evidence.hypotheses import FLOW, Hypothesis, dynamics_check, reach_notes
 from proofs_check.evidence.identities import proof_check
 
@@ -101,7 +110,13 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
                 checks.append(check)
                 shown.append(curve)
     if shown:
-        checks[-1] = with_figures(checks[-1], {"sharp-converging": _figure(shown, params)})
+        figure = ratio_figure(
+            shown,
+            f"s^{params['exponent']} L / (n^2 r / {params['denominator']})",
+            "the converging law: s^2 L against its predicted constant",
+            ylim=(0, 1.5),
+        )
+        checks[-1] = with_figures(checks[-1], {"sharp-converging": figure})
     return checks
 
 
@@ -162,24 +177,6 @@ def _exponent_outcome(curve: Curve, p: int) -> tuple[bool | None, str, dict[str,
         f"the exponent is not {p} ({words})" if failed else f"undecided ({words})"
     )
     return (False if failed else None), outcome, {kind: rate_observed(d) for kind, d in decisions.items()}
-
-
-def _figure(curves: list[tuple], params: dict) -> Any:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 4.2))
-    axes = figure.subplots()
-    for label, times, ratio in curves:
-        keep = times > 0
-        axes.semilogx(times[keep], ratio[keep], lw=1, label=label)
-    axes.axhline(1, color="k", lw=0.6, ls=":")
-    axes.set_ylim(0, 1.5)
-    axes.set_xlabel("flow time s")
-    axes.set_ylabel(f"s^{params['exponent']} L / (n^2 r / {params['denominator']})")
-    axes.set_title("the converging law: s^2 L against its predicted constant")
-    axes.legend(fontsize=6, ncol=2)
-    figure.tight_layout()
-    return figure
 
 
 CLAIM = Claim(

@@ -39,7 +39,7 @@ import numeric
 import symbolic
 from proofs_check.core.claim import Check, Claim, Provenance
 from proofs_check.core.params import Domain, Integer, Items, Real
-from proofs_check.evidence.dynamics import flow_run, reuse_words, with_figures
+from proofs_check.evidence.dynamics import flow_run, ratio_figure, reuse_words, with_figures
 from proofs_check.evidence.hypotheses import FLOW, Hypothesis, dynamics_check, reach_notes
 from proofs_check.evidence.identities import proof_check
 
@@ -71,7 +71,13 @@ def run(profile: str, params: dict, *, seed: int, progress) -> list[Check]:
             checks.append(check)
             shown += [curve] if curve else []
     if shown:
-        checks[-1] = with_figures(checks[-1], {"sharp-escape": _figure(shown, numerator)})
+        figure = ratio_figure(
+            shown,
+            f"s L / ({numerator:g} sum_j ||mu_j||^-2)",
+            "the escape law: the ratio creeps to 1 like 1 + O(1 / log s)",
+            from_time=10.0,
+        )
+        checks[-1] = with_figures(checks[-1], {"sharp-escape": figure})
     return checks
 
 
@@ -135,23 +141,6 @@ def _flow_check(n: int, d: int, start_seed: int, params: dict) -> tuple[Check, t
     )
     ratio = numeric.escape_ratio(flow.times, flow.loss, flow.norms, escaping, numerator=numerator)
     return check, (f"n={n}, d={d}, seed {start_seed}", flow.times, ratio)
-
-
-def _figure(curves: list[tuple], numerator: float) -> Any:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 4.2))
-    axes = figure.subplots()
-    for label, times, ratio in curves:
-        keep = times >= 10
-        axes.semilogx(times[keep], ratio[keep], lw=1, label=label)
-    axes.axhline(1, color="k", lw=0.6, ls=":")
-    axes.set_xlabel("flow time s")
-    axes.set_ylabel(f"s L / ({numerator:g} sum_j ||mu_j||^-2)")
-    axes.set_title("the escape law: the ratio creeps to 1 like 1 + O(1 / log s)")
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    return figure
 
 
 CLAIM = Claim(
