@@ -31,9 +31,9 @@ import mpmath
 import numpy as np
 
 from numeric.config import InputError, as_decimal_string, check_mu, parse_number
-from numeric.expectation.gaussian import Expectation, gaussian_expectation
+from numeric.expectation.gaussian import Expectation, ReusableRule, gaussian_expectation, reusable_rule
 from numeric.expectation.precision import precision_bits
-from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_precise
+from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_onto, reduce_precise
 from numeric.expectation.tiers import TIER_NAMES, CertifiedTier, FastTier, PreciseTier, Tier, tier_of
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Evaluation",
     "evaluate",
     "loss_and_gradient_float",
+    "loss_and_gradient_reusing",
     "loss_and_gradient_precise",
 ]
 
@@ -213,10 +214,64 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
 
     ``estimate_error=False`` skips the work that only serves the error figure (errors may be NaN).
     """
-    n, d = mu.shape
     red = reduce_float(mu)
-    rounding = 16 * np.finfo(float).eps * (1.0 + red.radius + float(np.linalg.norm(red.orth))) ** 3
     if red.rank == 0:
+        return _assemble_float(mu, red, None)
+    return _assemble_float(mu, red, gaussian_expectation(red, FAST, estimate=estimate_error))
+
+
+def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """Loss and gradient as ``loss_and_gradient_float(mu, False)`` for a loop of small moves (gradient descent).
+
+    ``anchor`` is where the loop last built a tensor rule (None at first): while ``mu`` stays within
+    :data:`~numeric.expectation.gaussian.RULE_SLACK` of it, that rule, chosen for every configuration so close
+    (:class:`~numeric.expectation.gaussian.ReusableRule`), is summed again; otherwise one is built at ``mu``.
+    Returns the anchor to pass next time (None where the fast tier integrates otherwise).  The rule is a function
+    of the anchor alone, so a run resumed with its anchor repeats an uninterrupted one bit for bit.
+    """
+    kept = _rule_at(anchor) if anchor is not None else None
+    if kept is not None:
+        red = reduce_onto(mu, kept.basis)
+        if red is not None and kept.covers(red):
+            return (*_loss_and_gradient(mu, red, kept.sums(red)), anchor)
+    red = reduce_float(mu)
+    kept = reusable_rule(red)
+    if kept is None:
+        expectation = gaussian_expectation(red, FAST, estimate=False) if red.rank else None
+        loss, grad, _, _ = _assemble_float(mu, red, expectation)
+        return loss, grad, None
+    anchor = np.array(mu, dtype=float)
+    _keep_rule(anchor, kept)
+    return (*_loss_and_gradient(mu, red, kept.sums(red)), anchor)
+
+
+#: Reusable rules by anchor (a few: gradient descent needs its current one; resumed runs rebuild theirs).
+_RULES: dict[bytes, ReusableRule] = {}
+
+
+def _keep_rule(anchor: np.ndarray, rule: ReusableRule) -> None:
+    while len(_RULES) >= 16:
+        del _RULES[next(iter(_RULES))]
+    _RULES[anchor.tobytes() + repr(anchor.shape).encode()] = rule
+
+
+def _rule_at(anchor: np.ndarray) -> ReusableRule | None:
+    """The rule built at ``anchor``: kept, or built again (the same rule: it depends on the anchor alone)."""
+    kept = _RULES.get(anchor.tobytes() + repr(anchor.shape).encode())
+    if kept is None:
+        kept = reusable_rule(reduce_float(anchor))
+        if kept is not None:
+            _keep_rule(anchor, kept)
+    return kept
+
+
+def _assemble_float(
+    mu: np.ndarray, red: Reduction, expectation: Expectation | None
+) -> tuple[float, np.ndarray, list[float], str]:
+    """Loss, gradient, errors and method from the reduced expectations (None: coincident parameters)."""
+    n, d = mu.shape
+    rounding = 16 * np.finfo(float).eps * (1.0 + red.radius + float(np.linalg.norm(red.orth))) ** 3
+    if expectation is None:
         grad = np.repeat(2.0 * red.orth[None, :] / n, n, axis=0)
         return (
             float(red.orth @ red.orth),
@@ -224,19 +279,25 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
             [rounding] * (1 + n * d),
             "closed form (coincident parameters: w_i = 1/n)",
         )
-    expectation = gaussian_expectation(red, FAST, estimate=estimate_error)
     values, errors = np.asarray(expectation.values), np.asarray(expectation.errors)
     r = red.rank
-    reduced_grad = values[1 : 1 + n * r].reshape(n, r)
-    factor = 2.0 * (values[1 + n * r : 1 + n * r + n] - values[1 + n * r + n :])
+    loss, grad = _loss_and_gradient(mu, red, values)
     factor_err = 2.0 * (errors[1 + n * r : 1 + n * r + n] + errors[1 + n * r + n :])
-    grad = _equal_rows_equal(mu, reduced_grad @ red.basis.T + factor[:, None] * red.orth[None, :])
     grad_err = (
         errors[1 : 1 + n * r].reshape(n, r) @ np.abs(red.basis.T) + factor_err[:, None] * np.abs(red.orth)[None, :]
     )
-    loss = values[0] + float(red.orth @ red.orth)
     errors = [errors[0] + rounding] + (grad_err.ravel() + rounding).tolist()
-    return float(loss), grad, errors, f"span reduction to r={r}; {expectation.method}"
+    return loss, grad, errors, f"span reduction to r={r}; {expectation.method}"
+
+
+def _loss_and_gradient(mu: np.ndarray, red: Reduction, values: np.ndarray) -> tuple[float, np.ndarray]:
+    """Loss and gradient ``(n, d)`` from the reduced expectations ``values`` (module docstring of
+    numeric.expectation.reduction)."""
+    n, r = len(mu), red.rank
+    reduced_grad = values[1 : 1 + n * r].reshape(n, r)
+    factor = 2.0 * (values[1 + n * r : 1 + n * r + n] - values[1 + n * r + n :])
+    grad = _equal_rows_equal(mu, reduced_grad @ red.basis.T + factor[:, None] * red.orth[None, :])
+    return float(values[0] + red.orth @ red.orth), grad
 
 
 def _equal_rows_equal(mu: Any, grad: Any) -> Any:
@@ -246,7 +307,7 @@ def _equal_rows_equal(mu: Any, grad: Any) -> Any:
     differently, and gradient descent would then split parameters that must stay together.
     """
     groups: dict[tuple, list[int]] = {}
-    for i, row in enumerate(mu):
+    for i, row in enumerate(mu.tolist() if isinstance(mu, np.ndarray) else mu):
         groups.setdefault(tuple(row), []).append(i)
     for members in groups.values():
         if len(members) > 1:

@@ -7,8 +7,9 @@ and ends in exactly the state an uninterrupted run reaches.  A SHA-256 checksum 
 truncated or edited files.
 
 A checksum only says the file is what some writer wrote; :func:`load_checkpoint` also checks that the state
-*means* a point of this run (:func:`state_problem`): ``mu`` has the configuration's ``n x d`` shape and finite
-entries, the step lies in ``0..steps``, the records are exactly the iterations the run records up to that step
+*means* a point of this run (:func:`state_problem`): ``mu`` (and the optional ``anchor``, where the fast tier built
+the tensor rule it reuses, so that a resumed run reuses the same one) has the configuration's ``n x d`` shape and
+finite entries, the step lies in ``0..steps``, the records are exactly the iterations the run records up to that step
 (finite, non-negative norms), and the ``stopped`` flag agrees with the budget, the thresholds and ``blown``.
 
 :func:`write_atomically` (used for checkpoints, and by the command line for every file it writes) writes a
@@ -40,6 +41,8 @@ FORMAT = "proofs-check gd checkpoint"
 VERSION = 1
 
 _STATE_KEYS = ("step", "mu", "records", "stopped", "reason", "blown", "seconds")
+#: Keys a state may also hold: ``anchor`` (added after version 1 was fixed, so files without it still load).
+_OPTIONAL_KEYS = ("anchor",)
 #: Stop words a GD run can end with (a checkpoint of a running state has ``stopped: null``).
 _STOPS = tuple(reason.value for reason in StopReason if reason is not StopReason.RUNNING)
 
@@ -55,6 +58,7 @@ def _encode_state(config: GDConfig, state: GDState) -> dict:
         "reason": state.reason,
         "blown": list(state.blown),
         "seconds": state.seconds,
+        "anchor": None if state.anchor is None else [[enc(x) for x in row] for row in tier.to_rows(state.anchor)],
     }
 
 
@@ -69,6 +73,7 @@ def _decode_state(config: GDConfig, data: dict) -> GDState:
         reason=data["reason"],
         blown=tuple(data["blown"]),
         seconds=float(data["seconds"]),
+        anchor=None if data.get("anchor") is None else tier.from_rows([[dec(x) for x in r] for r in data["anchor"]]),
     )
 
 
@@ -137,8 +142,8 @@ def state_problem(config: GDConfig, data: Any) -> str:
     ``loss``/``gradient`` only with that threshold set and met by the last record, ``blow-up`` exactly when
     ``blown`` names parameters; ``seconds`` is finite and non-negative.
     """
-    if not isinstance(data, dict) or set(data) != set(_STATE_KEYS):
-        return f"expected an object with the keys {', '.join(_STATE_KEYS)}"
+    if not isinstance(data, dict) or not set(_STATE_KEYS) <= set(data) <= set(_STATE_KEYS + _OPTIONAL_KEYS):
+        return f"expected an object with the keys {', '.join(_STATE_KEYS)} (and optionally {', '.join(_OPTIONAL_KEYS)})"
     n, d = len(config.mu), len(config.mu[0])
     step, stopped = data["step"], data["stopped"]
     if not _is_int(step) or not 0 <= step <= config.steps:
@@ -152,6 +157,9 @@ def state_problem(config: GDConfig, data: Any) -> str:
     mu = _numbers(config, data["mu"], (n, d), "mu")
     if isinstance(mu, str):
         return mu
+    anchor = None if data.get("anchor") is None else _numbers(config, data["anchor"], (n, d), "anchor")
+    if isinstance(anchor, str):
+        return anchor
     records = _records(config, data["records"], n)
     if isinstance(records, str):
         return records

@@ -262,6 +262,7 @@ class GDState:
     reason: str = ""
     blown: tuple[int, ...] = ()  # parameters past the blow-up limit
     seconds: float = 0.0
+    anchor: Any = None  # where the arithmetic's reusable work was last done (see numeric.dynamics.tiers)
 
 
 def _blowup_limit(config: GDConfig, tier: Arithmetic) -> float:
@@ -276,10 +277,12 @@ def start_state(config: GDConfig) -> GDState:
     return GDState(step=0, mu=config.arithmetic.start(config.mu))
 
 
-def _evaluate(tier, mu, iteration: int) -> tuple[Any, Any, str]:
-    """Loss and gradient, or ``(None, None, reason)`` when the tier fails or returns non-finite values."""
+def _evaluate(tier, state: GDState) -> tuple[Any, Any, str]:
+    """Loss and gradient at ``state.mu`` (moving ``state.anchor``), or ``(None, None, reason)`` when the tier fails
+    or returns non-finite values."""
+    iteration = state.step
     try:
-        loss, grad = tier.loss_grad(mu)
+        loss, grad, state.anchor = tier.loss_grad(state.mu, state.anchor)
     except (ArithmeticError, MemoryError, ValueError) as error:
         return (
             None,
@@ -306,7 +309,7 @@ def advance(config: GDConfig, state: GDState, *, on_step: Callable[[GDState], No
     clock = time.perf_counter()
     while state.stopped is None:
         k = state.step
-        loss, grad, failure = _evaluate(tier, state.mu, k)
+        loss, grad, failure = _evaluate(tier, state)
         if failure:
             state.stopped, state.reason = StopReason.TIER, failure
             break

@@ -4,6 +4,10 @@ One GD algorithm (``numeric.dynamics.gd``) over several arithmetics, in the spir
 arithmetic turns a configuration into its own numbers, evaluates loss and gradient (``numeric.model``), takes a
 step, measures norms, and encodes numbers exactly for checkpoints. A run builds its arithmetic once
 (:func:`arithmetic_for`, cached on the run's configuration).
+
+``loss_grad(mu, anchor)`` also takes and returns the run's *anchor*: where the arithmetic last did work it can
+reuse for nearby points (the fast tier's tensor rule, :func:`numeric.model.loss_and_gradient_reusing`; None
+elsewhere).  The anchor lives in the run's state and its checkpoints, not in the arithmetic, which runs share.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any, Protocol
 import mpmath
 import numpy as np
 
-from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
+from numeric.model import loss_and_gradient_precise, loss_and_gradient_reusing
 
 __all__ = ["Arithmetic", "FastArithmetic", "PreciseArithmetic", "ARITHMETICS", "arithmetic_for"]
 
@@ -27,7 +31,7 @@ class Arithmetic(Protocol):
     step: Any
 
     def start(self, rows: Sequence[Sequence[str]]) -> Any: ...
-    def loss_grad(self, mu: Any) -> tuple[Any, Any]: ...
+    def loss_grad(self, mu: Any, anchor: Any) -> tuple[Any, Any, Any]: ...
     def update(self, mu: Any, grad: Any) -> Any: ...
     def norms(self, mu: Any) -> tuple[Any, ...]: ...
     def total_norm(self, grad: Any) -> Any: ...
@@ -53,9 +57,8 @@ class FastArithmetic:
     def start(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
         return self.scale * (np.array([[float(x) for x in row] for row in rows]) - self.truth)
 
-    def loss_grad(self, mu: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, grad, _, _ = loss_and_gradient_float(mu, estimate_error=False)
-        return loss, grad
+    def loss_grad(self, mu: np.ndarray, anchor: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray | None]:
+        return loss_and_gradient_reusing(mu, anchor)
 
     def update(self, mu: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return mu - self.step * grad
@@ -75,7 +78,7 @@ class FastArithmetic:
 
     @staticmethod
     def finite(x: Any) -> bool:
-        return bool(np.all(np.isfinite(x)))
+        return math.isfinite(x) if isinstance(x, float) else bool(np.isfinite(x).all())
 
     @staticmethod
     def encode(x: float) -> str:
@@ -112,9 +115,9 @@ class PreciseArithmetic:
             truth = self.truth or [0] * len(rows[0])
             return [[self.scale * (mpmath.mpf(x) - s) for x, s in zip(row, truth)] for row in rows]
 
-    def loss_grad(self, mu: list[list[mpmath.mpf]]) -> tuple[mpmath.mpf, list[list[mpmath.mpf]]]:
+    def loss_grad(self, mu: list[list[mpmath.mpf]], anchor: None) -> tuple[mpmath.mpf, list[list[mpmath.mpf]], None]:
         loss, grad, _, _ = loss_and_gradient_precise(mu, self.dps)
-        return loss, grad
+        return loss, grad, None
 
     def update(self, mu, grad):
         with mpmath.workdps(self.work):

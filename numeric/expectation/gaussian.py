@@ -60,6 +60,7 @@ from numeric.expectation.quadrature import (
     hermite_ball,
     hermite_float,
     hermite_order,
+    hermite_orders,
     panel_layout,
     refine_panels,
     trapezoid_ball,
@@ -69,13 +70,16 @@ from numeric.expectation.quadrature import (
 )
 from numeric.expectation.reduction import Reduction
 from numeric.expectation.separable import separable_sums
-from numeric.expectation.tiers import LN10, Tier, as_tier
+from numeric.expectation.tiers import LN10, Tier, as_tier, tier_of
 
 __all__ = [
     "Expectation",
     "gaussian_expectation",
     "qmc_expectation",
     "switches",
+    "ReusableRule",
+    "reusable_rule",
+    "RULE_SLACK",
     "digits_of",
     "precision_bits",
     "QMC_RANK",
@@ -87,6 +91,7 @@ ELLIPSE_SAMPLES = 48
 QMC_RANK = 4
 #: Target digits of the fast tier's product rules (relative to the integrand's scale ``1 + R^2``).
 FAST_PRODUCT_DIGITS = 14.0
+FAST = tier_of("fast")
 #: A third logit this far above both sides of a switch everywhere on it rules out poles there.
 DOMINANCE_MARGIN = 10.0
 
@@ -332,7 +337,7 @@ def _tail_bound(param_radius: float, cut: float, tier: Tier):
 
 def _line_float(panels, center, offsets) -> tuple[np.ndarray, np.ndarray]:
     y, w = float_rule(Layout(tuple(panels), 0.0, ()))
-    sums, magnitude = weighted_sums_float(y[:, None], w, center, offsets)
+    sums, magnitude = weighted_sums_float(y[None, :], w, center, offsets)
     return sums, 64.0 * EPS * magnitude
 
 
@@ -436,9 +441,12 @@ def _sinh_ball(step: float, radius: float, shift: float, scale: float, prec: int
         return nodes, tuple(h * a * u.cosh() * (-(y * y) / 2).exp() * norm for u, y in zip(us, nodes))
 
 
-def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float) -> tuple[np.ndarray, ...]:
+def switches(
+    center: np.ndarray, offsets: np.ndarray, cut: float, digits: float, slack: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """The softmax switches a rule must resolve, as arrays: their normals ``D`` ``(S, r)``, the digits each needs
-    ``(S,)`` and the feet ``(S, r)``, each hyperplane's point nearest the origin.
+    ``(S,)``, the feet ``(S, r)``, each hyperplane's point nearest the origin, and how far each foot may move
+    ``(S,)`` (zero unless ``slack``).
 
     The logits of ``i`` and ``j`` cross on the hyperplane ``<y, D> = <center, D> + (|delta_i|^2 - |delta_j|^2)/2``
     (``D = delta_i - delta_j``), the only place where their logistic has poles (at imaginary distance
@@ -448,11 +456,19 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     nearby: the moduli of its terms on a complex line equal those on the real line).  A kept switch at
     distance ``D`` from the origin needs ``digits - D^2 / (2 ln 10)`` digits: the density is ``e^(-D^2/2)``
     smaller at its poles (below one digit, the switch is dropped).
+
+    A positive ``slack`` (per axis, ``(r,)``) asks for the switches of every configuration whose reduced points
+    ``center + offsets_i`` lie within ``slack_k`` of these along each axis ``k`` (a rule built from them serves them
+    all, see :class:`ReusableRule`).  With ``s = |slack|``, ``D`` then moves by at most ``2 s``, the unit normal by
+    ``4 s / |D|`` and the pair's midpoint ``m`` by ``s``, so the foot ``<u, m> u`` and the distance move by at most
+    ``blur = s (1 + 8 (R + s) / |D|)`` (``R`` the largest ``|center + offsets_i|``): a switch is kept when it could
+    reach the ball, needs the digits of its nearest possible position, and none is dropped as outweighed (that test
+    has no margin for a move).
     """
     n = len(offsets)
     if n < 2:
         r = offsets.shape[1]
-        return np.zeros((0, r)), np.zeros(0), np.zeros((0, r))
+        return np.zeros((0, r)), np.zeros(0), np.zeros((0, r)), np.zeros(0)
     half = 0.5 * np.sum(offsets * offsets, axis=1)
     slopes, intercepts = offsets, -(offsets @ center) - half  # logit_i(y) = slopes_i . y + intercepts_i
     first, second = _pairs(n)
@@ -463,8 +479,18 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     safe = np.where(live, size, 1.0)
     distance = np.where(live, np.abs(level) / safe, np.inf)
     foot = (level / safe**2)[:, None] * normal  # nearest point of the hyperplane to the origin
-    unit = normal / safe[:, None]
     reach = cut + 1.0
+    move = 0.0 if slack is None else float(np.linalg.norm(slack))
+    if move:
+        points = center + offsets
+        largest = float(np.sqrt(np.max(np.einsum("ij,ij->i", points, points))))
+        with np.errstate(divide="ignore"):
+            blur = move * (1.0 + 8.0 * (largest + move) / size)  # inf for coincident pairs: they may part
+        nearest = np.maximum(np.where(live, distance, 0.0) - blur, 0.0)
+        keep = (nearest <= reach) & (digits - nearest**2 / (2.0 * LN10) >= 1.0)
+        foot = np.where(live[:, None], foot, 0.0)
+        return normal[keep], digits - nearest[keep] ** 2 / (2.0 * LN10), foot[keep], blur[keep]
+    unit = normal / safe[:, None]
     live &= distance <= reach
     radius = np.sqrt(np.maximum(reach**2 - np.where(live, distance, 0.0) ** 2, 0.0))
     # logit k against side j of switch p, through the Gram matrix (no (P, n, r) arrays): the gap s_k - s_j has
@@ -484,7 +510,7 @@ def switches(center: np.ndarray, offsets: np.ndarray, cut: float, digits: float)
     beaten[pairs, first] = beaten[pairs, second] = False
     needs = digits - np.where(live, distance, 0.0) ** 2 / (2.0 * LN10)
     keep = live & ~np.any(beaten, axis=1) & (needs >= 1.0)
-    return normal[keep], needs[keep], foot[keep]
+    return normal[keep], needs[keep], foot[keep], np.zeros(int(np.count_nonzero(keep)))
 
 
 @lru_cache(maxsize=16)
@@ -501,30 +527,39 @@ def _quantized_step(step: float) -> float:
     return 2.0 ** (math.floor(8.0 * math.log2(step)) / 8.0)
 
 
-def _axis_rules(red: Reduction, tier: Tier) -> tuple[list[AxisRule], list[AxisRule]]:
-    """Fine and coarse rules per axis, set by the switches that matter (see :func:`switches`)."""
+def _axis_rules(red: Reduction, tier: Tier, slack: np.ndarray | None = None) -> tuple[list[AxisRule], list[AxisRule]]:
+    """Fine and coarse rules per axis, set by the switches that matter (see :func:`switches`); with ``slack``
+    (per axis), by those of every configuration within it of ``red`` (each slope ``|D_k|`` may grow by
+    ``2 slack_k``)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = _floats(red)
-    cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius)))) / 4.0
-    normals, needs, feet = switches(center, offsets, cut, digits)
-    slopes = np.abs(normals)
+    slack = np.zeros(red.rank) if slack is None else slack
+    move = float(np.linalg.norm(slack))
+    cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius + move)))) / 4.0
+    normals, needs, feet, blur = switches(center, offsets, cut, digits, slack)
+    slopes = np.abs(normals) + 2.0 * slack
     fine, coarse = [], []
     cap = max(24, int(digits / 2))
+    # each switch at the digits it needs (as for the trapezoidal steps below): far switches need fewer
+    orders = hermite_orders(needs, slopes.T, cap=cap)  # (r, S), 0 where Gauss-Hermite does not suit
     for k in range(red.rank):
-        # each switch at the digits it needs (as for the trapezoidal steps below): far switches need fewer
-        orders = [hermite_order(need, slope, cap=cap) for need, slope in zip(needs.tolist(), slopes[:, k].tolist())]
-        m = None if None in orders else max([order for order in orders if order is not None], default=1)
-        if m is not None:
+        if np.all(orders[k]):
+            m = int(np.max(orders[k], initial=1))
             fine.append(AxisRule(order=m + 1))
             coarse.append(AxisRule(order=m))
             continue
-        step = min(trapezoid_step(need, slope) for need, slope in zip(needs.tolist(), slopes[:, k].tolist()) if slope)
+        sloped = slopes[:, k] > 0
+        step = float(np.min(trapezoid_step(needs[sloped], slopes[sloped, k])))
         uniform = AxisRule(step=_quantized_step(step), radius=cut)
-        mapped = _sinh_rule(normals, needs, feet, k, cut, digits)
+        mapped = _sinh_rule(normals, needs, feet, blur, k, cut, digits, slack)
         rule = mapped if mapped is not None and mapped.count() < uniform.count() else uniform
         fine.append(rule)
-        coarse.append(replace(rule, step=_quantized_step(rule.step * 1.25)))
+        coarse.append(replace(rule, step=_quantized_step(rule.step * COMPANION_STEP)))
     return fine, coarse
+
+
+#: The step of a trapezoidal rule's companion (its error estimate), relative to the rule's.
+COMPANION_STEP = 1.25
 
 
 #: Largest strip half-width in ``u`` tried for sinh-mapped rules (the Gaussian decays in the strip below pi/4).
@@ -532,7 +567,14 @@ SINH_MAX_WIDTH = 0.72
 
 
 def _sinh_rule(
-    normals: np.ndarray, needs: np.ndarray, feet: np.ndarray, k: int, cut: float, digits: float
+    normals: np.ndarray,
+    needs: np.ndarray,
+    feet: np.ndarray,
+    blur: np.ndarray,
+    k: int,
+    cut: float,
+    digits: float,
+    slack: np.ndarray,
 ) -> AxisRule | None:
     """The sinh-mapped trapezoidal rule on axis ``k`` with the fewest nodes, centred on its sharpest switch.
 
@@ -541,20 +583,33 @@ def _sinh_rule(
     digit: ``d <= 0.85 Im asinh((t_s - t + i beta) / a)``) and in which the Gaussian grows at most by
     ``exp((t^2 tan^2 d / (1 - tan^2 d) + a^2 sin^2 d) / 2)`` (its maximum over the strip); the trapezoidal error
     ``M exp(-2 pi d / h)`` then fixes ``h``.  Scales ``a`` and widths ``d`` are searched on a small grid (arrays
-    ``(scales, switches)`` and ``(scales, widths)``).  The companion rule (``1.25 h``) checks this estimate.
+    ``(scales, switches)`` and ``(scales, widths)``).  The companion rule (:data:`COMPANION_STEP`) checks this estimate.
+
+    With ``slack`` (per axis, see :func:`switches`) each slope ``|D_k|`` may grow by ``2 slack_k``, each foot move
+    by ``blur`` (but stays in the ball of radius ``cut + 1``), and the crossing's lateral extent grows as ``D`` turns.
     """
-    along = normals[:, k]
+    along = np.abs(normals[:, k]) + 2.0 * slack[k]
     sharp = along != 0
     if not np.any(sharp):
         return None
     normals, needs, feet, along = normals[sharp], needs[sharp], feet[sharp], along[sharp]
-    betas = 0.85 * math.pi / np.abs(along)
-    lateral = np.sqrt(np.maximum(0.0, 1.0 - along**2 / np.einsum("sr,sr->s", normals, normals)))
+    betas = 0.85 * math.pi / along
+    sizes = np.sqrt(np.einsum("sr,sr->s", normals, normals))
+    move = float(np.linalg.norm(slack))
+    if move:
+        across = np.sqrt(np.maximum(sizes**2 - normals[:, k] ** 2, 0.0)) + 2.0 * math.sqrt(move**2 - slack[k] ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lateral = np.where(sizes > 2.0 * move, np.minimum(1.0, across / (sizes - 2.0 * move)), 1.0)
+    else:
+        lateral = np.sqrt(np.maximum(0.0, 1.0 - along**2 / sizes**2))
     reach = np.sqrt(2.0 * LN10 * np.maximum(needs - 1.0, 0.0)) * lateral
     sharpest = int(np.argmin(betas))
     scales = 2.0 ** (np.floor(4.0 * np.log2(betas[sharpest] * SINH_SCALES)) / 4.0)
     shifts = np.round(feet[sharpest, k] / (scales / 8.0)) * (scales / 8.0)
-    far = np.abs(feet[None, :, k] - shifts[:, None]) + reach[None, :]  # (scales, switches)
+    moved = np.abs(feet[None, :, k] - shifts[:, None])
+    if move:
+        moved = np.minimum(moved + blur[sharp][None, :], cut + 1.0 + np.abs(shifts)[:, None])
+    far = moved + reach[None, :]  # (scales, switches)
     widths = np.minimum(SINH_MAX_WIDTH, 0.85 * np.min(np.arcsinh((far + 1j * betas) / scales[:, None]).imag, axis=1))
     d = widths[:, None] * SINH_WIDTHS  # (scales, widths)
     tan2 = np.tan(d) ** 2
@@ -574,12 +629,14 @@ SINH_SCALES = np.array([0.5, 0.7, 1.0, 1.4, 2.0, 2.8])
 SINH_WIDTHS = np.linspace(0.1, 1.0, 10)
 
 
-def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: float) -> float:
+def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: float, slack: float = 0.0) -> float:
     """Log of the weight below which nodes are dropped: ``weight * (A + B |y|) <= target / N`` for each, so
     together they change no output by more than the target (``N`` the unpruned count), which the error
-    figure adds.  Rounded down to a multiple of ``ln 2``, so that nearby configurations share cached rules."""
+    figure adds.  Rounded down to a multiple of ``ln 2``, so that nearby configurations share cached rules.
+    ``A, B`` are those of parameters up to ``slack`` farther out (``log_target`` is the caller's, see
+    :func:`_log_target`)."""
     size = math.prod(rule.count() for rule in rules)
-    a, b = growth_bound(red.radius)
+    a, b = growth_bound(red.radius + slack)
     cut = max((rule.radius for rule in rules), default=0.0) or 10.0
     log_threshold = log_target - math.log(size) - math.log(a + b * cut * math.sqrt(len(rules)))
     return math.floor(log_threshold / math.log(2.0)) * math.log(2.0)
@@ -594,14 +651,15 @@ def _cached_float_rule(rules: tuple[AxisRule, ...], log_threshold: float) -> tup
 
 
 def _product_floats(rules: Sequence[AxisRule], log_threshold: float, start: int, stop: int):
-    """Nodes ``(N, r)`` and weights of the tensor product's flat indices ``start:stop``, pruned."""
+    """Nodes ``(r, N)`` (axis-major, as :func:`weighted_sums_float` takes them) and weights of the tensor product's
+    flat indices ``start:stop``, pruned."""
     axes = [rule.floats() for rule in rules]
     index = np.unravel_index(np.arange(start, stop), [len(a[1]) for a in axes])
-    nodes = np.stack([a[0][i] for a, i in zip(axes, index)], axis=1)
+    nodes = np.stack([a[0][i] for a, i in zip(axes, index)], axis=0)
     weights = np.prod(np.stack([a[1][i] for a, i in zip(axes, index)], axis=1), axis=1)
     with np.errstate(divide="ignore"):
         keep = np.log(weights) > log_threshold
-    return nodes[keep], weights[keep]
+    return np.ascontiguousarray(nodes[:, keep]), weights[keep]
 
 
 #: Product rules up to this many nodes are cached between calls (gradient descent revisits them).
@@ -651,7 +709,7 @@ def _tensor_expectation(
     center, offsets = _floats(red)
     kinds = ", ".join(rule.describe() for rule in fine)
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
-    log_target = tier.log_target(red.radius**2) + (tier.digits - digits) * LN10
+    log_target = _log_target(red, tier)
     cut = truncation_radius(digits, sum(growth_bound(red.radius)))
     panel_axes = sum(rule.order is None for rule in fine)
     tail = panel_axes * _tail_bound(red.radius, cut, tier) + tier.error(log_target)  # + the pruned nodes
@@ -686,3 +744,85 @@ def _tensor_expectation(
         "error: difference from a lower-order rule + tail + ball radius",
         size,
     )
+
+
+def _log_target(red: Reduction, tier: Tier, slack: float = 0.0) -> float:
+    """The absolute error asked of a tensor rule (with ``slack``: for the smallest parameters it may serve)."""
+    digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
+    return tier.log_target(max(red.radius - slack, 0.0) ** 2) + (tier.digits - digits) * LN10
+
+
+# --------------------------------------------------------------------------- one rule for many nearby calls
+
+#: How far (in reduced coordinates) parameters may move from where a reused tensor rule was built: at most
+#: ``RULE_SLACK`` along any axis, and a tenth of the parameters' spread along it (so soft axes stay soft).
+RULE_SLACK = 1e-2
+RULE_SLACK_SPREAD = 0.1
+
+
+@dataclass(frozen=True)
+class ReusableRule:
+    """A fast-tier tensor rule built at one configuration for every configuration within ``slack`` of it.
+
+    Gradient descent moves the parameters by little per step, and choosing a tensor rule (switches, per-axis
+    orders, sinh maps) costs several times more than summing it.  This rule is chosen, by the same criteria,
+    for the worst case over every configuration whose reduced points ``b_i`` in ``basis`` lie within ``slack_k``
+    of ``points`` along each axis ``k`` (:func:`switches` with ``slack``: every slope ``|D_k|`` larger by
+    ``2 slack_k``, every switch nearer by what such a move can shift its hyperplane), so it serves them all;
+    :meth:`covers` checks that a configuration is one of them.  For ``estimate=False`` uses only: no companion
+    rule is kept, so no error figure is reported.
+    """
+
+    basis: np.ndarray
+    points: np.ndarray
+    slack: np.ndarray
+    nodes: np.ndarray
+    weights: np.ndarray
+    method: str
+
+    def covers(self, red: Reduction) -> bool:
+        """Is ``red`` (in this rule's basis) within ``slack`` of the configuration the rule was built for?"""
+        return red.basis is self.basis and bool(np.all(np.abs(red.center + red.offsets - self.points) <= self.slack))
+
+    def sums(self, red: Reduction) -> np.ndarray:
+        """The expectations of every output at a covered configuration (no error figure), in memory-capped chunks."""
+        n, r = red.offsets.shape
+        chunk = chunk_nodes(output_count(n, r), r, None)
+        total = weighted_sums_float(self.nodes[:, :chunk], self.weights[:chunk], red.center, red.offsets, False)[0]
+        for start in range(chunk, len(self.weights), chunk):
+            part = slice(start, start + chunk)
+            total += weighted_sums_float(self.nodes[:, part], self.weights[part], red.center, red.offsets, False)[0]
+        return total
+
+
+def reusable_rule(red: Reduction, slack: float = RULE_SLACK) -> ReusableRule | None:
+    """The fast tier's tensor rule for every configuration near ``red`` (within ``slack`` along each axis and a tenth
+    of the spread along it), or None where the fast tier integrates ``red`` otherwise (one dimension on panels,
+    randomized QMC) or the widened rule would keep more than :data:`REUSED_NODES` nodes."""
+    if red.rank == 0 or red.rank >= QMC_RANK or (red.rank == 1 and not _nearly_polynomial(red, FAST)):
+        return None
+    box = np.minimum(slack, RULE_SLACK_SPREAD * np.ptp(red.offsets, axis=0))
+    fine, _ = _axis_rules(red, FAST, box)
+    n, size = len(red.offsets), math.prod(rule.count() for rule in fine)
+    if size > node_budget(output_count(n, red.rank), red.rank, None):
+        return None
+    move = float(np.linalg.norm(box))
+    threshold = _prune_threshold(fine, red, _log_target(red, FAST, move), move)
+    parts = list(_product_chunks(fine, threshold, chunk_nodes(output_count(n, red.rank), red.rank, None)))
+    if sum(len(w) for _, w in parts) > REUSED_NODES:
+        return None
+    nodes, weights = (np.concatenate(axis, axis=-1) for axis in zip(*parts)) if len(parts) != 1 else parts[0]
+    kinds = ", ".join(rule.describe() for rule in fine)
+    return ReusableRule(
+        basis=red.basis,
+        points=red.center + red.offsets,
+        slack=box,
+        nodes=nodes,
+        weights=weights,
+        method=f"tensor rule [{kinds}] ({len(weights)} nodes, double), chosen for every configuration within "
+        f"[{', '.join(f'{x:.2g}' for x in box)}] of one nearby",
+    )
+
+
+#: The most nodes a reused rule keeps (32 MiB in three dimensions); larger ones are built at every call.
+REUSED_NODES = 1 << 20

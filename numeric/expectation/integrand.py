@@ -113,18 +113,18 @@ def line_weights(u, offsets: Sequence, exp: Callable, reference: int) -> tuple[l
 def weighted_sums_float(
     y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray, with_sizes: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``sum_k weights[k] F(y[k])`` for every output, and a bound of ``sum_k |weights[k] F(y[k])|``.
+    """``sum_k weights[k] F(y[:, k])`` for every output, and a bound of ``sum_k |weights[k] F(y[:, k])|``.
 
-    The same numbers as ``weights @ integrand_float(y, ...)``, but the gradient block is assembled from
-    matrix products (``(W w_i)^T v`` and so on) instead of an ``(N, n, r)`` array: the hot path of
-    gradient descent.  The work is laid out parameter-major (``(n, N)`` arrays): reductions over the
-    ``n`` parameters then run along rows, several times faster in numpy than along short trailing axes.
+    The nodes come axis-major, ``y`` of shape ``(r, N)``.  The same numbers as ``weights @ integrand_float(y.T,
+    ...)``, but the gradient block is assembled from matrix products (``(W w_i)^T v`` and so on) instead of an
+    ``(N, n, r)`` array: the hot path of gradient descent.  The work is laid out parameter-major (``(n, N)``
+    arrays): reductions over the ``n`` parameters then run along rows, several times faster in numpy than along
+    short trailing axes; the shift ``y - center`` is folded into the logits' constants and the last product.
     ``weights`` must be non-negative (every rule here has positive weights).
     ``with_sizes=False`` skips the bound (zeros), which only serves rounding estimates.
     """
-    shifted = y.T - center[:, None]  # (r, N)
-    logits = offsets @ shifted
-    logits -= (0.5 * np.einsum("ij,ij->i", offsets, offsets))[:, None]
+    logits = offsets @ y
+    logits -= (offsets @ center + 0.5 * np.einsum("ij,ij->i", offsets, offsets))[:, None]
     logits -= logits.max(axis=0)
     w = np.exp(logits, out=logits)
     w *= 1.0 / w.sum(axis=0)
@@ -135,12 +135,13 @@ def weighted_sums_float(
     w *= weights  # from here on w and s hold the weighted w_i and w_i s_i
     s *= w
     sum_ws = s.sum(axis=1)
-    grad = 2.0 * (w @ v.T + s @ shifted.T - sum_ws[:, None] * offsets)
+    grad = 2.0 * (w @ v.T + s @ y.T - sum_ws[:, None] * (offsets + center))  # s (y - center - b_i) summed
     sum_w = w.sum(axis=1)
     sums = np.concatenate([[np.einsum("ij,ij,j->", v, v, weights)], grad.ravel(), sum_w, sum_ws])
     if not with_sizes:
         return sums, np.zeros_like(sums)
     abs_ws = np.abs(s)
-    grad_size = 2.0 * (w @ np.abs(v.T) + abs_ws @ np.abs(shifted.T) + abs_ws.sum(axis=1)[:, None] * np.abs(offsets))
+    shifted = np.abs(y - center[:, None])
+    grad_size = 2.0 * (w @ np.abs(v.T) + abs_ws @ shifted.T + abs_ws.sum(axis=1)[:, None] * np.abs(offsets))
     sizes = np.concatenate([[sums[0]], grad_size.ravel(), sum_w, abs_ws.sum(axis=1)])
     return sums, sizes

@@ -56,7 +56,7 @@ def _scrambling_mean(rule: QMCRule, stream: int, center: np.ndarray, offsets: np
         size = min(chunk, total - drawn)
         u = sampler.random(size)
         np.clip(u, 1e-300, 1.0 - 2**-53, out=u)  # the quantile of exactly 0 would be -inf
-        sums += weighted_sums_float(ndtri(u), np.full(size, 1.0 / total), center, offsets)[0]
+        sums += weighted_sums_float(ndtri(u).T, np.full(size, 1.0 / total), center, offsets)[0]
         drawn += size
     return sums
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 import flint
 import mpmath
@@ -31,6 +32,7 @@ __all__ = [
     "legendre_order",
     "truncation_radius",
     "hermite_order",
+    "hermite_orders",
     "legendre_float",
     "legendre_ball",
     "hermite_float",
@@ -147,17 +149,22 @@ def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
     With ``m`` nodes the rule is exact to degree ``2m - 1``; the integrand's Taylor coefficients decay
     like ``(slope / pi)^k``, so the error is about ``(slope / pi)^(2m) * (2m - 1)!!``.
     """
-    if slope == 0.0:
-        return 1
-    log_ratio = math.log(slope / math.pi)
-    target = -digits * math.log(10.0) - 2.0
-    for m, log_double_factorial in enumerate(_log_double_factorials(cap), start=2):
-        if 2 * m * log_ratio + log_double_factorial < target:
-            return m
-    return None
+    order = int(hermite_orders(np.array([digits]), np.array([slope]), cap)[0])
+    return order or None
 
 
-@cache
+def hermite_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -> np.ndarray:
+    """:func:`hermite_order` for ``digits`` ``(S,)`` and ``slopes`` ``(..., S)`` at once (0 where it returns None)."""
+    slopes = np.asarray(slopes, dtype=float)
+    with np.errstate(divide="ignore"):
+        log_ratio = np.log(slopes / math.pi)[..., None]
+    m = np.arange(2, cap + 1)
+    target = (-np.asarray(digits, dtype=float) * math.log(10.0) - 2.0)[:, None]
+    enough = 2 * m * log_ratio + np.array(_log_double_factorials(cap)) < target
+    orders = np.where(enough.any(axis=-1), m[np.argmax(enough, axis=-1)], 0)
+    return np.where(slopes == 0.0, 1, orders)
+
+
 def _log_double_factorials(cap: int) -> tuple[float, ...]:
     """``log (2m - 1)!!`` for ``m = 2 .. cap`` (:func:`hermite_order` is called for every switch and axis)."""
     return tuple(math.lgamma(2 * m + 1) - m * math.log(2.0) - math.lgamma(m + 1) for m in range(2, cap + 1))
@@ -233,8 +240,8 @@ def ball_rule(layout: Layout, prec: int) -> tuple[list, list]:
     return nodes, weights
 
 
-def trapezoid_step(digits: float, slope: float) -> float:
-    """Step of the trapezoidal rule on the line for an axis whose logits change with ``slope``.
+def trapezoid_step(digits: Any, slope: Any) -> Any:
+    """Step of the trapezoidal rule on the line for an axis whose logits change with ``slope`` (floats or arrays).
 
     The integrand times the Gaussian is analytic in the strip ``|Im y| < beta`` (``beta`` below the
     softmax poles at ``pi / slope``) and grows there like ``exp(beta^2 / 2)``; the trapezoidal rule's
@@ -242,7 +249,8 @@ def trapezoid_step(digits: float, slope: float) -> float:
     needs no breakpoints (which oblique switches in two or three dimensions could not provide).
     """
     budget = digits * math.log(10.0) + 3.0
-    beta = min(0.85 * math.pi / slope, math.sqrt(2.0 * budget))
+    with np.errstate(divide="ignore"):
+        beta = np.minimum(0.85 * math.pi / slope, np.sqrt(2.0 * budget))
     return 2.0 * math.pi * beta / (budget + 0.5 * beta * beta)
 
 

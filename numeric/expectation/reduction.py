@@ -16,6 +16,7 @@ and exact (rational arithmetic, rank decided exactly; ``r <= 1``), for the certi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,7 +29,7 @@ import numpy as np
 from numeric.config import InputError
 from numeric.expectation.precision import precision_bits
 
-__all__ = ["Reduction", "reduce_float", "reduce_precise", "reduce_exact"]
+__all__ = ["Reduction", "reduce_float", "reduce_onto", "reduce_precise", "reduce_exact"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,12 @@ class Reduction:
     radius: float  # upper bound of max_i |b_i|, rounded up: the integrands' growth constant
 
 
-def _radius(rows: Sequence[Sequence[float]]) -> float:
-    return max((sum(x * x for x in row) ** 0.5 for row in rows), default=0.0) * (1 + 1e-9) + 1e-300
+def _radius(rows: Sequence[Sequence[float]] | np.ndarray) -> float:
+    if isinstance(rows, np.ndarray):
+        largest = float(np.sqrt(np.max(np.einsum("ij,ij->i", rows, rows), initial=0.0)))
+    else:
+        largest = max((sum(x * x for x in row) ** 0.5 for row in rows), default=0.0)
+    return largest * (1 + 1e-9) + 1e-300
 
 
 def reduce_float(mu: np.ndarray) -> Reduction:
@@ -63,6 +68,26 @@ def reduce_float(mu: np.ndarray) -> Reduction:
         orth=mean - basis @ center,
         rank=rank,
         radius=_radius(center + centred @ basis),
+    )
+
+
+def reduce_onto(mu: np.ndarray, basis: np.ndarray) -> Reduction | None:
+    """The reduction of ``mu`` in a given orthonormal ``basis`` (``d x r``), or None when the differences leave its
+    span by more than :func:`reduce_float` would drop (then that basis no longer serves)."""
+    mean = mu.sum(axis=0) / len(mu)
+    centred = mu - mean
+    offsets = centred @ basis
+    outside = (centred - offsets @ basis.T).ravel()
+    if math.sqrt(outside @ outside) > 16 * np.finfo(float).eps * (1.0 + float(np.abs(mu).max())):
+        return None
+    center = basis.T @ mean
+    return Reduction(
+        basis=basis,
+        center=center,
+        offsets=offsets,
+        orth=mean - basis @ center,
+        rank=basis.shape[1],
+        radius=_radius(center + offsets),
     )
 
 

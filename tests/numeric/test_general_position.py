@@ -79,10 +79,10 @@ def test_far_apart_parameters_need_no_fine_rule_and_stay_accurate(mu):
 def test_a_switch_outweighed_by_a_third_logit_everywhere_is_dropped():
     # the switch between (30, 0) and (0, 30) crosses the origin, but there (0, 0) wins by 450 and more
     center, offsets = np.zeros(2), np.array([[30.0, 0.0], [0.0, 30.0], [0.0, 0.0]])
-    normals, needs, feet = switches(center, offsets, cut=9.0, digits=16.0)
-    assert len(normals) == len(needs) == len(feet) == 0
-    normals, needs, feet = switches(center, np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), cut=9.0, digits=16.0)
-    assert len(normals) == len(needs) == len(feet) == 3
+    normals, needs, feet, blur = switches(center, offsets, cut=9.0, digits=16.0)
+    assert len(normals) == len(needs) == len(feet) == len(blur) == 0
+    normals, needs, feet, blur = switches(center, np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]), cut=9.0, digits=16.0)
+    assert len(normals) == len(needs) == len(feet) == 3 and not np.any(blur)
 
 
 def test_the_paper_run_state_is_integrated_by_a_few_thousand_nodes():
