@@ -282,12 +282,15 @@ def _assemble_float(
     values, errors = np.asarray(expectation.values), np.asarray(expectation.errors)
     r = red.rank
     loss, grad = _loss_and_gradient(mu, red, values)
+    method = f"span reduction to r={r}; {expectation.method}"
+    if np.isnan(errors[0]):  # no estimate was asked for
+        return loss, grad, [math.nan] * (1 + n * d), method
     factor_err = 2.0 * (errors[1 + n * r : 1 + n * r + n] + errors[1 + n * r + n :])
     grad_err = (
         errors[1 : 1 + n * r].reshape(n, r) @ np.abs(red.basis.T) + factor_err[:, None] * np.abs(red.orth)[None, :]
     )
     errors = [errors[0] + rounding] + (grad_err.ravel() + rounding).tolist()
-    return loss, grad, errors, f"span reduction to r={r}; {expectation.method}"
+    return loss, grad, errors, method
 
 
 def _loss_and_gradient(mu: np.ndarray, red: Reduction, values: np.ndarray) -> tuple[float, np.ndarray]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -471,7 +471,7 @@ def switches(
         return np.zeros((0, r)), np.zeros(0), np.zeros((0, r)), np.zeros(0)
     half = 0.5 * np.sum(offsets * offsets, axis=1)
     slopes, intercepts = offsets, -(offsets @ center) - half  # logit_i(y) = slopes_i . y + intercepts_i
-    first, second = _pairs(n)
+    first, second, sides, twice = _pairs(n)
     normal = slopes[first] - slopes[second]  # (P, r)
     size = np.sqrt(np.einsum("pr,pr->p", normal, normal))
     level = intercepts[second] - intercepts[first]  # hyperplane: normal . y = level
@@ -498,9 +498,7 @@ def switches(
     gram = slopes @ slopes.T
     squares = np.diag(gram)
     on_unit, on_foot = unit @ slopes.T, foot @ slopes.T  # (P, n)
-    pairs = np.arange(len(first))
-    sides = np.concatenate([first, second])  # both sides of every switch at once: rows (first..., second...)
-    twice = np.concatenate([pairs, pairs])
+    pairs = twice[: len(first)]
     projection = on_unit[twice] - on_unit[twice, sides][:, None]
     gap2 = squares[None, :] - 2.0 * gram[sides] + squares[sides][:, None]
     along = np.sqrt(np.maximum(gap2 - projection**2, 0.0))  # |gap - (gap . unit) unit|
@@ -514,12 +512,15 @@ def switches(
 
 
 @lru_cache(maxsize=16)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.triu_indices(n, 1)``, cached (it costs more than the rest of :func:`switches` for small ``n``)."""
+def _pairs(n: int) -> tuple[np.ndarray, ...]:
+    """``np.triu_indices(n, 1)``, then both sides of every switch at once (rows ``first..., second...``) and each
+    row's switch, cached (they cost more than the rest of :func:`switches` for small ``n``)."""
     first, second = np.triu_indices(n, 1)
-    first.setflags(write=False)
-    second.setflags(write=False)
-    return first, second
+    pairs = np.arange(len(first))
+    arrays = (first, second, np.concatenate([first, second]), np.concatenate([pairs, pairs]))
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
 
 
 def _quantized_step(step: float) -> float:
@@ -533,28 +534,28 @@ def _axis_rules(red: Reduction, tier: Tier, slack: np.ndarray | None = None) -> 
     ``2 slack_k``)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = _floats(red)
-    slack = np.zeros(red.rank) if slack is None else slack
-    move = float(np.linalg.norm(slack))
+    move = 0.0 if slack is None else float(np.linalg.norm(slack))
     cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius + move)))) / 4.0
     normals, needs, feet, blur = switches(center, offsets, cut, digits, slack)
-    slopes = np.abs(normals) + 2.0 * slack
-    fine, coarse = [], []
-    cap = max(24, int(digits / 2))
+    slack = np.zeros(red.rank) if slack is None else slack
+    slopes = np.abs(normals) + 2.0 * slack if move else np.abs(normals)
     # each switch at the digits it needs (as for the trapezoidal steps below): far switches need fewer
-    orders = hermite_orders(needs, slopes.T, cap=cap)  # (r, S), 0 where Gauss-Hermite does not suit
+    orders = hermite_orders(needs, slopes.T, cap=max(24, int(digits / 2)))  # (r, S), 0 where Gauss-Hermite fails
+    suits: list[bool] = np.asarray(orders.all(axis=1)).tolist()
+    largest: list[int] = orders.max(axis=1, initial=1).tolist()
+    if not all(suits):  # the trapezoidal steps of every axis, switches without slope left out
+        steps = np.where(slopes > 0, trapezoid_step(needs[:, None], slopes), np.inf).min(axis=0).tolist()
+    fine, coarse = [], []
     for k in range(red.rank):
-        if np.all(orders[k]):
-            m = int(np.max(orders[k], initial=1))
-            fine.append(AxisRule(order=m + 1))
-            coarse.append(AxisRule(order=m))
+        if suits[k]:
+            fine.append(AxisRule(order=largest[k] + 1))
+            coarse.append(AxisRule(order=largest[k]))
             continue
-        sloped = slopes[:, k] > 0
-        step = float(np.min(trapezoid_step(needs[sloped], slopes[sloped, k])))
-        uniform = AxisRule(step=_quantized_step(step), radius=cut)
+        uniform = AxisRule(step=_quantized_step(steps[k]), radius=cut)
         mapped = _sinh_rule(normals, needs, feet, blur, k, cut, digits, slack)
         rule = mapped if mapped is not None and mapped.count() < uniform.count() else uniform
         fine.append(rule)
-        coarse.append(replace(rule, step=_quantized_step(rule.step * COMPANION_STEP)))
+        coarse.append(AxisRule(None, _quantized_step(rule.step * COMPANION_STEP), rule.radius, rule.shift, rule.scale))
     return fine, coarse
 
 
@@ -592,25 +593,27 @@ def _sinh_rule(
     """
     along = np.abs(normals[:, k]) + 2.0 * slack[k]
     sharp = along != 0
-    if not np.any(sharp):
-        return None
-    normals, needs, feet, along = normals[sharp], needs[sharp], feet[sharp], along[sharp]
-    betas = 0.85 * math.pi / along
-    sizes = np.sqrt(np.einsum("sr,sr->s", normals, normals))
-    move = float(np.linalg.norm(slack))
+    if not sharp.all():
+        if not sharp.any():
+            return None
+        normals, needs, feet, blur, along = normals[sharp], needs[sharp], feet[sharp], blur[sharp], along[sharp]
+    betas = (0.85 * math.pi) / along
+    squares = np.einsum("sr,sr->s", normals, normals)
+    move = math.sqrt(float(slack @ slack))
     if move:
-        across = np.sqrt(np.maximum(sizes**2 - normals[:, k] ** 2, 0.0)) + 2.0 * math.sqrt(move**2 - slack[k] ** 2)
+        sizes = np.sqrt(squares)
+        across = np.sqrt(np.maximum(squares - normals[:, k] ** 2, 0.0)) + 2.0 * math.sqrt(move**2 - slack[k] ** 2)
         with np.errstate(divide="ignore", invalid="ignore"):
             lateral = np.where(sizes > 2.0 * move, np.minimum(1.0, across / (sizes - 2.0 * move)), 1.0)
     else:
-        lateral = np.sqrt(np.maximum(0.0, 1.0 - along**2 / sizes**2))
+        lateral = np.sqrt(np.maximum(0.0, 1.0 - along**2 / squares))
     reach = np.sqrt(2.0 * LN10 * np.maximum(needs - 1.0, 0.0)) * lateral
     sharpest = int(np.argmin(betas))
     scales = 2.0 ** (np.floor(4.0 * np.log2(betas[sharpest] * SINH_SCALES)) / 4.0)
     shifts = np.round(feet[sharpest, k] / (scales / 8.0)) * (scales / 8.0)
     moved = np.abs(feet[None, :, k] - shifts[:, None])
     if move:
-        moved = np.minimum(moved + blur[sharp][None, :], cut + 1.0 + np.abs(shifts)[:, None])
+        moved = np.minimum(moved + blur[None, :], cut + 1.0 + np.abs(shifts)[:, None])
     far = moved + reach[None, :]  # (scales, switches)
     widths = np.minimum(SINH_MAX_WIDTH, 0.85 * np.min(np.arcsinh((far + 1j * betas) / scales[:, None]).imag, axis=1))
     d = widths[:, None] * SINH_WIDTHS  # (scales, widths)
@@ -712,11 +715,12 @@ def _tensor_expectation(
     kinds = ", ".join(rule.describe() for rule in fine)
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     log_target = _log_target(red, tier)
-    cut = truncation_radius(digits, sum(growth_bound(red.radius)))
-    panel_axes = sum(rule.order is None for rule in fine)
-    tail = panel_axes * _tail_bound(red.radius, cut, tier) + tier.error(log_target)  # + the pruned nodes
     pairs = (fine, coarse) if estimate or tier.balls else (fine,)  # the companion only serves the estimate
     thresholds = [_prune_threshold(rules, red, log_target) for rules in pairs]
+    if len(pairs) > 1:
+        cut = truncation_radius(digits, sum(growth_bound(red.radius)))
+        panel_axes = sum(rule.order is None for rule in fine)
+        tail = panel_axes * _tail_bound(red.radius, cut, tier) + tier.error(log_target)  # + the pruned nodes
     if not tier.balls:
         values, magnitude, size = _tensor_float_sum(fine, thresholds[0], center, offsets, estimate)
         if estimate:

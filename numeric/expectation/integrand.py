@@ -123,21 +123,22 @@ def weighted_sums_float(
     ``weights`` must be non-negative (every rule here has positive weights).
     ``with_sizes=False`` skips the bound (zeros), which only serves rounding estimates.
     """
+    points = offsets + center  # b_i; as the weights sum to one, v = sum_i w_i b_i and s_i = <b_i, v> - |v|^2
     logits = offsets @ y
     logits -= (offsets @ center + 0.5 * np.einsum("ij,ij->i", offsets, offsets))[:, None]
     logits -= logits.max(axis=0)
     w = np.exp(logits, out=logits)
     w *= 1.0 / w.sum(axis=0)
-    mean_offset = offsets.T @ w
-    v = mean_offset + center[:, None]
-    s = offsets @ v
-    s -= np.einsum("ij,ij->j", mean_offset, v)
+    v = points.T @ w
+    squares = np.einsum("ij,ij->j", v, v)
+    s = points @ v
+    s -= squares
     w *= weights  # from here on w and s hold the weighted w_i and w_i s_i
     s *= w
     sum_ws = s.sum(axis=1)
-    grad = 2.0 * (w @ v.T + s @ y.T - sum_ws[:, None] * (offsets + center))  # s (y - center - b_i) summed
+    grad = 2.0 * (w @ v.T + s @ y.T - sum_ws[:, None] * points)  # s (y - center - offsets_i) summed
     sum_w = w.sum(axis=1)
-    sums = np.concatenate([[np.einsum("ij,ij,j->", v, v, weights)], grad.ravel(), sum_w, sum_ws])
+    sums = np.concatenate([[squares @ weights], grad.ravel(), sum_w, sum_ws])
     if not with_sizes:
         return sums, np.zeros_like(sums)
     abs_ws = np.abs(s)

@@ -157,12 +157,18 @@ def hermite_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -> np.
     """:func:`hermite_order` for ``digits`` ``(S,)`` and ``slopes`` ``(..., S)`` at once (0 where it returns None)."""
     slopes = np.asarray(slopes, dtype=float)
     with np.errstate(divide="ignore"):
-        log_ratio = np.log(slopes / math.pi)[..., None]
-    m = np.arange(2, cap + 1)
-    target = (-np.asarray(digits, dtype=float) * math.log(10.0) - 2.0)[:, None]
-    enough = 2 * m * log_ratio + np.array(_log_double_factorials(cap)) < target
-    orders = np.where(enough.any(axis=-1), m[np.argmax(enough, axis=-1)], 0)
+        log_ratio = np.log(slopes * (1.0 / math.pi))[..., None]
+    twice_m, log_double_factorials = _hermite_terms(cap)
+    target = (np.asarray(digits, dtype=float) * -math.log(10.0) - 2.0)[:, None]
+    enough = twice_m * log_ratio + log_double_factorials < target  # (..., S, m = 2 .. cap)
+    orders = np.where(enough.any(axis=-1), np.argmax(enough, axis=-1) + 2, 0)
     return np.where(slopes == 0.0, 1, orders)
+
+
+@cache
+def _hermite_terms(cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """``2 m`` and ``log (2m - 1)!!`` for ``m = 2 .. cap``, as arrays."""
+    return 2.0 * np.arange(2, cap + 1), np.array(_log_double_factorials(cap))
 
 
 def _log_double_factorials(cap: int) -> tuple[float, ...]:
