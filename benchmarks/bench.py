@@ -9,6 +9,7 @@ warm (caches filled by one untimed call each), and reports the best of ``--repea
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
@@ -25,15 +26,31 @@ PAPER_SEED = 0
 LINE_MU = [["-2.5"], ["-1"], ["0.25"], ["1.5"], ["3"]]  # n = 5, d = 1: five switches of varied sharpness
 
 
-def best_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Best wall time of ``repeat`` warm calls, and the last result."""
+def best_time(fn: Callable[[], object], repeat: int, batch_seconds: float = 0.05) -> tuple[float, object]:
+    """Best time per call over ``repeat`` timed batches of warm calls, and the last result.
+
+    As ``timeit`` does: a batch repeats the call until it lasts ``batch_seconds`` (fast calls are timed over many,
+    slow ones alone), and the garbage collector is off while a batch runs (after a collection), for both sides
+    alike; a reference computed just before (hundreds of thousands of balls) would otherwise make whichever side
+    runs next pay for collections it did not cause.
+    """
+    began = time.perf_counter()
     result = fn()  # warm: caches filled, not timed
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+    number = max(1, int(batch_seconds / max(time.perf_counter() - began, 1e-9)))
+    best = math.inf
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            for _ in range(number):
+                result = fn()
+            best = min(best, (time.perf_counter() - start) / number)
+    finally:
+        if enabled:
+            gc.enable()
+    return best, result
 
 
 def paper_configuration(seed: int = PAPER_SEED) -> list[list[str]]:
