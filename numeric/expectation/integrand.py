@@ -13,11 +13,26 @@ Their Gaussian expectations give the loss and the direct-form gradient (docs/cla
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+import flint
+import mpmath
 import numpy as np
 
-__all__ = ["output_count", "integrand_float", "integrand_scalar", "integrand_line", "line_weights", "growth_bound"]
+if TYPE_CHECKING:
+    from numeric.expectation.tiers import Tier
+
+__all__ = [
+    "output_count",
+    "integrand_float",
+    "integrand_scalar",
+    "integrand_line",
+    "line_weights",
+    "growth_bound",
+    "tail_bound",
+]
 
 
 def output_count(n: int, r: int) -> int:
@@ -86,6 +101,25 @@ def growth_bound(radius):
     return 1 + 2 * radius + 3 * radius**2 + 4 * radius**3, 4 * radius**2
 
 
+def tail_bound(param_radius: float, cut: float, tier: Tier):
+    """``E[(A + B|y|) 1{|y| > cut}] = 2A Q(cut) + 2B phi(cut)`` for the growth bound ``A + B|y|``.
+
+    A double in the fast tier, an mpf in the precise one (``Q(cut)`` is ~1e-5000 at the top of the range),
+    an upper bound computed in balls in the certified tier.
+    """
+    if not tier.balls:
+        a, b = growth_bound(param_radius)
+        q = 0.5 * math.erfc(cut / math.sqrt(2.0))
+        phi = math.exp(-0.5 * cut * cut) / math.sqrt(2.0 * math.pi)
+        return 2.0 * a * q + 2.0 * b * phi
+    with flint.ctx.workprec(64):
+        a_ball, b_ball = growth_bound(flint.arb(param_radius))
+        c = flint.arb(cut)
+        q_ball = (c / flint.arb(2).sqrt()).erfc() / 2
+        phi_ball = (-(c * c) / 2).exp() / (2 * flint.arb.pi()).sqrt()
+        return mpmath.mpf((2 * a_ball * q_ball + 2 * b_ball * phi_ball).upper()) * (1 + mpmath.mpf("1e-9"))
+
+
 def integrand_line(y, center, offsets: Sequence, exp: Callable, reference: int) -> list:
     """:func:`integrand_scalar` for one reduced dimension, written out for speed (the high-precision hot path)."""
     u = y - center
@@ -123,22 +157,21 @@ def weighted_sums_float(
     ``weights`` must be non-negative (every rule here has positive weights).
     ``with_sizes=False`` skips the bound (zeros), which only serves rounding estimates.
     """
-    points = offsets + center  # b_i; as the weights sum to one, v = sum_i w_i b_i and s_i = <b_i, v> - |v|^2
     logits = offsets @ y
     logits -= (offsets @ center + 0.5 * np.einsum("ij,ij->i", offsets, offsets))[:, None]
     logits -= logits.max(axis=0)
     w = np.exp(logits, out=logits)
     w *= 1.0 / w.sum(axis=0)
-    v = points.T @ w
-    squares = np.einsum("ij,ij->j", v, v)
-    s = points @ v
-    s -= squares
+    mean_offset = offsets.T @ w
+    v = mean_offset + center[:, None]
+    s = offsets @ v  # s_i = <delta_i - mean_offset, v>: through offsets, so nearly equal parameters lose no digits
+    s -= np.einsum("ij,ij->j", mean_offset, v)
     w *= weights  # from here on w and s hold the weighted w_i and w_i s_i
     s *= w
     sum_ws = s.sum(axis=1)
-    grad = 2.0 * (w @ v.T + s @ y.T - sum_ws[:, None] * points)  # s (y - center - offsets_i) summed
+    grad = 2.0 * (w @ v.T + s @ y.T - sum_ws[:, None] * (offsets + center))  # s (y - center - offsets_i) summed
     sum_w = w.sum(axis=1)
-    sums = np.concatenate([[squares @ weights], grad.ravel(), sum_w, sum_ws])
+    sums = np.concatenate([[np.einsum("ij,ij->j", v, v) @ weights], grad.ravel(), sum_w, sum_ws])
     if not with_sizes:
         return sums, np.zeros_like(sums)
     abs_ws = np.abs(s)

@@ -29,7 +29,7 @@ import numpy as np
 from numeric.config import InputError
 from numeric.expectation.precision import precision_bits
 
-__all__ = ["Reduction", "reduce_float", "reduce_onto", "reduce_precise", "reduce_exact"]
+__all__ = ["Reduction", "reduce_float", "reduce_onto", "reduce_precise", "reduce_exact", "float_parts"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,14 @@ class Reduction:
     orth: Any  # d
     rank: int
     radius: float  # upper bound of max_i |b_i|, rounded up: the integrands' growth constant
+
+
+def float_parts(red: Reduction) -> tuple[np.ndarray, np.ndarray]:
+    """``center`` and ``offsets`` of a reduction as float arrays (the midpoints of balls)."""
+    if isinstance(red.offsets, np.ndarray):
+        return red.center, red.offsets
+    mid = lambda x: float(x.mid()) if isinstance(x, flint.arb) else float(x)  # noqa: E731
+    return np.array([mid(c) for c in red.center]), np.array([[mid(x) for x in row] for row in red.offsets])
 
 
 def _radius(rows: Sequence[Sequence[float]] | np.ndarray) -> float:

@@ -12,6 +12,7 @@ numbers in the others, whose exponents do not underflow: at ``dps = 5000`` an er
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -20,9 +21,24 @@ import mpmath
 from numeric.config import InputError
 from numeric.expectation.precision import precision_bits
 
-__all__ = ["Tier", "FastTier", "PreciseTier", "CertifiedTier", "TIER_NAMES", "tier_of", "as_tier"]
+__all__ = ["Expectation", "Tier", "FastTier", "PreciseTier", "CertifiedTier", "TIER_NAMES", "tier_of", "as_tier"]
 
 LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """``values[k] ~ E[F_k]`` with ``|values[k] - E[F_k]| <= errors[k]`` (proven iff ``rigorous``).
+
+    ``statistical`` marks randomized quasi-Monte-Carlo results, whose errors are error bars.
+    """
+
+    values: list
+    errors: list
+    rigorous: bool
+    method: str
+    nodes: int
+    statistical: bool = False
 
 
 class Tier:
