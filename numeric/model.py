@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -246,19 +247,23 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
     return (*_loss_and_gradient(mu, red, kept.sums(red)), anchor)
 
 
-#: Reusable rules by anchor (a few: gradient descent needs its current one; resumed runs rebuild theirs).
+#: Reusable rules by anchor (a few: gradient descent needs its current one; resumed runs rebuild theirs), shared by
+#: the threads of a process (a sweep's workers), hence the lock.
 _RULES: dict[bytes, ReusableRule] = {}
+_RULES_LOCK = threading.Lock()
 
 
 def _keep_rule(anchor: np.ndarray, rule: ReusableRule) -> None:
-    while len(_RULES) >= 16:
-        del _RULES[next(iter(_RULES))]
-    _RULES[anchor.tobytes() + repr(anchor.shape).encode()] = rule
+    with _RULES_LOCK:
+        while len(_RULES) >= 16:
+            del _RULES[next(iter(_RULES))]
+        _RULES[anchor.tobytes() + repr(anchor.shape).encode()] = rule
 
 
 def _rule_at(anchor: np.ndarray) -> ReusableRule | None:
     """The rule built at ``anchor``: kept, or built again (the same rule: it depends on the anchor alone)."""
-    kept = _RULES.get(anchor.tobytes() + repr(anchor.shape).encode())
+    with _RULES_LOCK:
+        kept = _RULES.get(anchor.tobytes() + repr(anchor.shape).encode())
     if kept is None:
         kept = reusable_rule(reduce_float(anchor))
         if kept is not None:
