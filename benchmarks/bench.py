@@ -15,6 +15,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 import flint
 import mpmath
@@ -127,14 +128,14 @@ def mc_baseline(repeat: int) -> dict:
     }
 
 
-def general_configuration(seed: int = PAPER_SEED) -> list[list[float]]:
+def general_configuration(seed: int = PAPER_SEED, spread: float = 0.1) -> list[list[float]]:
     """Rank 3 in general position: four parameters near ``(7.4, 0, 0)`` and one near 0, spread by 0.1 (seeded).
 
     The state the paper's M = 6 run approaches (four clustered far out, one converged), with the cluster's
-    spread grown to 0.1 in every direction: the configuration of issue 15's table.
+    spread grown to ``spread`` in every direction: with 0.1, the configuration of issue 15's table.
     """
     z = np.random.default_rng(seed).standard_normal((5, 3))
-    return (np.array([[7.4, 0.0, 0.0]] * 4 + [[0.0, 0.0, 0.0]]) + 0.1 * z).tolist()
+    return (np.array([[7.4, 0.0, 0.0]] * 4 + [[0.0, 0.0, 0.0]]) + spread * z).tolist()
 
 
 def _precise_reference(rows: list[list[float]], dps: int) -> tuple[np.ndarray, float]:
@@ -209,6 +210,40 @@ def general_vs_mc(repeat: int, reference_dps: int = 30) -> dict:
         "reference_error_estimate": reference_error,
         "target": "<= 2 ms, >= 4x faster than Monte-Carlo, error <= 1e-12",
         "method": method,
+    }
+
+
+def general_spreads(repeat: int, spreads: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0)) -> dict:
+    """Issue 15 item 2 over its whole range of spreads, O(0.1-3): one loss and gradient (as in GD, no estimate)
+    against the strongest Monte-Carlo, with the fast tier's own error estimate (it overstates the error 20-fold or
+    more; a reference at dps 30 is out of reach beyond spread 0.1, where the precise rule exceeds the memory cap).
+    Wide spreads leave the tensor rules' budget and get randomized QMC (statistical): the target is not met there."""
+    rows = {}
+    for spread in spreads:
+        mu = np.array(general_configuration(spread=spread))
+        ours_time, _ = best_time(partial(loss_and_gradient_float, mu, estimate_error=False), repeat)
+        loss, grad, errors, method = loss_and_gradient_float(mu)
+        mc_time, _ = best_time(partial(MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1)), mu), repeat)
+        estimate = max(errors) / max(abs(loss), float(np.max(np.abs(grad))))  # normwise, as general_vs_mc's error
+        rows[f"spread={spread:g}"] = {
+            "ours_seconds": ours_time,
+            "baseline_seconds": mc_time,
+            "ratio": mc_time / ours_time,
+            "ours_relative_error_estimate": estimate,
+            "meets_speed_target": ours_time <= 2e-3 and mc_time / ours_time >= 4,
+            "statistical": "statistical" in method,
+            "method": method,
+        }
+    return {
+        "name": "general_spreads",
+        "what": "one loss + gradient at n=5, d=3, rank 3, four near (7.4,0,0) and one near 0, spread 0.1 to 3: fast "
+        "tier (no estimate, as in GD) vs the strongest Monte-Carlo (20,000 samples); error: the fast tier's estimate "
+        "(normwise relative), which overstates the error at least 20-fold on random configurations",
+        "ratio": min(row["ratio"] for row in rows.values()),
+        "meets_speed_target": all(row["meets_speed_target"] for row in rows.values()),
+        "target": "<= 2 ms and >= 4x faster than Monte-Carlo for every spread (the error target is judged against a "
+        "reference in general_vs_mc, at spread 0.1)",
+        "runs": rows,
     }
 
 
@@ -546,6 +581,7 @@ COMPARISONS = {
     "mc_baseline": mc_baseline,
     "fast_vs_mc": fast_vs_mc,
     "general_vs_mc": general_vs_mc,
+    "general_spreads": general_spreads,
     "precise_rank2": precise_rank2,
     "qmc_rank4": qmc_rank4,
     "precise_vs_mpquad": precise_vs_mpquad,
