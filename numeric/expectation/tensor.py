@@ -513,9 +513,10 @@ def reusable_rule(red: Reduction, slack: float = RULE_SLACK) -> ReusableRule | N
     move = float(np.linalg.norm(box))
     threshold = _prune_threshold(fine, red, _log_target(red, FAST, move), move)
     parts = list(_product_chunks(fine, threshold, chunk_nodes(output_count(n, red.rank), red.rank, None)))
-    if sum(len(w) for _, w in parts) > REUSED_NODES:
+    if not parts or sum(len(w) for _, w in parts) > REUSED_NODES:
         return None
-    nodes, weights = (np.concatenate(axis, axis=-1) for axis in zip(*parts)) if len(parts) != 1 else parts[0]
+    nodes = np.concatenate([y for y, _ in parts], axis=1)
+    weights = np.concatenate([w for _, w in parts])
     kinds = ", ".join(rule.describe() for rule in fine)
     return ReusableRule(
         basis=red.basis,
