@@ -65,18 +65,9 @@ def reduce_float(mu: np.ndarray) -> Reduction:
     mean = mu.mean(axis=0)
     centred = mu - mean
     _, sing, vt = np.linalg.svd(centred, full_matrices=False)
-    scale = 1.0 + float(np.max(np.abs(mu)))
-    rank = int(np.sum(sing > 16 * np.finfo(float).eps * scale))
+    rank = int(np.sum(sing > _negligible_spread(mu)))
     basis = vt[:rank].T
-    center = basis.T @ mean
-    return Reduction(
-        basis=basis,
-        center=center,
-        offsets=centred @ basis,
-        orth=mean - basis @ center,
-        rank=rank,
-        radius=_radius(center + centred @ basis),
-    )
+    return _in_basis(basis, mean, centred @ basis)
 
 
 def reduce_onto(mu: np.ndarray, basis: np.ndarray) -> Reduction | None:
@@ -86,8 +77,18 @@ def reduce_onto(mu: np.ndarray, basis: np.ndarray) -> Reduction | None:
     centred = mu - mean
     offsets = centred @ basis
     outside = (centred - offsets @ basis.T).ravel()
-    if math.sqrt(outside @ outside) > 16 * np.finfo(float).eps * (1.0 + float(np.abs(mu).max())):
+    if math.sqrt(outside @ outside) > _negligible_spread(mu):
         return None
+    return _in_basis(basis, mean, offsets)
+
+
+def _negligible_spread(mu: np.ndarray) -> float:
+    """The spread below rounding level, which a double-precision reduction drops."""
+    return 16 * np.finfo(float).eps * (1.0 + float(np.abs(mu).max()))
+
+
+def _in_basis(basis: np.ndarray, mean: np.ndarray, offsets: np.ndarray) -> Reduction:
+    """``mu_i = basis @ (center + offsets_i) + orth``, from the parameters' ``mean`` and ``(mu - mean) @ basis``."""
     center = basis.T @ mean
     return Reduction(
         basis=basis,
