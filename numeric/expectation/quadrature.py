@@ -172,7 +172,7 @@ def _hermite_terms(cap: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _log_double_factorials(cap: int) -> tuple[float, ...]:
-    """``log (2m - 1)!!`` for ``m = 2 .. cap`` (:func:`hermite_order` is called for every switch and axis)."""
+    """``log (2m - 1)!!`` for ``m = 2 .. cap``."""
     return tuple(math.lgamma(2 * m + 1) - m * math.log(2.0) - math.lgamma(m + 1) for m in range(2, cap + 1))
 
 

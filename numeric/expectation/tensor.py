@@ -16,7 +16,7 @@ it again while its parameters stay inside.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -347,13 +347,13 @@ def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: floa
 
 @lru_cache(maxsize=32)
 def _cached_float_rule(rules: tuple[AxisRule, ...], log_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    nodes, weights = _productfloat_parts(rules, log_threshold, 0, math.prod(rule.count() for rule in rules))
+    nodes, weights = _product_floats(rules, log_threshold, 0, math.prod(rule.count() for rule in rules))
     nodes.setflags(write=False)
     weights.setflags(write=False)
     return nodes, weights
 
 
-def _productfloat_parts(rules: Sequence[AxisRule], log_threshold: float, start: int, stop: int):
+def _product_floats(rules: Sequence[AxisRule], log_threshold: float, start: int, stop: int):
     """Nodes ``(r, N)`` (axis-major, as :func:`weighted_sums_float` takes them) and weights of the tensor product's
     flat indices ``start:stop``, pruned."""
     axes = [rule.floats() for rule in rules]
@@ -369,23 +369,31 @@ def _productfloat_parts(rules: Sequence[AxisRule], log_threshold: float, start: 
 CACHED_NODES = 1 << 16
 
 
-def _product_chunks(rules: Sequence[AxisRule], log_threshold: float, chunk: int) -> Iterator[tuple[np.ndarray, ...]]:
+def _product_chunks(
+    rules: Sequence[AxisRule], log_threshold: float, chunk: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     size = math.prod(rule.count() for rule in rules)
     if size <= CACHED_NODES:
         yield _cached_float_rule(tuple(rules), log_threshold)
         return
     for start in range(0, size, chunk):
-        part = _productfloat_parts(rules, log_threshold, start, min(size, start + chunk))
+        part = _product_floats(rules, log_threshold, start, min(size, start + chunk))
         if len(part[1]):
             yield part
 
 
 def _tensor_float_sum(rules: Sequence[AxisRule], log_threshold: float, center, offsets, with_sizes: bool):
     n, r = offsets.shape
-    sums = np.zeros(output_count(n, r))
+    parts = _product_chunks(rules, log_threshold, chunk_nodes(output_count(n, r), r, None))
+    return _chunk_sums(parts, center, offsets, with_sizes)
+
+
+def _chunk_sums(parts: Iterable[tuple[np.ndarray, np.ndarray]], center, offsets, with_sizes: bool):
+    """:func:`weighted_sums_float` over chunks ``(nodes, weights)`` added up: sums, sizes, and the node count."""
+    sums = np.zeros(output_count(*offsets.shape))
     magnitude = np.zeros_like(sums)
     nodes = 0
-    for y, w in _product_chunks(rules, log_threshold, chunk_nodes(output_count(n, r), r, None)):
+    for y, w in parts:
         part, size = weighted_sums_float(y, w, center, offsets, with_sizes=with_sizes)
         sums += part
         magnitude += size
@@ -492,11 +500,11 @@ class ReusableRule:
         """The expectations of every output at a covered configuration (no error figure), in memory-capped chunks."""
         n, r = red.offsets.shape
         chunk = chunk_nodes(output_count(n, r), r, None)
-        total = weighted_sums_float(self.nodes[:, :chunk], self.weights[:chunk], red.center, red.offsets, False)[0]
-        for start in range(chunk, len(self.weights), chunk):
-            part = slice(start, start + chunk)
-            total += weighted_sums_float(self.nodes[:, part], self.weights[part], red.center, red.offsets, False)[0]
-        return total
+        parts = (
+            (self.nodes[:, start : start + chunk], self.weights[start : start + chunk])
+            for start in range(0, len(self.weights), chunk)
+        )
+        return _chunk_sums(parts, red.center, red.offsets, False)[0]
 
 
 def reusable_rule(red: Reduction, slack: float = RULE_SLACK) -> ReusableRule | None:
