@@ -216,10 +216,12 @@ def loss_and_gradient_float(mu: np.ndarray, estimate_error: bool = True) -> tupl
 
     ``estimate_error=False`` skips the work that only serves the error figure (errors may be NaN).
     """
-    red = reduce_float(mu)
-    if red.rank == 0:
-        return _assemble_float(mu, red, None)
-    return _assemble_float(mu, red, gaussian_expectation(red, FAST, estimate=estimate_error))
+    return _evaluate_reduced(mu, reduce_float(mu), estimate_error)
+
+
+def _evaluate_reduced(mu: np.ndarray, red: Reduction, estimate: bool) -> tuple[float, np.ndarray, list[float], str]:
+    """:func:`loss_and_gradient_float` once ``mu`` is reduced (rank 0: the closed form)."""
+    return _assemble_float(mu, red, gaussian_expectation(red, FAST, estimate=estimate) if red.rank else None)
 
 
 def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray | None]:
@@ -239,8 +241,7 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
     red = reduce_float(mu)
     kept = reusable_rule(red)
     if kept is None:
-        expectation = gaussian_expectation(red, FAST, estimate=False) if red.rank else None
-        loss, grad, _, _ = _assemble_float(mu, red, expectation)
+        loss, grad, _, _ = _evaluate_reduced(mu, red, False)
         return loss, grad, None
     anchor = np.array(mu, dtype=float)
     _keep_rule(anchor, kept)
@@ -253,17 +254,21 @@ _RULES: dict[bytes, ReusableRule] = {}
 _RULES_LOCK = threading.Lock()
 
 
+def _rule_key(anchor: np.ndarray) -> bytes:
+    return anchor.tobytes() + repr(anchor.shape).encode()
+
+
 def _keep_rule(anchor: np.ndarray, rule: ReusableRule) -> None:
     with _RULES_LOCK:
         while len(_RULES) >= 16:
             del _RULES[next(iter(_RULES))]
-        _RULES[anchor.tobytes() + repr(anchor.shape).encode()] = rule
+        _RULES[_rule_key(anchor)] = rule
 
 
 def _rule_at(anchor: np.ndarray) -> ReusableRule | None:
     """The rule built at ``anchor``: kept, or built again (the same rule: it depends on the anchor alone)."""
     with _RULES_LOCK:
-        kept = _RULES.get(anchor.tobytes() + repr(anchor.shape).encode())
+        kept = _RULES.get(_rule_key(anchor))
     if kept is None:
         kept = reusable_rule(reduce_float(anchor))
         if kept is not None:
