@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import numeric.model as model
-from numeric.dynamics.checkpoint import load_checkpoint, save_checkpoint
+from numeric.dynamics.checkpoint import _checksum, load_checkpoint, save_checkpoint
 from numeric.dynamics.gd import advance, cluster_start, finish, make_config, run_gd, start_state
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float, reduce_onto
@@ -120,7 +120,7 @@ def test_a_run_resumed_in_a_new_process_repeats_the_uninterrupted_one(tmp_path, 
         document = json.loads(path.read_text())
         del document["state"]["anchor"]
         body = {key: value for key, value in document.items() if key != "checksum"}
-        document["checksum"] = __import__("numeric.dynamics.checkpoint", fromlist=["_checksum"])._checksum(body)
+        document["checksum"] = _checksum(body)
         path.write_text(json.dumps(document))
     model._RULES.clear()  # as in a new process
     resumed = finish(config, advance(config, load_checkpoint(path, config)))
