@@ -33,6 +33,8 @@ __all__ = [
     "truncation_radius",
     "hermite_order",
     "hermite_orders",
+    "hermite_pole_orders",
+    "hermite_companion",
     "legendre_float",
     "legendre_ball",
     "hermite_float",
@@ -163,6 +165,37 @@ def hermite_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -> np.
     enough = twice_m * log_ratio + log_double_factorials < target  # (..., S, m = 2 .. cap)
     orders = np.where(enough.any(axis=-1), np.argmax(enough, axis=-1) + 2, 0)
     return np.where(slopes == 0.0, 1, orders)
+
+
+def hermite_pole_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -> np.ndarray:
+    """Gauss-Hermite orders from the logistic's nearest pole, for ``digits`` ``(S,)`` and ``slopes`` ``(..., S)``
+    (0 where more than ``cap`` nodes are needed).
+
+    In ``x = y / sqrt 2`` (weight ``e^(-x^2)``) the integrand is analytic in the strip ``|Im x| < b`` with
+    ``b = 0.85 pi / (slope sqrt 2)`` (below the pole, as in :func:`trapezoid_step`), and an ``m``-node rule errs by
+    about ``5 exp(b^2 - 2 b sqrt(2m))`` (the pole's term in the remainder; ``b`` at most ``sqrt(2m)``, where the
+    bound is smallest).  Where the Taylor estimate of :func:`hermite_orders` needs no more nodes, it is the one to use:
+    this bound serves moderate slopes, for which the Taylor series of the logistic diverges under the Gaussian.
+    """
+    slopes = np.asarray(slopes, dtype=float)
+    twice_m = _hermite_terms(cap)[0]
+    root = np.sqrt(twice_m)
+    with np.errstate(divide="ignore"):
+        strip = np.minimum((0.85 * math.pi / math.sqrt(2.0)) / slopes[..., None], root)
+    log_error = math.log(5.0) + strip * (strip - 2.0 * root)
+    target = (np.asarray(digits, dtype=float) * -math.log(10.0) - 2.0)[:, None]
+    enough = log_error < target
+    orders = np.where(enough.any(axis=-1), np.argmax(enough, axis=-1) + 2, 0)
+    return np.where(slopes == 0.0, 1, orders)
+
+
+def hermite_companion(order: int, slope: float) -> int:
+    """A lower Gauss-Hermite order whose pole term (:func:`hermite_pole_orders`) is ``e^3`` times that of ``order``
+    (at most ``order - 1``): the difference of the two rules then overstates the error of ``order``."""
+    root = math.sqrt(2.0 * order)
+    strip = root if slope == 0.0 else min((0.85 * math.pi / math.sqrt(2.0)) / slope, root)
+    lower = math.floor(max(root - 1.5 / strip, 0.0) ** 2 / 2.0)
+    return max(1, min(order - 1, lower))
 
 
 @cache

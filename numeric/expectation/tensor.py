@@ -28,9 +28,11 @@ from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.integrand import growth_bound, output_count, tail_bound, weighted_sums_float
 from numeric.expectation.quadrature import (
     hermite_ball,
+    hermite_companion,
     hermite_float,
     hermite_order,
     hermite_orders,
+    hermite_pole_orders,
     trapezoid_ball,
     trapezoid_float,
     trapezoid_step,
@@ -148,12 +150,13 @@ def switches(
 
     The logits of ``i`` and ``j`` cross on the hyperplane ``<y, D> = <center, D> + (|delta_i|^2 - |delta_j|^2)/2``
     (``D = delta_i - delta_j``), the only place where their logistic has poles (at imaginary distance
-    ``pi / |D_k|`` along axis ``k``).  A switch is dropped when its hyperplane misses the ball of radius
-    ``cut + 1`` (the density is below the target there), or when on the hyperplane's disk inside that ball
-    some third logit exceeds both by :data:`DOMINANCE_MARGIN` (then the softmax's denominator cannot vanish
-    nearby: the moduli of its terms on a complex line equal those on the real line).  A kept switch at
-    distance ``D`` from the origin needs ``digits - D^2 / (2 ln 10)`` digits: the density is ``e^(-D^2/2)``
-    smaller at its poles (below one digit, the switch is dropped).
+    ``pi / |D_k|`` along axis ``k``).  Where some third logit exceeds both sides by :data:`DOMINANCE_MARGIN`, the
+    softmax's denominator cannot vanish (the moduli of its terms on a complex line equal those on the real line),
+    so the poles lie above the part of the hyperplane where no third logit leads by the margin.  Logit ``k``'s lead
+    is affine on the hyperplane, so the part where it does not lead is a half-plane; the poles are at least as far
+    from the origin as the farthest of these half-planes (or the hyperplane itself), at distance ``D``.  The switch
+    needs ``digits - D^2 / (2 ln 10)`` digits (the density is ``e^(-D^2/2)`` smaller at its poles) and is dropped
+    below one digit or beyond the ball of radius ``cut + 1`` (the density is below the target there).
 
     A positive ``slack`` (per axis, ``(r,)``) asks for the switches of every configuration whose reduced points
     ``center + offsets_i`` lie within ``slack_k`` of these along each axis ``k`` (a rule built from them serves them
@@ -189,8 +192,6 @@ def switches(
         foot = np.where(live[:, None], foot, 0.0)
         return normal[keep], digits - nearest[keep] ** 2 / (2.0 * LN10), foot[keep], blur[keep]
     unit = normal / safe[:, None]
-    live &= distance <= reach
-    radius = np.sqrt(np.maximum(reach**2 - np.where(live, distance, 0.0) ** 2, 0.0))
     # logit k against side j of switch p, through the Gram matrix (no (P, n, r) arrays): the gap s_k - s_j has
     # |gap|^2 = G_kk - 2 G_jk + G_jj, and its products with the unit normal and the foot are differences
     gram = slopes @ slopes.T
@@ -201,11 +202,15 @@ def switches(
     gap2 = squares[None, :] - 2.0 * gram[sides] + squares[sides][:, None]
     along = np.sqrt(np.maximum(gap2 - projection**2, 0.0))  # |gap - (gap . unit) unit|
     low = on_foot[twice] - on_foot[twice, sides][:, None] + intercepts[None, :] - intercepts[sides][:, None]
-    wins = (low - radius[twice][:, None] * along > DOMINANCE_MARGIN).reshape(2, len(first), n)
-    beaten = wins[0] & wins[1]  # beaten[p, k]: logit k beats both sides of switch p
-    beaten[pairs, first] = beaten[pairs, second] = False
-    needs = digits - np.where(live, distance, 0.0) ** 2 / (2.0 * LN10)
-    keep = live & ~np.any(beaten, axis=1) & (needs >= 1.0)
+    # on the hyperplane, the half-plane where logit k leads side j by at most the margin lies (lead at the foot -
+    # margin) / |in-plane slope of the lead| beyond the foot (infinitely far if the lead is constant)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beyond = np.where(low > DOMINANCE_MARGIN, (low - DOMINANCE_MARGIN) / along, 0.0)
+    beyond = beyond.reshape(2, len(first), n).min(axis=0)  # (P, n): k must lead both sides
+    beyond[pairs, first] = beyond[pairs, second] = 0.0
+    reached = np.sqrt(np.where(live, distance, 0.0) ** 2 + np.max(beyond, axis=1) ** 2)  # nearest possible pole
+    needs = digits - reached**2 / (2.0 * LN10)
+    keep = live & (reached <= reach) & (needs >= 1.0)
     return normal[keep], needs[keep], foot[keep], np.zeros(int(np.count_nonzero(keep)))
 
 
@@ -238,16 +243,24 @@ def axis_rules(red: Reduction, tier: Tier, slack: np.ndarray | None = None) -> t
     slack = np.zeros(red.rank) if slack is None else slack
     slopes = np.abs(normals) + 2.0 * slack if move else np.abs(normals)
     # each switch at the digits it needs (as for the trapezoidal steps below): far switches need fewer
-    orders = hermite_orders(needs, slopes.T, cap=max(24, int(digits / 2)))  # (r, S), 0 where Gauss-Hermite fails
+    cap = max(24, int(digits / 2))
+    taylor, pole = hermite_orders(needs, slopes.T, cap), hermite_pole_orders(needs, slopes.T, cap)  # (r, S)
+    orders = np.where((taylor == 0) | ((pole > 0) & (pole < taylor)), pole, taylor)  # 0 where Gauss-Hermite fails
     suits: list[bool] = np.asarray(orders.all(axis=1)).tolist()
     largest: list[int] = orders.max(axis=1, initial=1).tolist()
+    # where the pole bound set the order (it gains slowly with m), the companion is set lower than one node fewer
+    by_pole: list[bool] = np.asarray(
+        ~taylor.all(axis=1) | (taylor.max(axis=1, initial=1) > orders.max(axis=1, initial=1))
+    ).tolist()
+    sharpest: list[float] = slopes.max(axis=0, initial=0.0).tolist()
     if not all(suits):  # the trapezoidal steps of every axis, switches without slope left out
         steps = np.where(slopes > 0, trapezoid_step(needs[:, None], slopes), np.inf).min(axis=0).tolist()
     fine, coarse = [], []
     for k in range(red.rank):
         if suits[k]:
             fine.append(AxisRule(order=largest[k] + 1))
-            coarse.append(AxisRule(order=largest[k]))
+            companion = hermite_companion(largest[k] + 1, sharpest[k]) if by_pole[k] else largest[k]
+            coarse.append(AxisRule(order=companion))
             continue
         uniform = AxisRule(step=_quantized_step(steps[k]), radius=cut)
         mapped = _sinh_rule(normals, needs, feet, blur, k, cut, digits, slack)
