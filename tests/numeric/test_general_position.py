@@ -24,6 +24,7 @@ from numeric.expectation import tensor
 from numeric.expectation.gaussian import gaussian_expectation, qmc_expectation
 from numeric.expectation.integrand import integrand_scalar
 from numeric.expectation.qmc import QMCRule
+from numeric.expectation.quadrature import hermite_float, hermite_pole_orders
 from numeric.expectation.reduction import reduce_float, reduce_precise
 from numeric.expectation.separable import separable_sums
 from numeric.expectation.tensor import AxisRule, switches
@@ -187,3 +188,39 @@ def test_separable_ball_sums_equal_the_node_by_node_sum(seed):
     assert kept == np.prod([len(a[1]) for a in axes])
     for a, b in zip(moments, direct):
         assert a.overlaps(b) and float(a.rad()) < 1e-25
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.2, 1.6), st.floats(0.1, 6.0), st.sampled_from([8.0, 11.0, 14.0]))
+def test_gauss_hermite_orders_from_the_nearest_pole_reach_their_digits(slope, shift, digits):
+    """The pole bound's order integrates a logistic of that slope, wherever it switches, to the digits asked (a mutant
+    that drops the bound's ``b^2`` term asks for too few nodes and fails here)."""
+    order = int(hermite_pole_orders(np.array([digits]), np.array([slope]), cap=200)[0])
+    assume(order > 0)
+    nodes, weights = hermite_float(order)
+    value = float(np.sum(weights / (1.0 + np.exp(-(slope * nodes + shift * slope)))))
+    with mpmath.workdps(30):
+        density = lambda y: mpmath.npdf(y) / (1 + mpmath.exp(-(slope * y + shift * slope)))  # noqa: E731
+        exact = mpmath.quad(density, [-mpmath.inf, -shift - 1, -shift, -shift + 1, mpmath.inf])
+    assert abs(value - float(exact)) <= 10.0**-digits + 4 * np.finfo(float).eps
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([0.3, 1.0]))
+def test_switches_dropped_or_graded_by_dominance_change_nothing_beyond_the_estimate(seed, spread):
+    """The graded dominance test against a rule that ignores dominance (every switch at its own distance), on
+    far clusters with one parameter near the origin (as in the paper's run): the two agree within both estimates."""
+    rng = np.random.default_rng(seed)
+    mu = np.vstack([[7.4, 0.0, 0.0] + spread * rng.standard_normal((3, 3)), 0.3 * rng.standard_normal((1, 3))])
+    red = reduce_float(mu)
+    graded = gaussian_expectation(red, "fast")
+    original = tensor.DOMINANCE_MARGIN
+    try:
+        tensor.DOMINANCE_MARGIN = math.inf
+        plain = gaussian_expectation(red, "fast")
+    finally:
+        tensor.DOMINANCE_MARGIN = original
+    assume("statistical" not in graded.method + plain.method)
+    assert graded.nodes <= plain.nodes
+    gap = np.abs(np.array(graded.values) - np.array(plain.values))
+    assert np.all(gap <= np.array(graded.errors) + np.array(plain.errors)), (graded.method, gap.max())
