@@ -33,10 +33,9 @@ import numpy as np
 
 from numeric.config import InputError, as_decimal_string, check_mu, parse_number
 from numeric.expectation.gaussian import Expectation, gaussian_expectation
-from numeric.expectation.precision import precision_bits
 from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_onto, reduce_precise
 from numeric.expectation.tensor import ReusableRule, reusable_rule
-from numeric.expectation.tiers import TIER_NAMES, CertifiedTier, FastTier, PreciseTier, Tier, tier_of
+from numeric.expectation.tiers import TIER_NAMES, CertifiedTier, FastTier, PreciseTier, Tier, precision_bits, tier_of
 
 __all__ = [
     "TIERS",

@@ -84,7 +84,6 @@ import numpy as np
 
 from numeric.config import InputError
 from numeric.dynamics.gd import log_grid, make_config
-from numeric.expectation.precision import digits_of, precision_bits
 from numeric.expectation.quadrature import (
     MAX_ORDER,
     Layout,
@@ -94,6 +93,7 @@ from numeric.expectation.quadrature import (
     refine_panels,
     truncation_radius,
 )
+from numeric.expectation.tiers import digits_of, precision_bits
 from numeric.model import enclosure_strings
 
 __all__ = [

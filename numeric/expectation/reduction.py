@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 
 from numeric.config import InputError
-from numeric.expectation.precision import precision_bits
+from numeric.expectation.tiers import precision_bits
 
 __all__ = ["Reduction", "reduce_float", "reduce_onto", "reduce_precise", "reduce_exact", "float_parts"]
 

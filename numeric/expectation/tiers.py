@@ -19,11 +19,31 @@ from typing import Any, ClassVar
 import mpmath
 
 from numeric.config import InputError
-from numeric.expectation.precision import precision_bits
 
-__all__ = ["Expectation", "Tier", "FastTier", "PreciseTier", "CertifiedTier", "TIER_NAMES", "tier_of", "as_tier"]
+__all__ = [
+    "Expectation",
+    "Tier",
+    "FastTier",
+    "PreciseTier",
+    "CertifiedTier",
+    "TIER_NAMES",
+    "tier_of",
+    "as_tier",
+    "precision_bits",
+    "digits_of",
+]
 
 LN10 = math.log(10.0)
+
+
+def precision_bits(dps: int) -> int:
+    """Ball precision for ``dps`` digits, with ten guard digits."""
+    return int((dps + 10) * 3.33) + 8
+
+
+def digits_of(tier: str, dps: int) -> float:
+    """Target digits of the quadrature for a tier (guard digits above the working precision)."""
+    return 16.0 if tier == "fast" else dps + 6.0
 
 
 @dataclass(frozen=True)

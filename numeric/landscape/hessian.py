@@ -33,9 +33,9 @@ import numpy as np
 
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.integrand import integrand_line, line_weights
-from numeric.expectation.precision import precision_bits
 from numeric.expectation.quadrature import truncation_radius
 from numeric.expectation.reduction import Reduction
+from numeric.expectation.tiers import precision_bits
 from numeric.model import loss_and_gradient_float
 
 __all__ = [

@@ -24,7 +24,7 @@ import flint
 import mpmath
 import numpy as np
 
-from numeric.expectation.precision import precision_bits
+from numeric.expectation.tiers import precision_bits
 from numeric.landscape.hessian import gradient_derivative_enclosure, line_value_enclosure
 from numeric.model import loss_and_gradient_float, loss_and_gradient_precise
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import flint
 import numpy as np
 
-from numeric.expectation.precision import precision_bits
+from numeric.expectation.tiers import precision_bits
 from numeric.landscape.hessian import (
     LineEnclosures,
     gradient_derivative_enclosure,
