@@ -55,7 +55,8 @@ from numeric.expectation.quadrature import (
     truncation_radius,
 )
 from numeric.expectation.reduction import Reduction, float_parts
-from numeric.expectation.tensor import QMC_RANK, axis_rules, nearly_polynomial, tensor_expectation
+from numeric.expectation.slabs import fast_rules
+from numeric.expectation.tensor import QMC_RANK, axis_rules, nearly_polynomial, rule_count, tensor_expectation
 from numeric.expectation.tiers import Expectation, Tier, as_tier
 
 __all__ = ["Expectation", "gaussian_expectation", "qmc_expectation", "QMC_RANK"]
@@ -82,8 +83,8 @@ def gaussian_expectation(
     n, r = len(red.offsets), red.rank
     if r >= QMC_RANK:
         return _beyond_tensor_rules(red, tier, qmc, f"rank {r} (tensor rules stop at rank {QMC_RANK - 1})")
-    fine, coarse = axis_rules(red, tier)
-    size = math.prod(rule.count() for rule in fine)
+    fine, coarse = axis_rules(red, tier) if tier.balls else fast_rules(red)
+    size = rule_count(fine)
     budget = node_budget(output_count(n, r), r, tier.bits if tier.balls else None)
     if size > budget:
         need = describe_bytes(size * node_bytes(output_count(n, r), r, tier.bits if tier.balls else None))

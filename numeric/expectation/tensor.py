@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import flint
 import mpmath
@@ -46,6 +47,13 @@ __all__ = [
     "AxisRule",
     "switches",
     "axis_rules",
+    "rule_inputs",
+    "choose_rules",
+    "axis_choices",
+    "rule_count",
+    "product_of",
+    "Rules",
+    "Switches",
     "tensor_expectation",
     "nearly_polynomial",
     "ReusableRule",
@@ -62,6 +70,10 @@ FAST_PRODUCT_DIGITS = 14.0
 FAST = tier_of("fast")
 #: A third logit this far above both sides of a switch everywhere on it rules out poles there.
 DOMINANCE_MARGIN = 10.0
+
+
+#: What :func:`switches` returns: normals ``(S, r)``, digits needed ``(S,)``, feet ``(S, r)``, blur ``(S,)``.
+Switches = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def nearly_polynomial(red: Reduction, tier: Tier) -> bool:
@@ -143,7 +155,7 @@ def _sinh_ball(step: float, radius: float, shift: float, scale: float, prec: int
 
 def switches(
     center: np.ndarray, offsets: np.ndarray, cut: float, digits: float, slack: np.ndarray | None = None
-) -> tuple[np.ndarray, ...]:
+) -> Switches:
     """The softmax switches a rule must resolve, as arrays: their normals ``D`` ``(S, r)``, the digits each needs
     ``(S,)``, the feet ``(S, r)``, each hyperplane's point nearest the origin, and how far each foot may move
     ``(S,)`` (zero unless ``slack``).
@@ -235,39 +247,106 @@ def axis_rules(red: Reduction, tier: Tier, slack: np.ndarray | None = None) -> t
     """Fine and coarse rules per axis, set by the switches that matter (see :func:`switches`); with ``slack``
     (per axis), by those of every configuration within it of ``red`` (each slope ``|D_k|`` may grow by
     ``2 slack_k``)."""
+    found, cut, digits, slack = rule_inputs(red, tier, slack)
+    return choose_rules(found, range(red.rank), cut, digits, slack)
+
+
+def rule_inputs(
+    red: Reduction, tier: Tier, slack: np.ndarray | None = None
+) -> tuple[Switches, float, float, np.ndarray]:
+    """What the choice of rules starts from: the switches that matter, the truncation radius, the digits asked
+    of the product rule, and the slack (zeros without one)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = float_parts(red)
     move = 0.0 if slack is None else float(np.linalg.norm(slack))
-    cut = math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius + move)))) / 4.0
-    normals, needs, feet, blur = switches(center, offsets, cut, digits, slack)
-    slack = np.zeros(red.rank) if slack is None else slack
-    slopes = np.abs(normals) + 2.0 * slack if move else np.abs(normals)
-    # each switch at the digits it needs (as for the trapezoidal steps below): far switches need fewer
-    cap = max(24, int(digits / 2))
-    taylor, pole = hermite_orders(needs, slopes.T, cap), hermite_pole_orders(needs, slopes.T, cap)  # (r, S)
-    orders = np.where((taylor == 0) | ((pole > 0) & (pole < taylor)), pole, taylor)  # 0 where Gauss-Hermite fails
-    suits: list[bool] = np.asarray(orders.all(axis=1)).tolist()
-    largest: list[int] = orders.max(axis=1, initial=1).tolist()
-    # where the pole bound set the order (it gains slowly with m), the companion is set lower than one node fewer
-    by_pole: list[bool] = np.asarray(
-        ~taylor.all(axis=1) | (taylor.max(axis=1, initial=1) > orders.max(axis=1, initial=1))
-    ).tolist()
-    sharpest: list[float] = slopes.max(axis=0, initial=0.0).tolist()
-    if not all(suits):  # the trapezoidal steps of every axis, switches without slope left out
-        steps = np.where(slopes > 0, trapezoid_step(needs[:, None], slopes), np.inf).min(axis=0).tolist()
+    cut = _cut(red, digits, move)
+    found = switches(center, offsets, cut, digits, slack)
+    return found, cut, digits, np.zeros(red.rank) if slack is None else slack
+
+
+def _cut(red: Reduction, digits: float, move: float = 0.0) -> float:
+    """The truncation radius of the trapezoidal rules, rounded up to a quarter (nearby configurations share it)."""
+    return math.ceil(4.0 * truncation_radius(digits, sum(growth_bound(red.radius + move)))) / 4.0
+
+
+def choose_rules(
+    found: Switches, axes: Iterable[int], cut: float, digits: float, slack: np.ndarray
+) -> tuple[list[AxisRule], list[AxisRule]]:
+    """Fine and coarse rules along ``axes`` for the switches ``found`` (normals, needs, feet, blur, as
+    :func:`switches` returns them): Gauss-Hermite where its order suffices for every switch, else the trapezoid
+    (uniform or sinh-mapped, whichever has fewer nodes)."""
+    normals, needs, feet, blur = found
+    axes = list(axes)
+    slopes = np.abs(normals[:, axes]) + 2.0 * slack[axes] if np.any(slack) else np.abs(normals[:, axes])
+    choices = axis_choices(slopes, needs[None, :], cut, digits)
     fine, coarse = [], []
-    for k in range(red.rank):
-        if suits[k]:
-            fine.append(AxisRule(order=largest[k] + 1))
-            companion = hermite_companion(largest[k] + 1, sharpest[k]) if by_pole[k] else largest[k]
-            coarse.append(AxisRule(order=companion))
-            continue
-        uniform = AxisRule(step=_quantized_step(steps[k]), radius=cut)
-        mapped = _sinh_rule(normals, needs, feet, blur, k, cut, digits, slack)
-        rule = mapped if mapped is not None and mapped.count() < uniform.count() else uniform
-        fine.append(rule)
-        coarse.append(AxisRule(None, _quantized_step(rule.step * COMPANION_STEP), rule.radius, rule.shift, rule.scale))
+    for j, k in enumerate(axes):
+        rules = choices[j][0]
+        if rules[0].order is None:
+            mapped = _sinh_rule(normals, needs, feet, blur, k, cut, digits, slack)
+            if mapped is not None and mapped.count() < rules[0].count():
+                rules = mapped, _trapezoid_companion(mapped)
+        fine.append(rules[0])
+        coarse.append(rules[1])
     return fine, coarse
+
+
+def axis_choices(
+    slopes: np.ndarray, needs: np.ndarray, cut: float, digits: float
+) -> list[list[tuple[AxisRule, AxisRule]]]:
+    """Fine and coarse rules ``[axis][group]`` for switches of ``slopes`` ``(S, axes)`` that need ``needs[g]``
+    ``(G, S)`` digits in each of ``G`` groups of nodes (below one digit a switch is left out of its group):
+    Gauss-Hermite where its order suffices for every switch, else the uniform trapezoid.
+
+    A switch takes the Gauss-Hermite order of the better of two bounds: the Taylor one
+    (:func:`numeric.expectation.quadrature.hermite_orders`) and the nearest pole's (``hermite_pole_orders``), each at
+    the digits the switch needs (far switches need fewer).  Where the pole bound set the order (it gains slowly with
+    ``m``) the companion is set ``e^3`` lower in it, not one node fewer."""
+    groups, count = needs.shape
+    live = needs >= 1.0
+    sloped = np.where(live[:, :, None], slopes[None, :, :], 0.0)  # (G, S, axes)
+    flat = sloped.reshape(groups * count, slopes.shape[1]).T
+    digits_flat = np.where(live, needs, digits).ravel()
+    cap = max(24, int(digits / 2))
+    taylor = hermite_orders(digits_flat, flat, cap).reshape(slopes.shape[1], groups, count)  # (axes, G, S)
+    pole = hermite_pole_orders(digits_flat, flat, cap).reshape(slopes.shape[1], groups, count)
+    orders = np.where((taylor == 0) | ((pole > 0) & (pole < taylor)), pole, taylor)  # 0 where Gauss-Hermite fails
+    suits: list[list[bool]] = np.asarray(orders.all(axis=2)).tolist()
+    largest = orders.max(axis=2, initial=1)
+    by_pole: list[list[bool]] = np.asarray(~taylor.all(axis=2) | (taylor.max(axis=2, initial=1) > largest)).tolist()
+    sharpest = sloped.max(axis=1, initial=0.0).T.tolist()
+    with np.errstate(divide="ignore"):
+        steps = np.where(sloped > 0, trapezoid_step(np.where(live, needs, digits)[:, :, None], sloped), np.inf)
+        steps = steps.min(axis=1, initial=np.inf).T.tolist()
+    largest_list = largest.tolist()
+    out: list[list[tuple[AxisRule, AxisRule]]] = []
+    for j in range(len(suits)):
+        row = []
+        for g in range(groups):
+            if suits[j][g]:
+                order = largest_list[j][g] + 1
+                companion = hermite_companion(order, sharpest[j][g]) if by_pole[j][g] else order - 1
+                row.append(_hermite_pair(order, companion))
+            else:
+                row.append(_uniform_pair(_quantized_step(steps[j][g]), cut))
+        out.append(row)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _hermite_pair(order: int, companion: int) -> tuple[AxisRule, AxisRule]:
+    """Shared objects: slabs compare and hash their rules, which identity makes quick."""
+    return AxisRule(order=order), AxisRule(order=companion)
+
+
+@lru_cache(maxsize=256)
+def _uniform_pair(step: float, cut: float) -> tuple[AxisRule, AxisRule]:
+    uniform = AxisRule(step=step, radius=cut)
+    return uniform, _trapezoid_companion(uniform)
+
+
+def _trapezoid_companion(rule: AxisRule) -> AxisRule:
+    return AxisRule(None, _quantized_step(rule.step * COMPANION_STEP), rule.radius, rule.shift, rule.scale)
 
 
 #: The step of a trapezoidal rule's companion (its error estimate), relative to the rule's: one ``2^(1/8)`` notch
@@ -345,16 +424,45 @@ SINH_SCALES = np.array([0.5, 0.7, 1.0, 1.4, 2.0, 2.8])
 SINH_WIDTHS = np.linspace(0.1, 1.0, 10)
 
 
-def _prune_threshold(rules: Sequence[AxisRule], red: Reduction, log_target: float, slack: float = 0.0) -> float:
+class ProductRule(Protocol):
+    """A product rule other than a plain list of per-axis rules (:class:`numeric.expectation.slabs.SlabRule`)."""
+
+    @property
+    def radius(self) -> float: ...
+
+    @property
+    def rank(self) -> int: ...
+
+    def count(self) -> int: ...
+
+    def truncated_axes(self) -> int: ...
+
+    def describe(self) -> str: ...
+
+    def chunks(self, log_threshold: float, chunk: int) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
+
+
+#: Per-axis rules (their tensor product) or another product rule.
+Rules = Sequence[AxisRule] | ProductRule
+
+
+def rule_count(rules: Rules) -> int:
+    """Nodes of a product rule before pruning."""
+    return math.prod(rule.count() for rule in rules) if isinstance(rules, Sequence) else rules.count()
+
+
+def _prune_threshold(rules: Rules, red: Reduction, log_target: float, slack: float = 0.0) -> float:
     """Log of the weight below which nodes are dropped: ``weight * (A + B |y|) <= target / N`` for each, so
     together they change no output by more than the target (``N`` the unpruned count), which the error
     figure adds.  Rounded down to a multiple of ``ln 2``, so that nearby configurations share cached rules.
     ``A, B`` are those of parameters up to ``slack`` farther out (``log_target`` is the caller's, see
     :func:`_log_target`)."""
-    size = math.prod(rule.count() for rule in rules)
     a, b = growth_bound(red.radius + slack)
-    cut = max((rule.radius for rule in rules), default=0.0) or 10.0
-    log_threshold = log_target - math.log(size) - math.log(a + b * cut * math.sqrt(len(rules)))
+    if isinstance(rules, Sequence):
+        cut, rank = max((rule.radius for rule in rules), default=0.0) or 10.0, len(rules)
+    else:
+        cut, rank = rules.radius or 10.0, rules.rank
+    log_threshold = log_target - math.log(rule_count(rules)) - math.log(a + b * cut * math.sqrt(rank))
     return math.floor(log_threshold / math.log(2.0)) * math.log(2.0)
 
 
@@ -369,7 +477,12 @@ def _cached_float_rule(rules: tuple[AxisRule, ...], log_threshold: float) -> tup
 def _product_floats(rules: Sequence[AxisRule], log_threshold: float, start: int, stop: int):
     """Nodes ``(r, N)`` (axis-major, as :func:`weighted_sums_float` takes them) and weights of the tensor product's
     flat indices ``start:stop``, pruned."""
-    axes = [rule.floats() for rule in rules]
+    return product_of([rule.floats() for rule in rules], log_threshold, start, stop)
+
+
+def product_of(axes: Sequence[tuple[np.ndarray, np.ndarray]], log_threshold: float, start: int, stop: int):
+    """The flat indices ``start:stop`` of the product of 1-D rules ``axes`` (nodes and weights each), as nodes
+    ``(r, N)`` and weights, without the nodes whose weight's logarithm is at most ``log_threshold``."""
     index = np.unravel_index(np.arange(start, stop), [len(a[1]) for a in axes])
     nodes = np.stack([a[0][i] for a, i in zip(axes, index)], axis=0)
     weights = np.prod(np.stack([a[1][i] for a, i in zip(axes, index)], axis=1), axis=1)
@@ -382,9 +495,10 @@ def _product_floats(rules: Sequence[AxisRule], log_threshold: float, start: int,
 CACHED_NODES = 1 << 16
 
 
-def _product_chunks(
-    rules: Sequence[AxisRule], log_threshold: float, chunk: int
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _product_chunks(rules: Rules, log_threshold: float, chunk: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    if not isinstance(rules, Sequence):
+        yield from rules.chunks(log_threshold, chunk)
+        return
     size = math.prod(rule.count() for rule in rules)
     if size <= CACHED_NODES:
         yield _cached_float_rule(tuple(rules), log_threshold)
@@ -395,7 +509,7 @@ def _product_chunks(
             yield part
 
 
-def _tensor_float_sum(rules: Sequence[AxisRule], log_threshold: float, center, offsets, with_sizes: bool):
+def _tensor_float_sum(rules: Rules, log_threshold: float, center, offsets, with_sizes: bool):
     n, r = offsets.shape
     parts = _product_chunks(rules, log_threshold, chunk_nodes(output_count(n, r), r, None))
     return _chunk_sums(parts, center, offsets, with_sizes)
@@ -427,18 +541,21 @@ def _separable_ball_sum(rules: Sequence[AxisRule], log_threshold: float, red: Re
     return separable_sums(axes, logs, log_threshold, red.center, red.offsets, chunk)
 
 
-def tensor_expectation(
-    red: Reduction, tier: Tier, fine: list[AxisRule], coarse: list[AxisRule], estimate: bool
-) -> Expectation:
+def tensor_expectation(red: Reduction, tier: Tier, fine: Rules, coarse: Rules, estimate: bool) -> Expectation:
+    """The expectations by the product rule ``fine``, with the difference from ``coarse`` as error estimate (balls in
+    the precise tier, where the rules must be per-axis; doubles in the fast tier)."""
     center, offsets = float_parts(red)
-    kinds = ", ".join(rule.describe() for rule in fine)
+    if isinstance(fine, Sequence):
+        kinds, name = ", ".join(rule.describe() for rule in fine), "tensor rule"
+        panel_axes = sum(rule.order is None for rule in fine)
+    else:
+        kinds, name, panel_axes = fine.describe(), "slab rule", fine.truncated_axes()
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     log_target = _log_target(red, tier)
     pairs = (fine, coarse) if estimate or tier.balls else (fine,)  # the companion only serves the estimate
     thresholds = [_prune_threshold(rules, red, log_target) for rules in pairs]
     if len(pairs) > 1:
         cut = truncation_radius(digits, sum(growth_bound(red.radius)))
-        panel_axes = sum(rule.order is None for rule in fine)
         tail = panel_axes * tail_bound(red.radius, cut, tier) + tier.error(log_target)  # + the pruned nodes
     if not tier.balls:
         values, magnitude, size = _tensor_float_sum(fine, thresholds[0], center, offsets, estimate)
@@ -451,10 +568,11 @@ def tensor_expectation(
             list(values),
             errors.tolist(),
             False,
-            f"tensor rule [{kinds}] ({size} nodes, double); "
-            "error: difference from a lower-order rule + tail + rounding",
+            f"{name} [{kinds}] ({size} nodes, double); error: difference from a lower-order rule + tail + rounding",
             size,
         )
+    if not (isinstance(fine, Sequence) and isinstance(coarse, Sequence)):
+        raise TypeError("ball sums take per-axis rules (their moments separate)")
     prec = tier.bits
     chunk = chunk_nodes(output_count(len(offsets), red.rank), red.rank, prec)
     with flint.ctx.workprec(prec):

@@ -88,7 +88,7 @@ def test_rank_11_is_statistical_in_the_fast_tier_and_refused_in_the_precise_one(
 def test_a_small_cap_moves_the_fast_tier_to_qmc_and_refuses_the_precise_tier(monkeypatch):
     space = [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"], ["0", "0", "0"]]  # ~5e4 nodes, ~36 MB
     exact = evaluate(space)
-    assert "tensor rule" in exact.method
+    assert "tensor rule" in exact.method or "slab rule" in exact.method  # exact, not statistical
     monkeypatch.setenv("PROOFS_CHECK_MAX_MEMORY", "1M")
     fallback = evaluate(space)
     assert "randomized QMC (statistical)" in fallback.method and "needs" in fallback.method
