@@ -73,11 +73,15 @@ from .dynamics.validated import (
 )
 from .expectation.gaussian import gaussian_expectation as gaussian_expectation, qmc_expectation as qmc_expectation
 from .expectation.integrand import growth_bound as growth_bound
-from .expectation.precision import digits_of as digits_of, precision_bits as precision_bits
 from .expectation.qmc import QMCRule as QMCRule
 from .expectation.quadrature import truncation_radius as truncation_radius
 from .expectation.reduction import reduce_float as reduce_float, reduce_precise as reduce_precise
-from .expectation.tiers import Tier as Tier, tier_of as tier_of
+from .expectation.tiers import (
+    Tier as Tier,
+    digits_of as digits_of,
+    precision_bits as precision_bits,
+    tier_of as tier_of,
+)
 from .forms import (
     direct_gradient as direct_gradient,
     em_gradients as em_gradients,
