@@ -176,17 +176,18 @@ def hermite_pole_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -
     about ``5 exp(b^2 - 2 b sqrt(2m))`` (the pole's term in the remainder; ``b`` at most ``sqrt(2m)``, where the
     bound is smallest).  Where the Taylor estimate of :func:`hermite_orders` needs no more nodes, it is the one to use:
     this bound serves moderate slopes, for which the Taylor series of the logistic diverges under the Gaussian.
+    The bound falls with ``m``, so the order is in closed form: below ``m = b^2 / 2`` the bound is ``5 e^(-2m)``.
     """
     slopes = np.asarray(slopes, dtype=float)
-    twice_m = _hermite_terms(cap)[0]
-    root = np.sqrt(twice_m)
     with np.errstate(divide="ignore"):
-        strip = np.minimum((0.85 * math.pi / math.sqrt(2.0)) / slopes[..., None], root)
-    log_error = math.log(5.0) + strip * (strip - 2.0 * root)
-    target = (np.asarray(digits, dtype=float) * -math.log(10.0) - 2.0)[:, None]
-    enough = log_error < target
-    orders = np.where(enough.any(axis=-1), np.argmax(enough, axis=-1) + 2, 0)
-    return np.where(slopes == 0.0, 1, orders)
+        strip = (0.85 * math.pi / math.sqrt(2.0)) / slopes
+    need = np.asarray(digits, dtype=float) * math.log(10.0) + 2.0 + math.log(5.0)  # bound below e^-need / 5
+    wide = np.floor(need / 2.0) + 1.0  # the order if sqrt(2m) stays below the strip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = (need + strip * strip) / (2.0 * strip)  # else sqrt(2m) must exceed this
+        narrow = np.maximum(np.ceil(strip * strip / 2.0), np.floor(root * root / 2.0) + 1.0)
+    orders = np.maximum(np.where(wide < strip * strip / 2.0, wide, narrow), 2.0)
+    return np.where(slopes == 0.0, 1, np.where(orders <= cap, orders, 0)).astype(int)
 
 
 def hermite_companion(order: int, slope: float) -> int:
