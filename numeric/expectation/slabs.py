@@ -1,21 +1,21 @@
 """Slab rules: a tensor rule whose transverse rules change along its finest axis (fast tier).
 
-A switch needs digits only where its poles can be: above its hyperplane, at a density ``e^(-D^2/2)`` with ``D``
-the distance from the origin (:func:`numeric.expectation.tensor.switches`).  Within a slab ``a <= y_m <= b`` of
-the main axis ``m`` a hyperplane is nearer than ``D`` nowhere: its nearest point there lies at the distance
-``min_{t in [a, b]} sqrt(t^2 + (level - D_m t)^2 / |D_perp|^2)`` (``t = foot_m`` clipped to the slab, the function
-being convex), so a switch whose hyperplane crosses the slab only far out needs fewer digits there, and the rules
-across the slab (at each node of the main axis, a product over the other axes) can be coarser.  In the paper's
-layout, four parameters far out and one near the origin, the far parameters' own switches sit beyond the main
-switch, and most slabs need only a few Gauss-Hermite nodes across.
+A switch needs ``digits - D^2 / (2 ln 10)`` digits, ``D`` the distance from the origin of the nearest place where it
+can have poles (:func:`numeric.expectation.tensor.switches`): the density is ``e^(-D^2 / 2)`` smaller there.  The
+rules across a slab ``a <= y_m <= b`` of the main axis ``m`` (at each of its nodes, a product over the other axes)
+integrate where the density is at most ``e^(-t^2 / 2)``, ``t`` the slab's point nearest the origin, so there every
+switch needs at most ``digits - t^2 / (2 ln 10)`` digits, and the slabs far out along the main axis take coarser rules
+across.  Only the main axis's density counts, not how far across the slab a switch's hyperplane lies: a switch whose
+hyperplane crosses the slab far out still shapes the weights across all of it through its exponential tail, which
+has no pole but is no polynomial either (a first version counted that distance too, and two Gauss-Hermite nodes
+across the last slab then missed such a tail by ``3e-10``; its error estimate said so).
 
 The main axis keeps its rule; the slabs' transverse rules are chosen by the same criteria as a tensor rule's
-(:func:`numeric.expectation.tensor.axis_choices`), from the switches that need a digit in the slab at the digits
-they need there, or are the tensor rule's where those have fewer nodes.  The companion (the error estimate) is the
-main axis's companion with each slab's transverse companions, on the same slabs.  The fast tier takes slab rules for
-tensor rules above :data:`SLAB_FROM_NODES` nodes (below, choosing them costs more than they save) when they keep
-at most :data:`SLAB_GAIN` of the nodes; GD's reused rules (:class:`numeric.expectation.tensor.ReusableRule`) stay
-tensor rules.
+(:func:`numeric.expectation.tensor.axis_choices`) at the digits the switches need there, or are the tensor rule's
+where those have fewer nodes.  The companion (the error estimate) is the main axis's companion with each slab's
+transverse companions, on the same slabs.  The fast tier takes slab rules for tensor rules above
+:data:`SLAB_FROM_NODES` nodes (below, choosing them costs more than they save) when they keep at most
+:data:`SLAB_GAIN` of the nodes; GD's reused rules (:class:`numeric.expectation.tensor.ReusableRule`) stay tensor rules.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ SLAB_WIDTH = 1.0
 #: A slab rule replaces the tensor rule when it has at most this fraction of its nodes,
 SLAB_GAIN = 0.85
 #: and only for tensor rules of more nodes than this: choosing the slabs' rules takes about 0.3 ms, what summing
-#: some 10,000 nodes takes (measured at spreads 0.1 and 0.3 of ``benchmarks/bench.py``'s general configuration:
-#: 15,603 nodes became 11,732, and the call took 0.6 ms longer).
+#: some 10,000 nodes takes (measured at spread 0.3 of ``benchmarks/bench.py``'s general configuration, where
+#: 15,603 nodes became 12,812 and the call took 0.6 ms longer).
 SLAB_FROM_NODES = 1 << 16
 
 
@@ -141,18 +141,13 @@ def _cached_slab_floats(rule: SlabRule, log_threshold: float) -> tuple[np.ndarra
     return nodes, weights
 
 
-def slab_needs(found: Switches, axis: int, lows: np.ndarray, highs: np.ndarray, digits: float) -> np.ndarray:
-    """The digits each switch needs within each slab ``lows[g] <= y_axis <= highs[g]``, ``(G, S)`` (at most what
-    it needs anywhere)."""
-    normals, needs, feet, _ = found
-    along = normals[:, axis]
-    across = np.einsum("sr,sr->s", normals, normals) - along**2
-    level = np.einsum("sr,sr->s", normals, feet)  # the hyperplane: normal . y = level
-    t = np.clip(feet[None, :, axis], lows[:, None], highs[:, None])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # a hyperplane across the main axis has no slope across it: it leaves the transverse rules alone
-        nearest = np.where(across > 0, t**2 + (level - along * t) ** 2 / across, np.inf)
-    return np.minimum(needs, digits - nearest / (2.0 * LN10))
+def slab_needs(found: Switches, lows: np.ndarray, highs: np.ndarray, digits: float) -> np.ndarray:
+    """The digits each switch needs within each slab ``lows[g] <= y_m <= highs[g]`` of the main axis, ``(G, S)``:
+    at most what it needs anywhere, and at most what the slab's largest density ``e^(-t^2 / 2)`` allows (``t`` the
+    slab's point nearest the origin).  Not less: a switch whose hyperplane crosses the slab only far out still
+    shapes the weights across all of it through its exponential tail (no pole, but no polynomial either)."""
+    nearest = np.clip(0.0, lows, highs) ** 2
+    return np.minimum(found[1][None, :], digits - nearest[:, None] / (2.0 * LN10))
 
 
 def slab_rules(
@@ -166,7 +161,7 @@ def slab_rules(
     others = [k for k in range(len(fine)) if k != axis]
     inner = np.arange(-cut + SLAB_WIDTH, cut, SLAB_WIDTH)
     lows, highs = np.concatenate([[-np.inf], inner]), np.concatenate([inner, [np.inf]])
-    choices = axis_choices(np.abs(found[0][:, others]), slab_needs(found, axis, lows, highs, digits), cut, digits)
+    choices = axis_choices(np.abs(found[0][:, others]), slab_needs(found, lows, highs, digits), cut, digits)
     edges: list[float] = []
     across: list[tuple[tuple[AxisRule, ...], tuple[AxisRule, ...]]] = []  # per slab: fine and coarse rules
     whole = [(fine[k], coarse[k], fine[k].count()) for k in others]  # the tensor rule's, where smaller
