@@ -37,6 +37,7 @@ from numeric.expectation.tensor import (
     axis_choices,
     choose_rules,
     product_of,
+    rule_count,
     rule_inputs,
 )
 from numeric.expectation.tiers import LN10
@@ -120,7 +121,7 @@ def _summary(rules: list[AxisRule]) -> str:
 def _slab_axes(rule: SlabRule) -> tuple[tuple[tuple[np.ndarray, np.ndarray], ...], ...]:
     """Per slab holding nodes of the main axis: the 1-D rules of every axis in order (the main one cut to the slab)."""
     nodes, weights = rule.main.floats()
-    slab = np.searchsorted(np.asarray(rule.edges), nodes, side="right") - 1
+    slab = _slab_of(nodes, rule.edges)
     out = []
     for j, rules in enumerate(rule.transverse):
         inside = slab == j
@@ -173,14 +174,19 @@ def slab_rules(
             across.append(rules)
     bounds = tuple(edges + [math.inf])
     slab_fine = SlabRule(axis, fine[axis], bounds, tuple(f for f, _ in across), _sizes(fine[axis], bounds))
-    if slab_fine.count() > SLAB_GAIN * math.prod(rule.count() for rule in fine):
+    if slab_fine.count() > SLAB_GAIN * rule_count(fine):
         return None
     return slab_fine, SlabRule(axis, coarse[axis], bounds, tuple(c for _, c in across), _sizes(coarse[axis], bounds))
 
 
+def _slab_of(nodes: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    """The slab ``j`` with ``edges[j] <= y < edges[j + 1]`` of each node ``y``."""
+    return np.searchsorted(np.asarray(edges), nodes, side="right") - 1
+
+
 def _sizes(rule: AxisRule, edges: tuple[float, ...]) -> tuple[int, ...]:
     """How many of the rule's nodes fall in each slab."""
-    return tuple(np.histogram(rule.floats()[0], bins=np.asarray(edges))[0].tolist())
+    return tuple(np.bincount(_slab_of(rule.floats()[0], edges), minlength=len(edges) - 1).tolist())
 
 
 def fast_rules(red: Reduction) -> tuple[Rules, Rules]:
@@ -188,7 +194,7 @@ def fast_rules(red: Reduction) -> tuple[Rules, Rules]:
     tensor rule's per-axis rules."""
     found, cut, digits, slack = rule_inputs(red, FAST)
     fine, coarse = choose_rules(found, range(red.rank), cut, digits, slack)
-    if red.rank >= 2 and math.prod(rule.count() for rule in fine) > SLAB_FROM_NODES:
+    if red.rank >= 2 and rule_count(fine) > SLAB_FROM_NODES:
         slab = slab_rules(fine, coarse, found, cut, digits)
         if slab is not None:
             return slab
