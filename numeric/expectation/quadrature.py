@@ -35,6 +35,7 @@ __all__ = [
     "hermite_orders",
     "hermite_pole_orders",
     "hermite_companion",
+    "POLE_STRIP",
     "legendre_float",
     "legendre_ball",
     "hermite_float",
@@ -145,6 +146,13 @@ def legendre_order(rho: float, log_ratio: float, cap: int = MAX_ORDER) -> int:
     return min(4 * math.ceil(max(m, 4) / 4), cap + 4)
 
 
+#: How far towards a switch's pairwise logistic pole (``pi / slope`` away) the rules on the line let their strips
+#: reach: the softmax's true poles sit near, not at, those poles.
+POLE_STRIP = 0.85 * math.pi
+#: The same strip in ``x = y / sqrt 2``, where Gauss-Hermite rules have the weight ``e^(-x^2)``.
+HERMITE_STRIP = POLE_STRIP / math.sqrt(2.0)
+
+
 def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
     """Gauss-Hermite nodes for an axis whose logits change with ``slope``, or None if unsuitable.
 
@@ -180,7 +188,7 @@ def hermite_pole_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -
     """
     slopes = np.asarray(slopes, dtype=float)
     with np.errstate(divide="ignore"):
-        strip = (0.85 * math.pi / math.sqrt(2.0)) / slopes
+        strip = HERMITE_STRIP / slopes
     need = np.asarray(digits, dtype=float) * math.log(10.0) + 2.0 + math.log(5.0)  # bound below e^-need / 5
     wide = np.floor(need / 2.0) + 1.0  # the order if sqrt(2m) stays below the strip
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -194,7 +202,7 @@ def hermite_companion(order: int, slope: float) -> int:
     """A lower Gauss-Hermite order whose pole term (:func:`hermite_pole_orders`) is ``e^3`` times that of ``order``
     (at most ``order - 1``): the difference of the two rules then overstates the error of ``order``."""
     root = math.sqrt(2.0 * order)
-    strip = root if slope == 0.0 else min((0.85 * math.pi / math.sqrt(2.0)) / slope, root)
+    strip = root if slope == 0.0 else min(HERMITE_STRIP / slope, root)
     lower = math.floor(max(root - 1.5 / strip, 0.0) ** 2 / 2.0)
     return max(1, min(order - 1, lower))
 
@@ -290,7 +298,7 @@ def trapezoid_step(digits: Any, slope: Any) -> Any:
     """
     budget = digits * math.log(10.0) + 3.0
     with np.errstate(divide="ignore"):
-        beta = np.minimum(0.85 * math.pi / slope, np.sqrt(2.0 * budget))
+        beta = np.minimum(POLE_STRIP / slope, np.sqrt(2.0 * budget))
     return 2.0 * math.pi * beta / (budget + 0.5 * beta * beta)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.integrand import growth_bound, output_count, tail_bound, weighted_sums_float
 from numeric.expectation.quadrature import (
+    POLE_STRIP,
     hermite_ball,
     hermite_companion,
     hermite_float,
@@ -387,7 +388,7 @@ def _sinh_rule(
         if not sharp.any():
             return None
         normals, needs, feet, blur, along = normals[sharp], needs[sharp], feet[sharp], blur[sharp], along[sharp]
-    betas = (0.85 * math.pi) / along
+    betas = POLE_STRIP / along
     squares = np.einsum("sr,sr->s", normals, normals)
     move = math.sqrt(float(slack @ slack))
     if move:
