@@ -316,9 +316,10 @@ def axis_choices(
     largest = orders.max(axis=2, initial=1)
     by_pole: list[list[bool]] = np.asarray(~taylor.all(axis=2) | (taylor.max(axis=2, initial=1) > largest)).tolist()
     sharpest = sloped.max(axis=1, initial=0.0).T.tolist()
-    with np.errstate(divide="ignore"):
-        steps = np.where(sloped > 0, trapezoid_step(np.where(live, needs, digits)[:, :, None], sloped), np.inf)
-        steps = steps.min(axis=1, initial=np.inf).T.tolist()
+    if not all(all(row) for row in suits):  # the trapezoidal steps, switches without slope left out
+        with np.errstate(divide="ignore"):
+            steps = np.where(sloped > 0, trapezoid_step(np.where(live, needs, digits)[:, :, None], sloped), np.inf)
+            steps = steps.min(axis=1, initial=np.inf).T.tolist()
     largest_list = largest.tolist()
     out: list[list[tuple[AxisRule, AxisRule]]] = []
     for j in range(len(suits)):
