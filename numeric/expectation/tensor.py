@@ -69,8 +69,11 @@ QMC_RANK = 4
 #: Target digits of the fast tier's product rules (relative to the integrand's scale ``1 + R^2``).
 FAST_PRODUCT_DIGITS = 14.0
 FAST = tier_of("fast")
-#: A third logit this far above both sides of a switch everywhere on it rules out poles there.
-DOMINANCE_MARGIN = 10.0
+#: A third logit this far above both sides of a switch rules out the switch's poles there: on the complex line
+#: above a real point every term of the softmax's denominator keeps its modulus, so the two sides together weigh at
+#: most ``2 e^-3 < 0.1`` of the leader and cannot cancel it (the denominator stays above 0.9 of the leader unless
+#: the leader ties with another logit, whose own switch is counted).  10 until 2026-12 (a needless 7 more).
+DOMINANCE_MARGIN = 3.0
 
 
 #: What :func:`switches` returns: normals ``(S, r)``, digits needed ``(S,)``, feet ``(S, r)``, blur ``(S,)``.
