@@ -159,12 +159,18 @@ def relative_error(values: np.ndarray, reference: np.ndarray) -> float:
     return float(np.max(np.abs(values - reference)) / np.max(np.abs(reference)))
 
 
+def first_draw(mu: np.ndarray) -> np.ndarray:
+    """The strongest Monte-Carlo's gradient from the first draw of its seeded generator: its error figure, the same
+    in every run (the timed calls draw on, as many times as the timing takes)."""
+    return MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1))(mu)
+
+
 def fast_vs_mc(repeat: int) -> dict:
     mu = np.array([[float(x) for x in row] for row in paper_configuration()])
     ref = _precise_reference(mu.tolist(), 40)[0][1:].reshape(mu.shape)
     ours_time, ours = best_time(lambda: loss_and_gradient_float(mu), repeat)
-    mc = MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1))
-    mc_time, mc = best_time(lambda: mc(mu), repeat)
+    mc_time, mc = best_time(partial(MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1)), mu), repeat)
+    mc = first_draw(mu)
     _, grad, errors, method = ours
     return {
         "name": "fast_vs_mc",
@@ -192,8 +198,8 @@ def general_vs_mc(repeat: int, reference_dps: int = 30) -> dict:
     reference, reference_error = _precise_reference(rows, reference_dps)
     gd_time, _ = best_time(lambda: loss_and_gradient_float(mu, estimate_error=False), repeat)
     ours_time, ours = best_time(lambda: loss_and_gradient_float(mu), repeat)
-    mc = MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1))
-    mc_time, mc_grad = best_time(lambda: mc(mu), repeat)
+    mc_time, _ = best_time(partial(MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1)), mu), repeat)
+    mc_grad = first_draw(mu)
     loss, grad, errors, method = ours
     return {
         "name": "general_vs_mc",
