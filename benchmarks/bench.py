@@ -159,17 +159,22 @@ def relative_error(values: np.ndarray, reference: np.ndarray) -> float:
     return float(np.max(np.abs(values - reference)) / np.max(np.abs(reference)))
 
 
+def seeded_monte_carlo(mu: np.ndarray) -> MonteCarlo:
+    """The strongest Monte-Carlo for parameters shaped as ``mu``, its generator seeded as every comparison seeds it."""
+    return MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1))
+
+
 def first_draw(mu: np.ndarray) -> np.ndarray:
     """The strongest Monte-Carlo's gradient from the first draw of its seeded generator: its error figure, the same
     in every run (the timed calls draw on, as many times as the timing takes)."""
-    return MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1))(mu)
+    return seeded_monte_carlo(mu)(mu)
 
 
 def fast_vs_mc(repeat: int) -> dict:
     mu = np.array([[float(x) for x in row] for row in paper_configuration()])
     ref = _precise_reference(mu.tolist(), 40)[0][1:].reshape(mu.shape)
     ours_time, ours = best_time(lambda: loss_and_gradient_float(mu), repeat)
-    mc_time, mc = best_time(partial(MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1)), mu), repeat)
+    mc_time, _ = best_time(partial(seeded_monte_carlo(mu), mu), repeat)
     mc = first_draw(mu)
     _, grad, errors, method = ours
     return {
@@ -198,7 +203,7 @@ def general_vs_mc(repeat: int, reference_dps: int = 30) -> dict:
     reference, reference_error = _precise_reference(rows, reference_dps)
     gd_time, _ = best_time(lambda: loss_and_gradient_float(mu, estimate_error=False), repeat)
     ours_time, ours = best_time(lambda: loss_and_gradient_float(mu), repeat)
-    mc_time, _ = best_time(partial(MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1)), mu), repeat)
+    mc_time, _ = best_time(partial(seeded_monte_carlo(mu), mu), repeat)
     mc_grad = first_draw(mu)
     loss, grad, errors, method = ours
     return {
@@ -229,7 +234,7 @@ def general_spreads(repeat: int, spreads: tuple[float, ...] = (0.1, 0.3, 1.0, 2.
         mu = np.array(general_configuration(spread=spread))
         ours_time, _ = best_time(partial(loss_and_gradient_float, mu, estimate_error=False), repeat)
         loss, grad, errors, method = loss_and_gradient_float(mu)
-        mc_time, _ = best_time(partial(MonteCarlo(*mu.shape, np.random.default_rng(PAPER_SEED + 1)), mu), repeat)
+        mc_time, _ = best_time(partial(seeded_monte_carlo(mu), mu), repeat)
         estimate = max(errors) / max(abs(loss), float(np.max(np.abs(grad))))  # normwise, as general_vs_mc's error
         rows[f"spread={spread:g}"] = {
             "ours_seconds": ours_time,
@@ -428,7 +433,7 @@ def paper_experiment(repeat: int, steps: int = 20_000) -> dict:
 
     start = cluster_start(5, 3, 6, "1e-7", PAPER_SEED)
     mu0 = np.array([[float(x) for x in row] for row in start])
-    mc = MonteCarlo(*mu0.shape, np.random.default_rng(PAPER_SEED + 1))
+    mc = seeded_monte_carlo(mu0)
     loss_and_gradient_float(mu0), mc(mu0)  # warm
     anchors: list = []
     began = time.perf_counter()
