@@ -72,7 +72,7 @@ FAST = tier_of("fast")
 #: A third logit this far above both sides of a switch rules out the switch's poles there: on the complex line
 #: above a real point every term of the softmax's denominator keeps its modulus, so the two sides together weigh at
 #: most ``2 e^-3 < 0.1`` of the leader and cannot cancel it (the denominator stays above 0.9 of the leader unless
-#: the leader ties with another logit, whose own switch is counted).  10 until 2026-12 (a needless 7 more).
+#: the leader ties with another logit, whose own switch is counted).
 DOMINANCE_MARGIN = 3.0
 
 
