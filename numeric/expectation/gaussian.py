@@ -15,7 +15,9 @@
 * two or three reduced dimensions (fast and precise only), and one dimension whose offsets are so
   close that a few Gauss-Hermite nodes suffice: a tensor product of per-axis rules in the reduced basis,
   chosen by the softmax switches that matter (:mod:`numeric.expectation.tensor`), with a lower-order
-  companion rule for the error estimate.
+  companion rule for the error estimate.  Where such a rule is large, the fast tier tries a line rule
+  (:mod:`numeric.expectation.lines`): lines along the sharpest switches, cut at the points where they cross them,
+  through a Gauss-Hermite rule across whose orders are chosen a posteriori; it keeps the cheaper of the two.
 * four or more reduced dimensions, or a tensor rule that would exceed the memory cap
   (:mod:`numeric.expectation.budget`): the fast tier answers by randomized quasi-Monte-Carlo
   (:mod:`numeric.expectation.qmc`, a statistical error bar, labelled so); the precise tier, which
@@ -43,6 +45,7 @@ from numeric.expectation.integrand import (
     tail_bound,
     weighted_sums_float,
 )
+from numeric.expectation.lines import line_expectation
 from numeric.expectation.qmc import DEFAULT_QMC, QMCRule, qmc_sums
 from numeric.expectation.quadrature import (
     MAX_ORDER,
@@ -56,7 +59,13 @@ from numeric.expectation.quadrature import (
 )
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.slabs import fast_rules
-from numeric.expectation.tensor import QMC_RANK, axis_rules, nearly_polynomial, rule_count, tensor_expectation
+from numeric.expectation.tensor import (
+    QMC_RANK,
+    axis_rules,
+    nearly_polynomial,
+    rule_count,
+    tensor_expectation,
+)
 from numeric.expectation.tiers import Expectation, Tier, as_tier
 
 __all__ = ["Expectation", "gaussian_expectation", "qmc_expectation", "QMC_RANK"]
@@ -85,6 +94,9 @@ def gaussian_expectation(
         return _beyond_tensor_rules(red, tier, qmc, f"rank {r} (tensor rules stop at rank {QMC_RANK - 1})")
     fine, coarse = axis_rules(red, tier) if tier.balls else fast_rules(red)
     size = rule_count(fine)
+    lines = None if tier.balls else line_expectation(red, size, estimate)
+    if lines is not None:
+        return lines
     budget = node_budget(output_count(n, r), r, tier.bits if tier.balls else None)
     if size > budget:
         need = describe_bytes(size * node_bytes(output_count(n, r), r, tier.bits if tier.balls else None))

@@ -53,6 +53,8 @@ __all__ = [
     "axis_choices",
     "rule_count",
     "product_of",
+    "prune_threshold",
+    "product_log_target",
     "Rules",
     "Switches",
     "tensor_expectation",
@@ -457,17 +459,22 @@ def rule_count(rules: Rules) -> int:
 
 
 def _prune_threshold(rules: Rules, red: Reduction, log_target: float, slack: float = 0.0) -> float:
-    """Log of the weight below which nodes are dropped: ``weight * (A + B |y|) <= target / N`` for each, so
-    together they change no output by more than the target (``N`` the unpruned count), which the error
-    figure adds.  Rounded down to a multiple of ``ln 2``, so that nearby configurations share cached rules.
-    ``A, B`` are those of parameters up to ``slack`` farther out (``log_target`` is the caller's, see
-    :func:`_log_target`)."""
-    a, b = growth_bound(red.radius + slack)
+    """:func:`prune_threshold` for ``rules``: their unpruned count, largest radius and rank."""
     if isinstance(rules, Sequence):
         cut, rank = max((rule.radius for rule in rules), default=0.0) or 10.0, len(rules)
     else:
         cut, rank = rules.radius or 10.0, rules.rank
-    log_threshold = log_target - math.log(rule_count(rules)) - math.log(a + b * cut * math.sqrt(rank))
+    return prune_threshold(red, log_target, rule_count(rules), cut, rank, slack)
+
+
+def prune_threshold(red: Reduction, log_target: float, count: int, cut: float, rank: int, slack: float = 0.0) -> float:
+    """Log of the weight below which nodes are dropped: ``weight * (A + B |y|) <= target / N`` for each, so
+    together they change no output by more than the target (``N = count``, the unpruned nodes, within the ball of
+    radius ``cut * sqrt(rank)``), which the error figure adds.  Rounded down to a multiple of ``ln 2``, so that
+    nearby configurations share cached rules.  ``A, B`` are those of parameters up to ``slack`` farther out
+    (``log_target`` is the caller's, see :func:`product_log_target`)."""
+    a, b = growth_bound(red.radius + slack)
+    log_threshold = log_target - math.log(count) - math.log(a + b * cut * math.sqrt(rank))
     return math.floor(log_threshold / math.log(2.0)) * math.log(2.0)
 
 
@@ -556,7 +563,7 @@ def tensor_expectation(red: Reduction, tier: Tier, fine: Rules, coarse: Rules, e
     else:
         kinds, name, panel_axes = fine.describe(), "slab rule", fine.truncated_axes()
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
-    log_target = _log_target(red, tier)
+    log_target = product_log_target(red, tier)
     pairs = (fine, coarse) if estimate or tier.balls else (fine,)  # the companion only serves the estimate
     thresholds = [_prune_threshold(rules, red, log_target) for rules in pairs]
     if len(pairs) > 1:
@@ -594,7 +601,7 @@ def tensor_expectation(red: Reduction, tier: Tier, fine: Rules, coarse: Rules, e
     )
 
 
-def _log_target(red: Reduction, tier: Tier, slack: float = 0.0) -> float:
+def product_log_target(red: Reduction, tier: Tier, slack: float = 0.0) -> float:
     """The absolute error asked of a tensor rule (with ``slack``: for the smallest parameters it may serve)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     return tier.log_target(max(red.radius - slack, 0.0) ** 2) + (tier.digits - digits) * LN10
@@ -655,7 +662,7 @@ def reusable_rule(red: Reduction, slack: float = RULE_SLACK) -> ReusableRule | N
     if size > node_budget(output_count(n, red.rank), red.rank, None):
         return None
     move = float(np.linalg.norm(box))
-    threshold = _prune_threshold(fine, red, _log_target(red, FAST, move), move)
+    threshold = _prune_threshold(fine, red, product_log_target(red, FAST, move), move)
     parts = list(_product_chunks(fine, threshold, chunk_nodes(output_count(n, red.rank), red.rank, None)))
     if not parts or sum(len(w) for _, w in parts) > REUSED_NODES:
         return None

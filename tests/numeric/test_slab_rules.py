@@ -14,6 +14,7 @@ from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float
 from numeric.expectation.tensor import FAST, rule_count, rule_inputs
 from numeric.model import evaluate
+from tests.numeric.rule_switches import NEVER, rule_choice
 
 
 def _far_cluster_and_one(seed: int, spread: float) -> np.ndarray:
@@ -23,13 +24,9 @@ def _far_cluster_and_one(seed: int, spread: float) -> np.ndarray:
 
 
 def _with_slabs(red, allowed: bool):
-    """The fast tier's expectation with slab rules forced (at any size) or forbidden."""
-    original = slabs.SLAB_FROM_NODES
-    try:
-        slabs.SLAB_FROM_NODES = 0 if allowed else math.inf
+    """The fast tier's expectation with slab rules forced (at any size) or forbidden, and line rules forbidden."""
+    with rule_choice(slab_from=0 if allowed else NEVER, line_from=NEVER):
         return gaussian_expectation(red, "fast")
-    finally:
-        slabs.SLAB_FROM_NODES = original
 
 
 @settings(max_examples=10, deadline=None)
