@@ -65,10 +65,12 @@ WINDOW = 24.0
 START_ORDER = 18
 MAX_ORDER = 40
 COMPANION_DROP = 4
-#: The fast tier tries lines for tensor or slab rules of more nodes than this, and keeps them when they cost at
-#: most LINE_GAIN of that rule's nodes (counting every rule the transverse search evaluated).
+#: The fast tier tries lines for tensor or slab rules of more nodes than this (before pruning), and keeps them when
+#: they cost at most LINE_GAIN of those nodes (counting, before pruning, every rule the transverse search evaluates):
+#: a line node, built for one configuration, costs about 150 ns, an unpruned node of a tensor or slab rule about
+#: 85 ns (measured at spreads 1 and 2 of bench.py's general configuration).
 LINE_FROM_NODES = 1 << 14
-LINE_GAIN = 0.85
+LINE_GAIN = 0.5
 EPS = np.finfo(float).eps
 SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -101,35 +103,26 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
     center, offsets = float_parts(red)
     intercept = -(offsets @ center) - 0.5 * np.einsum("ij,ij->i", offsets, offsets)
     lines = _Lines(basis, offsets @ basis, intercept, cut, product_log_target(red, FAST))
-    budget = LINE_GAIN * rival
-    sums: dict = {}  # (transverse orders, inner orders) -> (sums, sizes, nodes)
-
-    def total(orders: tuple[int, ...], inner: tuple[int, int] = (SWITCH_ORDERS[0], PANEL_ORDERS[0])):
-        if (orders, inner) not in sums:
-            sums[orders, inner] = _line_sums(lines, red, orders, inner, center, offsets, estimate)
-        return sums[orders, inner]
-
-    def spent() -> int:
-        return sum(part[2] for part in sums.values())
-
+    search = _Search(lines, red, center, offsets, estimate)
     orders = (START_ORDER,) * (red.rank - 1)
-    coarse_inner = (SWITCH_ORDERS[1], PANEL_ORDERS[1])
     target = math.exp(lines.log_target)
     while True:
-        fine = total(orders)[0]
         lowered = [orders[:k] + (max(1, m - COMPANION_DROP),) + orders[k + 1 :] for k, m in enumerate(orders)]
-        gaps = [np.abs(fine - total(low)[0]) for low in lowered]
-        if spent() > budget:
+        # what this round will cost, from the fine rule's pieces (its companions have fewer lines, as many per line)
+        share = 1.0 + sum(math.prod(low) / math.prod(orders) for low in lowered)
+        if search.spent + share * search.layout(orders, FINE).count > LINE_GAIN * rival:
             return None
+        fine = search.sums(orders, FINE)[0]
+        gaps = [np.abs(fine - search.sums(low, FINE)[0]) for low in lowered]
         short = [k for k, gap in enumerate(gaps) if np.max(gap) > target]
         if not short:
             break
         orders = tuple(math.ceil(1.5 * m) if k in short else m for k, m in enumerate(orders))
         if max(orders) > MAX_ORDER:
             return None
-    values, magnitude, size = total(orders)
+    values, magnitude, size = search.sums(orders, FINE)
     if estimate:
-        rough = total(orders, coarse_inner)[0]
+        rough = search.sums(orders, COARSE)[0]
         tail = tail_bound(red.radius, cut, FAST) + 2.0 * target  # + the pruned lines, pieces and nodes
         errors = np.abs(values - rough) + sum(gaps) + tail + 64.0 * EPS * magnitude
     else:
@@ -141,8 +134,8 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
         False,
         f"line rule [along ({along}): Gauss-Legendre {PANEL_ORDERS[0]} per plain piece, sinh-mapped "
         f"{SWITCH_ORDERS[0]} beside each switch point; across: Gauss-Hermite {' x '.join(map(str, orders))}, "
-        f"chosen a posteriori] ({size} nodes, double; {spent()} in all with the companions); error: difference from "
-        "lower-order rules along and across + tail + rounding",
+        f"chosen a posteriori] ({size} nodes, double; {search.spent} in all with the companions); error: difference "
+        "from lower-order rules along and across + tail + rounding",
         size,
     )
 
@@ -155,47 +148,94 @@ def _turned_basis(normals: np.ndarray, needs: np.ndarray, digits: float) -> np.n
     return vectors[:, ::-1].copy()
 
 
-def _line_sums(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple[int, int], center, offsets, sizes):
-    """The sums of every output over the line rule with transverse Gauss-Hermite ``orders`` and Gauss-Legendre
-    ``inner`` orders (beside switch points, plain), their magnitudes (if ``sizes``), and the node count."""
-    nodes, weights = _line_nodes(lines, red, orders, inner)
-    n, r = offsets.shape
-    chunk = chunk_nodes(output_count(n, r), r, None)
-    total, magnitude = np.zeros(output_count(n, r)), np.zeros(output_count(n, r))
-    for start in range(0, len(weights), chunk):
-        part, size = weighted_sums_float(
-            nodes[:, start : start + chunk], weights[start : start + chunk], center, offsets, with_sizes=sizes
-        )
-        total += part
-        magnitude += size
-    return total, magnitude, len(weights)
+#: Gauss-Legendre orders along the lines (beside switch points, on plain pieces): the rule's and its companion's.
+FINE = (SWITCH_ORDERS[0], PANEL_ORDERS[0])
+COARSE = (SWITCH_ORDERS[1], PANEL_ORDERS[1])
 
 
-def _line_nodes(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple[int, int]):
-    """Nodes ``(r, N)`` in the reduced basis and weights (density included), pruned as tensor rules are."""
-    transverse = [AxisRule(order=m) for m in orders]
+@dataclass(frozen=True)
+class _Layout:
+    """The lines through the transverse Gauss-Hermite nodes (their feet ``(r - 1, L)`` and weights) and their
+    half-panels, ``mapped`` (start, stop, line, sinh scale) from a switch point and ``plain`` (start, stop, line),
+    for Gauss-Legendre orders ``inner``."""
+
+    across: np.ndarray
+    line_weights: np.ndarray
+    mapped: tuple[np.ndarray, ...]
+    plain: tuple[np.ndarray, ...]
+    inner: tuple[int, int]
+
+    @property
+    def count(self) -> int:
+        """Nodes before pruning."""
+        return len(self.mapped[0]) * self.inner[0] + len(self.plain[0]) * self.inner[1]
+
+
+class _Search:
+    """The line rules one call evaluates, each laid out and summed once: the transverse orders and their companions
+    (``spent`` counts their nodes before pruning)."""
+
+    def __init__(self, lines: _Lines, red: Reduction, center: np.ndarray, offsets: np.ndarray, sizes: bool) -> None:
+        self.lines, self.red, self.center, self.offsets, self.with_sizes = lines, red, center, offsets, sizes
+        self.layouts: dict[tuple, _Layout] = {}
+        self.results: dict[tuple, tuple[np.ndarray, np.ndarray, int]] = {}
+        self.spent = 0
+
+    def layout(self, orders: tuple[int, ...], inner: tuple[int, int]) -> _Layout:
+        if (orders, inner) not in self.layouts:
+            self.layouts[orders, inner] = _layout(self.lines, self.red, orders, inner)
+        return self.layouts[orders, inner]
+
+    def sums(self, orders: tuple[int, ...], inner: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, int]:
+        """The sums of every output over the rule, their magnitudes (zeros without sizes), and its node count."""
+        if (orders, inner) not in self.results:
+            layout = self.layout(orders, inner)
+            nodes, weights = _nodes(self.lines, self.red, layout)
+            n, r = self.offsets.shape
+            chunk = chunk_nodes(output_count(n, r), r, None)
+            total, magnitude = np.zeros(output_count(n, r)), np.zeros(output_count(n, r))
+            for start in range(0, len(weights), chunk):
+                stop = start + chunk
+                part, size = weighted_sums_float(
+                    nodes[:, start:stop], weights[start:stop], self.center, self.offsets, self.with_sizes
+                )
+                total += part
+                magnitude += size
+            self.results[orders, inner] = total, magnitude, len(weights)
+            self.spent += layout.count
+        return self.results[orders, inner]
+
+
+def _layout(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple[int, int]) -> _Layout:
+    """The lines through Gauss-Hermite nodes of ``orders`` across and their half-panels, without those whose
+    nodes would all be pruned: no node weighs more than its line's weight times ``cut`` (a half-panel's weights add
+    up to its length), and no rule has more than ``most`` nodes (every pair's switch point and window edges on every
+    line), so lines and pieces below ``floor`` hold only nodes below the threshold of the rule, whatever its count."""
     count, n = math.prod(orders), len(lines.slope)
-    # no node weighs more than its line's weight times ``cut`` (a half-panel's weights add up to its length), and
-    # no rule has more than ``most`` nodes (every pair's switch point and window edges on every line): lines and
-    # pieces below ``floor`` hold only nodes below the threshold of the rule, whatever its final count
     most = count * 2 * (LINE_PANELS + 3 * n * (n - 1) // 2) * max(inner)
     floor = prune_threshold(red, lines.log_target, most, lines.cut, red.rank)
-    across, line_weights = product_of([rule.floats() for rule in transverse], floor - math.log(lines.cut), 0, count)
+    rules = [AxisRule(order=m).floats() for m in orders]
+    across, line_weights = product_of(rules, floor - math.log(lines.cut), 0, count)
     alpha = across.T @ lines.slope[:, 1:].T + lines.intercept
     mapped, plain = _pieces_along(alpha, lines.slope[:, 0], lines.cut)
     mapped, plain = (_prune_pieces(pieces, line_weights, floor) for pieces in (mapped, plain))
-    start, stop, owner, scale = mapped
+    return _Layout(across, line_weights, mapped, plain, inner)
+
+
+def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``(r, N)`` in the reduced basis and weights (density included), pruned as tensor rules are."""
+    (start, stop, owner, scale), plain, inner = layout.mapped, layout.plain, layout.inner
     t_map, w_map = _sinh_halves(start, stop, scale, inner[0])
     t_plain, w_plain = _plain_halves(plain[0], plain[1], inner[1])
     t = np.concatenate([t_map, t_plain])
     line = np.concatenate([np.repeat(owner, inner[0]), np.repeat(plain[2], inner[1])])
     weights = np.concatenate([w_map, w_plain]) * np.exp(-0.5 * t * t)
-    weights *= np.take(line_weights * (1.0 / SQRT_2PI), line)
+    weights *= np.take(layout.line_weights * (1.0 / SQRT_2PI), line)
     keep = np.flatnonzero(weights > math.exp(prune_threshold(red, lines.log_target, len(weights), lines.cut, red.rank)))
     t, line, weights = np.take(t, keep), np.take(line, keep), np.take(weights, keep)
     # y = basis (t, across): the lines' feet in the reduced basis, gathered (np.take: several times quicker than
     # fancy or boolean indexing here), plus t along the first basis vector
-    nodes = np.take(lines.basis[:, 1:] @ across, line, axis=1)
+    nodes = np.take(lines.basis[:, 1:] @ layout.across, line, axis=1)
     nodes += lines.basis[:, :1] * t
     return nodes, weights
 
