@@ -20,15 +20,17 @@ length from any switch point (so its Bernstein ellipse keeps clear of the poles)
 averaged along the line), but not by a factor one can bound simply: where three logits meet, the switch points on
 nearby lines merge, and the line integrals are as sharp there as the switches themselves (a first version credited
 the smoothing to every switch and missed one such junction by ``1.4e-8``).  So the transverse orders are chosen a
-posteriori: from :data:`START_ORDER` per axis, each axis's order is raised by half until lowering it by
-:data:`COMPANION_DROP` changes no output by more than the target; the differences are the transverse part of the
-error figure, in every call (gradient descent included, where no figure is reported).  Where the orders would pass
+posteriori: from :data:`START_ORDER` per axis, the orders are raised by half until lowering every axis by
+:data:`COMPANION_DROP` changes no output by more than the target (where it does, companions lowered along one axis
+each say which axes to raise); that difference is the transverse part of the error figure, and the search runs in
+every call (gradient descent included, where no figure is reported).  Where the orders would pass
 :data:`MAX_ORDER` or the lines would cost more than the rival tensor or slab rule, the caller keeps that rule.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,10 +69,10 @@ MAX_ORDER = 40
 COMPANION_DROP = 4
 #: The fast tier tries lines for tensor or slab rules of more nodes than this (before pruning), and keeps them when
 #: they cost at most LINE_GAIN of those nodes (counting, before pruning, every rule the transverse search evaluates):
-#: a line node, built for one configuration, costs about 150 ns, an unpruned node of a tensor or slab rule about
-#: 85 ns (measured at spreads 1 and 2 of bench.py's general configuration).
+#: a line node, built for one configuration, costs 85-140 ns, an unpruned node of a tensor or slab rule 75-120 ns
+#: (measured at spreads 1 to 3 of bench.py's general configuration).
 LINE_FROM_NODES = 1 << 14
-LINE_GAIN = 0.5
+LINE_GAIN = 0.6
 EPS = np.finfo(float).eps
 SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -107,24 +109,25 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
     orders = (START_ORDER,) * (red.rank - 1)
     target = math.exp(lines.log_target)
     while True:
-        lowered = [orders[:k] + (max(1, m - COMPANION_DROP),) + orders[k + 1 :] for k, m in enumerate(orders)]
-        # what this round will cost, from the fine rule's pieces (its companions have fewer lines, as many per line)
-        share = 1.0 + sum(math.prod(low) / math.prod(orders) for low in lowered)
+        # one companion lower across every axis (and, where it disagrees, one per axis, to see which to raise)
+        lowered = tuple(max(1, m - COMPANION_DROP) for m in orders)
+        share = 1.0 + math.prod(lowered) / math.prod(orders)  # this round's cost, from the fine rule's pieces
         if search.spent + share * search.layout(orders, FINE).count > LINE_GAIN * rival:
             return None
         fine = search.sums(orders, FINE)[0]
-        gaps = [np.abs(fine - search.sums(low, FINE)[0]) for low in lowered]
-        short = [k for k, gap in enumerate(gaps) if np.max(gap) > target]
-        if not short:
+        gap = np.abs(fine - search.sums(lowered, FINE)[0])
+        if np.max(gap) <= target:
             break
-        orders = tuple(math.ceil(1.5 * m) if k in short else m for k, m in enumerate(orders))
-        if max(orders) > MAX_ORDER:
+        alone = [orders[:k] + (lowered[k],) + orders[k + 1 :] for k in range(len(orders))]
+        short = [k for k, low in enumerate(alone) if np.max(np.abs(fine - search.sums(low, FINE)[0])) > target]
+        orders = tuple(math.ceil(1.5 * m) if k in short or not short else m for k, m in enumerate(orders))
+        if max(orders) > MAX_ORDER or search.spent > LINE_GAIN * rival:
             return None
     values, magnitude, size = search.sums(orders, FINE)
     if estimate:
         rough = search.sums(orders, COARSE)[0]
         tail = tail_bound(red.radius, cut, FAST) + 2.0 * target  # + the pruned lines, pieces and nodes
-        errors = np.abs(values - rough) + sum(gaps) + tail + 64.0 * EPS * magnitude
+        errors = np.abs(values - rough) + gap + tail + 64.0 * EPS * magnitude
     else:
         errors = np.full_like(values, np.nan)
     along = ", ".join(f"{x:.3g}" for x in basis[:, 0])
@@ -223,21 +226,55 @@ def _layout(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple
 
 
 def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes ``(r, N)`` in the reduced basis and weights (density included), pruned as tensor rules are."""
-    (start, stop, owner, scale), plain, inner = layout.mapped, layout.plain, layout.inner
-    t_map, w_map = _sinh_halves(start, stop, scale, inner[0])
-    t_plain, w_plain = _plain_halves(plain[0], plain[1], inner[1])
-    t = np.concatenate([t_map, t_plain])
-    line = np.concatenate([np.repeat(owner, inner[0]), np.repeat(plain[2], inner[1])])
-    weights = np.concatenate([w_map, w_plain]) * np.exp(-0.5 * t * t)
-    weights *= np.take(layout.line_weights * (1.0 / SQRT_2PI), line)
-    keep = np.flatnonzero(weights > math.exp(prune_threshold(red, lines.log_target, len(weights), lines.cut, red.rank)))
-    t, line, weights = np.take(t, keep), np.take(line, keep), np.take(weights, keep)
-    # y = basis (t, across): the lines' feet in the reduced basis, gathered (np.take: several times quicker than
-    # fancy or boolean indexing here), plus t along the first basis vector
-    nodes = np.take(lines.basis[:, 1:] @ layout.across, line, axis=1)
-    nodes += lines.basis[:, :1] * t
+    """Nodes ``(r, N)`` in the reduced basis and weights (density included), as views of a per-thread workspace
+    (valid until the next call): fresh arrays of this size were mapped and page-faulted at every call, which cost a
+    third of the search (as in :func:`numeric.expectation.integrand.weighted_sums_float`).  The pieces were pruned
+    (:func:`_layout`); the nodes are not, as gathering the survivors cost about what summing them does."""
+    (start, stop, owner, scale), (plain_start, plain_stop, plain_owner), inner = (
+        layout.mapped,
+        layout.plain,
+        layout.inner,
+    )
+    r, mapped_count = len(lines.basis), len(start) * inner[0]
+    count = mapped_count + len(plain_start) * inner[1]
+    t, weights, spare, nodes = _workspace(r, count)
+    _sinh_halves(start, stop, scale, inner[0], t[:mapped_count], weights[:mapped_count], spare[:mapped_count])
+    _plain_halves(plain_start, plain_stop, inner[1], t[mapped_count:], weights[mapped_count:])
+    np.multiply(t, t, out=spare)
+    spare *= -0.5
+    np.exp(spare, out=spare)
+    weights *= spare
+    feet = lines.basis[:, 1:] @ layout.across  # (r, L): each line's foot in the reduced basis
+    line_weights = layout.line_weights * (1.0 / SQRT_2PI)
+    for part, owners, order in (
+        (slice(0, mapped_count), owner, inner[0]),
+        (slice(mapped_count, count), plain_owner, inner[1]),
+    ):
+        pieces = len(owners)
+        weights[part].reshape(pieces, order)[...] *= line_weights[owners][:, None]
+        # y = basis (t, across): the line's foot plus t along the first basis vector
+        block = nodes[:, part].reshape(r, pieces, order)
+        np.multiply(lines.basis[:, :1, None], t[part].reshape(1, pieces, order), out=block)
+        block += feet[:, owners][:, :, None]
     return nodes, weights
+
+
+_WORKSPACE = threading.local()
+
+
+def _workspace(r: int, count: int) -> list[np.ndarray]:
+    """``t``, ``weights``, a spare array (``(count,)`` each) and the nodes ``(r, count)``, views of one buffer kept
+    per thread; it only grows, to the largest line rule evaluated."""
+    need = (3 + r) * count
+    flat = getattr(_WORKSPACE, "flat", None)
+    if flat is None or flat.size < need:
+        flat = _WORKSPACE.flat = np.empty(need)
+    return [
+        flat[:count],
+        flat[count : 2 * count],
+        flat[2 * count : 3 * count],
+        flat[3 * count : need].reshape(r, count),
+    ]
 
 
 def _prune_pieces(pieces: Sequence[np.ndarray], line_weights: np.ndarray, floor: float) -> tuple[np.ndarray, ...]:
@@ -324,20 +361,28 @@ def _legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
     return nodes, weights
 
 
-def _sinh_halves(start: np.ndarray, stop: np.ndarray, scale: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
+def _sinh_halves(start, stop, scale, order: int, nodes: np.ndarray, weights: np.ndarray, spare: np.ndarray) -> None:
     """Gauss-Legendre in ``u`` on each half-panel from ``start`` (a switch point) to ``stop``, ``t = start + scale
-    sinh(u)``: nodes and weights (Jacobian included), flat."""
+    sinh(u)``: nodes and weights (Jacobian included) into the flat arrays given, piece-major."""
     x, w = _legendre(order)
     top = np.arcsinh((stop - start) / scale)[:, None]
-    grow = np.exp(0.5 * top * (x + 1.0))  # e^u: sinh and cosh from one exponential
-    shrink = 1.0 / grow
-    nodes = start[:, None] + (0.5 * scale)[:, None] * (grow - shrink)
-    weights = (0.25 * np.abs(top) * scale[:, None]) * w * (grow + shrink)
-    return nodes.ravel(), weights.ravel()
+    shape = (len(start), order)
+    grow, shrink = nodes.reshape(shape), spare.reshape(shape)  # e^u and e^-u: sinh and cosh from one exponential
+    np.multiply(0.5 * top, x + 1.0, out=grow)
+    np.exp(grow, out=grow)
+    np.divide(1.0, grow, out=shrink)
+    np.add(grow, shrink, out=weights.reshape(shape))
+    weights.reshape(shape)[...] *= (0.25 * np.abs(top) * scale[:, None]) * w
+    grow -= shrink
+    grow *= (0.5 * scale)[:, None]
+    grow += start[:, None]
 
 
-def _plain_halves(start: np.ndarray, stop: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre on each half-panel from ``start`` to ``stop``: nodes and weights, flat."""
+def _plain_halves(start: np.ndarray, stop: np.ndarray, order: int, nodes: np.ndarray, weights: np.ndarray) -> None:
+    """Gauss-Legendre on each half-panel from ``start`` to ``stop``: nodes and weights into the flat arrays given."""
     x, w = _legendre(order)
     half = 0.5 * (stop - start)[:, None]
-    return (start[:, None] + half * (x + 1.0)).ravel(), (np.abs(half) * w).ravel()
+    shape = (len(start), order)
+    np.multiply(half, x + 1.0, out=nodes.reshape(shape))
+    nodes.reshape(shape)[...] += start[:, None]
+    np.multiply(np.abs(half), w, out=weights.reshape(shape))
