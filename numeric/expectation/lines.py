@@ -37,7 +37,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from numeric.expectation.budget import chunk_nodes
+from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.integrand import output_count, tail_bound, weighted_sums_float
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.tensor import (
@@ -92,7 +92,8 @@ class _Lines:
 def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation | None:
     """The fast tier's expectations of ``red`` by a line rule, or None: below rank 2 or above 3, where the rival
     tensor or slab rule has at most :data:`LINE_FROM_NODES` nodes, and where the lines would cost more than
-    ``LINE_GAIN * rival`` nodes or need transverse orders beyond :data:`MAX_ORDER`.
+    ``LINE_GAIN * rival`` nodes, need transverse orders beyond :data:`MAX_ORDER`, or one rule would have more nodes than
+    the memory cap allows a tensor rule (:func:`numeric.expectation.budget.node_budget`).
 
     ``estimate=False`` reports no error figure (NaN): the companions across are evaluated either way, as they choose
     the transverse orders; the one along the lines and the rounding term are skipped."""
@@ -106,13 +107,15 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
     intercept = -(offsets @ center) - 0.5 * np.einsum("ij,ij->i", offsets, offsets)
     lines = _Lines(basis, offsets @ basis, intercept, cut, product_log_target(red, FAST))
     search = _Search(lines, red, center, offsets, estimate)
+    most = node_budget(output_count(*offsets.shape), red.rank, None)  # a stored node (r + 3 doubles) weighs less
     orders = (START_ORDER,) * (red.rank - 1)
     target = math.exp(lines.log_target)
     while True:
         # one companion lower across every axis (and, where it disagrees, one per axis, to see which to raise)
         lowered = tuple(max(1, m - COMPANION_DROP) for m in orders)
         share = 1.0 + math.prod(lowered) / math.prod(orders)  # this round's cost, from the fine rule's pieces
-        if search.spent + share * search.layout(orders, FINE).count > LINE_GAIN * rival:
+        count = search.layout(orders, FINE).count
+        if search.spent + share * count > LINE_GAIN * rival or count > most:
             return None
         fine = search.sums(orders, FINE)[0]
         gap = np.abs(fine - search.sums(lowered, FINE)[0])

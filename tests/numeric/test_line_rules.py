@@ -98,3 +98,12 @@ def test_the_transverse_search_is_what_resolves_a_junction(monkeypatch):
     assert "line rule" in unchecked.method
     gap = np.abs(np.array(unchecked.values) - np.array(reference.values))
     assert gap.max() > 1e-6 and np.any(gap > np.array(unchecked.errors))
+
+
+def test_a_line_rule_beyond_the_memory_cap_is_not_built(monkeypatch):
+    """Line rules answer to the same node budget as tensor rules: under a small cap the spread-2 configuration's
+    line rule (44,000 nodes) is refused, and the fast tier falls back as it does for any rule beyond the cap."""
+    red = reduce_float(np.array(SPREAD_2))
+    monkeypatch.setenv("PROOFS_CHECK_MAX_MEMORY", "16M")  # about 19,000 nodes
+    result = gaussian_expectation(red, "fast")
+    assert "line rule" not in result.method and "statistical" in result.method
