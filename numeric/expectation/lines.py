@@ -24,7 +24,8 @@ posteriori: from :data:`START_ORDER` per axis, the orders are raised by half unt
 :data:`COMPANION_DROP` changes no output by more than the target (where it does, companions lowered along one axis
 each say which axes to raise); that difference is the transverse part of the error figure, and the search runs in
 every call (gradient descent included, where no figure is reported).  Where the orders would pass
-:data:`MAX_ORDER` or the lines would cost more than the rival tensor or slab rule, the caller keeps that rule.
+:data:`MAX_ORDER`, the lines would cost more than :data:`LINE_GAIN` of the rival tensor or slab rule's nodes, or one
+line rule would exceed the memory cap's node budget, the caller keeps its rule.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ LINE_PANELS = 4
 #: Gauss-Legendre nodes on a half-panel beside a switch point, and on a plain piece: (rule, companion).
 SWITCH_ORDERS = (20, 17)
 PANEL_ORDERS = (16, 14)
+#: Gauss-Legendre orders along the lines (beside switch points, on plain pieces): the rule's and its companion's.
+FINE = (SWITCH_ORDERS[0], PANEL_ORDERS[0])
+COARSE = (SWITCH_ORDERS[1], PANEL_ORDERS[1])
 #: The sinh map's scale beside a switch point, over the crossing logits' slope difference along the line.
 SINH_SCALE = 3.0
 #: A switch point's sinh-mapped window, over the slope difference (its logistic's tail is ``e^-WINDOW`` at the
@@ -152,11 +156,6 @@ def _turned_basis(normals: np.ndarray, needs: np.ndarray, digits: float) -> np.n
     scale = size2 * 10.0 ** (needs - digits)
     _, vectors = np.linalg.eigh((normals * scale[:, None]).T @ normals)
     return vectors[:, ::-1].copy()
-
-
-#: Gauss-Legendre orders along the lines (beside switch points, on plain pieces): the rule's and its companion's.
-FINE = (SWITCH_ORDERS[0], PANEL_ORDERS[0])
-COARSE = (SWITCH_ORDERS[1], PANEL_ORDERS[1])
 
 
 @dataclass(frozen=True)
