@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 from hypothesis import assume, given, settings, strategies as st
 
 from numeric.expectation import lines, tensor
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float
+from numeric.model import evaluate
 from tests.numeric.rule_switches import NEVER, rule_choice
 
 #: bench.py's general configuration at spread 2, to three decimals: a line rule is the fast tier's choice there.
@@ -66,6 +68,21 @@ def test_line_rules_agree_with_a_tighter_tensor_rule_within_both_estimates(seed,
     assume("statistical" not in reference.method)
     _agree(line, reference)
     assert max(line.errors) <= 1e-10 * (1 + red.radius**2)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([3, 4]), st.sampled_from([0.6, 1.0, 2.0]))
+def test_line_rules_agree_with_the_precise_tier_within_the_estimate(seed, n, spread):
+    """In two dimensions the precise tier (dps 20) is within reach: the loss and gradient by a line rule against it."""
+    mu = [[str(x) for x in row] for row in np.round(_far_cluster(seed, n, 2, spread), 3)]
+    with rule_choice(line_from=0):
+        fast = evaluate(mu)
+    assume("line rule" in fast.method)
+    precise = evaluate(mu, tier="precise", dps=20)
+    assert precise.error < mpmath.mpf(10) ** -16
+    entries = lambda result: [result.loss] + [g for row in result.grad for g in row]  # noqa: E731
+    worst = max(abs(float(a) - float(b)) for a, b in zip(entries(fast), entries(precise)))
+    assert worst <= fast.error, (fast.method, worst, fast.error)
 
 
 def test_the_general_configuration_at_spread_2_takes_a_line_rule_within_the_slab_rules_estimate():
