@@ -59,13 +59,7 @@ from numeric.expectation.quadrature import (
 )
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.slabs import fast_rules
-from numeric.expectation.tensor import (
-    QMC_RANK,
-    axis_rules,
-    nearly_polynomial,
-    rule_count,
-    tensor_expectation,
-)
+from numeric.expectation.tensor import QMC_RANK, axis_rules, nearly_polynomial, rule_count, tensor_expectation
 from numeric.expectation.tiers import Expectation, Tier, as_tier
 
 __all__ = ["Expectation", "gaussian_expectation", "qmc_expectation", "QMC_RANK"]
