@@ -31,6 +31,7 @@ __all__ = [
     "integrand_scalar",
     "integrand_line",
     "line_weights",
+    "thread_views",
     "growth_bound",
     "tail_bound",
 ]
@@ -194,17 +195,22 @@ _WORKSPACE = threading.local()
 
 
 def _workspace(n: int, r: int, size: int) -> list[np.ndarray]:
-    """Arrays ``(n, N)`` twice, ``(r, N)`` twice and ``(N,)`` twice, views of one buffer kept per thread.
+    """Arrays ``(n, N)`` twice, ``(r, N)`` twice and ``(N,)`` twice, views of one buffer kept per thread
+    (:func:`thread_views`).  The buffer only grows, to the largest chunk a rule evaluates
+    (:func:`numeric.expectation.budget.chunk_nodes`, or a cached rule of at most 65,536 nodes)."""
+    return thread_views(_WORKSPACE, [(n, size), (n, size), (r, size), (r, size), (size,), (size,)])
+
+
+def thread_views(store: threading.local, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+    """Arrays of ``shapes``, views of one buffer that ``store`` keeps per thread and only grows.
 
     Fresh arrays of a few hundred kilobytes are mapped from the system at each call and fault their pages in
-    again: that tripled the time of a 20,000-node sum.  The buffer only grows, to the largest chunk a rule
-    evaluates (:func:`numeric.expectation.budget.chunk_nodes`, or a cached rule of at most 65,536 nodes).
+    again: that tripled the time of a 20,000-node sum.  The views are valid until the next call with ``store``.
     """
-    shapes = [(n, size), (n, size), (r, size), (r, size), (size,), (size,)]
-    need = (2 * n + 2 * r + 2) * size
-    flat = getattr(_WORKSPACE, "flat", None)
+    need = sum(math.prod(shape) for shape in shapes)
+    flat = getattr(store, "flat", None)
     if flat is None or flat.size < need:
-        flat = _WORKSPACE.flat = np.empty(need)
+        flat = store.flat = np.empty(need)
     views, start = [], 0
     for shape in shapes:
         stop = start + math.prod(shape)

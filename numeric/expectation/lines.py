@@ -39,12 +39,13 @@ from functools import lru_cache
 import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
-from numeric.expectation.integrand import output_count, tail_bound, weighted_sums_float
+from numeric.expectation.integrand import output_count, tail_bound, thread_views
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.tensor import (
     DOMINANCE_MARGIN,
     FAST,
     AxisRule,
+    chunk_sums,
     product_log_target,
     product_of,
     prune_threshold,
@@ -198,15 +199,11 @@ class _Search:
             nodes, weights = _nodes(self.lines, self.red, layout)
             n, r = self.offsets.shape
             chunk = chunk_nodes(output_count(n, r), r, None)
-            total, magnitude = np.zeros(output_count(n, r)), np.zeros(output_count(n, r))
-            for start in range(0, len(weights), chunk):
-                stop = start + chunk
-                part, size = weighted_sums_float(
-                    nodes[:, start:stop], weights[start:stop], self.center, self.offsets, self.with_sizes
-                )
-                total += part
-                magnitude += size
-            self.results[orders, inner] = total, magnitude, len(weights)
+            parts = (
+                (nodes[:, start : start + chunk], weights[start : start + chunk])
+                for start in range(0, len(weights), chunk)
+            )
+            self.results[orders, inner] = chunk_sums(parts, self.center, self.offsets, self.with_sizes)
             self.spent += layout.count
         return self.results[orders, inner]
 
@@ -229,17 +226,16 @@ def _layout(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple
 
 def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
     """Nodes ``(r, N)`` in the reduced basis and weights (density included), as views of a per-thread workspace
-    (valid until the next call): fresh arrays of this size were mapped and page-faulted at every call, which cost a
-    third of the search (as in :func:`numeric.expectation.integrand.weighted_sums_float`).  The pieces were pruned
+    (:func:`numeric.expectation.integrand.thread_views`; valid until the next call): fresh arrays of this size were
+    mapped and page-faulted at every call, which cost a third of the search.  The pieces were pruned
     (:func:`_layout`); the nodes are not, as gathering the survivors cost about what summing them does."""
     (start, stop, owner, scale), (plain_start, plain_stop, plain_owner), inner = (
         layout.mapped,
         layout.plain,
         layout.inner,
     )
-    r, mapped_count = len(lines.basis), len(start) * inner[0]
-    count = mapped_count + len(plain_start) * inner[1]
-    t, weights, spare, nodes = _workspace(r, count)
+    r, mapped_count, count = len(lines.basis), len(start) * inner[0], layout.count
+    t, weights, spare, nodes = thread_views(_WORKSPACE, [(count,), (count,), (count,), (r, count)])
     _sinh_halves(start, stop, scale, inner[0], t[:mapped_count], weights[:mapped_count], spare[:mapped_count])
     _plain_halves(plain_start, plain_stop, inner[1], t[mapped_count:], weights[mapped_count:])
     np.multiply(t, t, out=spare)
@@ -261,22 +257,8 @@ def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, 
     return nodes, weights
 
 
+#: The per-thread buffer of :func:`_nodes` (``t``, weights, a spare array, the nodes).
 _WORKSPACE = threading.local()
-
-
-def _workspace(r: int, count: int) -> list[np.ndarray]:
-    """``t``, ``weights``, a spare array (``(count,)`` each) and the nodes ``(r, count)``, views of one buffer kept
-    per thread; it only grows, to the largest line rule evaluated."""
-    need = (3 + r) * count
-    flat = getattr(_WORKSPACE, "flat", None)
-    if flat is None or flat.size < need:
-        flat = _WORKSPACE.flat = np.empty(need)
-    return [
-        flat[:count],
-        flat[count : 2 * count],
-        flat[2 * count : 3 * count],
-        flat[3 * count : need].reshape(r, count),
-    ]
 
 
 def _prune_pieces(pieces: Sequence[np.ndarray], line_weights: np.ndarray, floor: float) -> tuple[np.ndarray, ...]:

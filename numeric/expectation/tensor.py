@@ -53,6 +53,7 @@ __all__ = [
     "axis_choices",
     "rule_count",
     "product_of",
+    "chunk_sums",
     "prune_threshold",
     "product_log_target",
     "Rules",
@@ -524,10 +525,10 @@ def _product_chunks(rules: Rules, log_threshold: float, chunk: int) -> Iterator[
 def _tensor_float_sum(rules: Rules, log_threshold: float, center, offsets, with_sizes: bool):
     n, r = offsets.shape
     parts = _product_chunks(rules, log_threshold, chunk_nodes(output_count(n, r), r, None))
-    return _chunk_sums(parts, center, offsets, with_sizes)
+    return chunk_sums(parts, center, offsets, with_sizes)
 
 
-def _chunk_sums(parts: Iterable[tuple[np.ndarray, np.ndarray]], center, offsets, with_sizes: bool):
+def chunk_sums(parts: Iterable[tuple[np.ndarray, np.ndarray]], center, offsets, with_sizes: bool):
     """:func:`weighted_sums_float` over chunks ``(nodes, weights)`` added up: sums, sizes, and the node count."""
     sums = np.zeros(output_count(*offsets.shape))
     magnitude = np.zeros_like(sums)
@@ -647,7 +648,7 @@ class ReusableRule:
             (self.nodes[:, start : start + chunk], self.weights[start : start + chunk])
             for start in range(0, len(self.weights), chunk)
         )
-        return _chunk_sums(parts, red.center, red.offsets, False)[0]
+        return chunk_sums(parts, red.center, red.offsets, False)[0]
 
 
 def reusable_rule(red: Reduction, slack: float = RULE_SLACK) -> ReusableRule | None:
