@@ -13,8 +13,10 @@ window of :data:`WINDOW` over its slope difference (at most a fixed panel), sinh
 ``u`` with ``t = p + a sinh(u)``, ``a`` = :data:`SINH_SCALE` over the slope difference, crowd at the switch at its
 scale.  A switch point inside a sharper one's window takes the sharper slope.  Outside the windows, plain
 Gauss-Legendre pieces, at most :data:`LINE_PANELS` fixed panels over ``[-cut, cut]``, each ending at least its own
-length from any switch point (so its Bernstein ellipse keeps clear of the poles).  The orders are fixed
-(:data:`SWITCH_ORDERS`, :data:`PANEL_ORDERS`); the estimate's companion takes lower ones on the same lines.
+length from any switch point (so its Bernstein ellipse keeps clear of the poles).  The heaviest pieces take the
+full orders (:data:`SWITCH_ORDERS`, :data:`PANEL_ORDERS`); a piece whose Gaussian mass bound is far below its
+share of the target takes fewer nodes, graded by the digits it needs (:func:`_graded_orders`), and the estimate's
+companion takes lower orders on the same pieces, graded alike.
 
 **Across the lines** the line integrals are smoother than the integrand (a switch with a large part along ``e`` is
 averaged along the line), but not by a factor one can bound simply: where three logits meet, the switch points on
@@ -51,7 +53,7 @@ from numeric.expectation.tensor import (
     prune_threshold,
     rule_inputs,
 )
-from numeric.expectation.tiers import Expectation
+from numeric.expectation.tiers import LN10, Expectation
 
 __all__ = ["line_expectation", "LINE_FROM_NODES", "LINE_GAIN"]
 
@@ -68,6 +70,15 @@ SINH_SCALE = 3.0
 #: A switch point's sinh-mapped window, over the slope difference (its logistic's tail is ``e^-WINDOW`` at the
 #: window's edge), at most a fixed panel; where the plain pieces begin is a matter of cost, not of accuracy.
 WINDOW = 24.0
+#: Graded orders along the lines: a piece whose mass (its line's weight, its length and the density's largest value
+#: on it, times the growth bound) is far below the target takes fewer nodes than the full orders above, which are
+#: sized for ``FULL_DIGITS`` digits of the heaviest pieces: ``ceil(full * digits / FULL_DIGITS)`` for the digits it
+#: needs so that all pieces together stay within ``GRADED_SHARE`` of the target, plus ``GRADE_MARGIN`` (Gauss-Legendre's
+#: error is geometric in the order, with a constant), and at least ``LOWEST_ORDER``.
+FULL_DIGITS = 16.0
+GRADED_SHARE = 0.25
+GRADE_MARGIN = 2.0
+LOWEST_ORDER = 3
 #: Transverse Gauss-Hermite orders: the first tried, the most, and how much lower the companion of each is.
 START_ORDER = 18
 MAX_ORDER = 40
@@ -143,10 +154,10 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
         list(values),
         errors.tolist(),
         False,
-        f"line rule [along ({along}): Gauss-Legendre {PANEL_ORDERS[0]} per plain piece, sinh-mapped "
-        f"{SWITCH_ORDERS[0]} beside each switch point; across: Gauss-Hermite {' x '.join(map(str, orders))}, "
-        f"chosen a posteriori] ({size} nodes, double; {search.spent} in all with the companions); error: difference "
-        "from lower-order rules along and across + tail + rounding",
+        f"line rule [along ({along}): Gauss-Legendre up to {PANEL_ORDERS[0]} per plain piece, sinh-mapped up to "
+        f"{SWITCH_ORDERS[0]} beside each switch point, graded by mass; across: Gauss-Hermite "
+        f"{' x '.join(map(str, orders))}, chosen a posteriori] ({size} nodes, double; {search.spent} in all with the "
+        "companions); error: difference from lower-order rules along and across + tail + rounding",
         size,
     )
 
@@ -163,18 +174,19 @@ def _turned_basis(normals: np.ndarray, needs: np.ndarray, digits: float) -> np.n
 class _Layout:
     """The lines through the transverse Gauss-Hermite nodes (their feet ``(r - 1, L)`` and weights) and their
     half-panels, ``mapped`` (start, stop, line, sinh scale) from a switch point and ``plain`` (start, stop, line),
-    for Gauss-Legendre orders ``inner``."""
+    with the Gauss-Legendre order of each (graded by its mass)."""
 
     across: np.ndarray
     line_weights: np.ndarray
     mapped: tuple[np.ndarray, ...]
     plain: tuple[np.ndarray, ...]
-    inner: tuple[int, int]
+    mapped_orders: np.ndarray
+    plain_orders: np.ndarray
 
     @property
     def count(self) -> int:
         """Nodes before pruning."""
-        return len(self.mapped[0]) * self.inner[0] + len(self.plain[0]) * self.inner[1]
+        return int(self.mapped_orders.sum() + self.plain_orders.sum())
 
 
 class _Search:
@@ -212,16 +224,36 @@ def _layout(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple
     """The lines through Gauss-Hermite nodes of ``orders`` across and their half-panels, without those whose
     nodes would all be pruned: no node weighs more than its line's weight times ``cut`` (a half-panel's weights add
     up to its length), and no rule has more than ``most`` nodes (every pair's switch point and window edges on every
-    line), so lines and pieces below ``floor`` hold only nodes below the threshold of the rule, whatever its count."""
+    line), so lines and pieces below ``floor`` hold only nodes below the threshold of the rule, whatever its count.
+    The pieces' Gauss-Legendre orders, at most ``inner`` (beside switch points, plain), are graded by their mass
+    (:func:`_graded_orders`)."""
     count, n = math.prod(orders), len(lines.slope)
     most = count * 2 * (LINE_PANELS + 3 * n * (n - 1) // 2) * max(inner)
     floor = prune_threshold(red, lines.log_target, most, lines.cut, red.rank)
     rules = [AxisRule(order=m).floats() for m in orders]
     across, line_weights = product_of(rules, floor - math.log(lines.cut), 0, count)
     alpha = across.T @ lines.slope[:, 1:].T + lines.intercept
-    mapped, plain = _pieces_along(alpha, lines.slope[:, 0], lines.cut)
-    mapped, plain = (_prune_pieces(pieces, line_weights, floor) for pieces in (mapped, plain))
-    return _Layout(across, line_weights, mapped, plain, inner)
+    kept = [_kept_pieces(pieces, line_weights, floor) for pieces in _pieces_along(alpha, lines.slope[:, 0], lines.cut)]
+    (mapped, mapped_mass), (plain, plain_mass) = kept
+    # each piece's share of the error: GRADED_SHARE of the target over the pieces, per unit of the growth bound
+    share = prune_threshold(
+        red, lines.log_target + math.log(GRADED_SHARE), len(mapped_mass) + len(plain_mass), lines.cut, red.rank
+    )
+    return _Layout(
+        across,
+        line_weights,
+        mapped,
+        plain,
+        _graded_orders(mapped_mass, share, inner[0]),
+        _graded_orders(plain_mass, share, inner[1]),
+    )
+
+
+def _graded_orders(log_mass: np.ndarray, log_share: float, full: int) -> np.ndarray:
+    """Gauss-Legendre orders for pieces of mass ``e^log_mass`` that may each be off by ``e^log_share`` (both per unit
+    of the growth bound): the full order's digits scaled to those each piece needs (see :data:`FULL_DIGITS`)."""
+    digits = (log_mass - log_share) / LN10 + GRADE_MARGIN
+    return np.clip(np.ceil(full * digits / FULL_DIGITS), LOWEST_ORDER, full).astype(np.intp)
 
 
 def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -229,31 +261,22 @@ def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, 
     (:func:`numeric.expectation.integrand.thread_views`; valid until the next call): fresh arrays of this size were
     mapped and page-faulted at every call, which cost a third of the search.  The pieces were pruned
     (:func:`_layout`); the nodes are not, as gathering the survivors cost about what summing them does."""
-    (start, stop, owner, scale), (plain_start, plain_stop, plain_owner), inner = (
-        layout.mapped,
-        layout.plain,
-        layout.inner,
-    )
-    r, mapped_count, count = len(lines.basis), len(start) * inner[0], layout.count
+    (start, stop, owner, scale), (plain_start, plain_stop, plain_owner) = layout.mapped, layout.plain
+    r, mapped_count, count = len(lines.basis), int(layout.mapped_orders.sum()), layout.count
     t, weights, spare, nodes = thread_views(_WORKSPACE, [(count,), (count,), (count,), (r, count)])
-    _sinh_halves(start, stop, scale, inner[0], t[:mapped_count], weights[:mapped_count], spare[:mapped_count])
-    _plain_halves(plain_start, plain_stop, inner[1], t[mapped_count:], weights[mapped_count:])
+    _sinh_halves(
+        start, stop, scale, layout.mapped_orders, t[:mapped_count], weights[:mapped_count], spare[:mapped_count]
+    )
+    _plain_halves(plain_start, plain_stop, layout.plain_orders, t[mapped_count:], weights[mapped_count:])
     np.multiply(t, t, out=spare)
     spare *= -0.5
     np.exp(spare, out=spare)
     weights *= spare
-    feet = lines.basis[:, 1:] @ layout.across  # (r, L): each line's foot in the reduced basis
-    line_weights = layout.line_weights * (1.0 / SQRT_2PI)
-    for part, owners, order in (
-        (slice(0, mapped_count), owner, inner[0]),
-        (slice(mapped_count, count), plain_owner, inner[1]),
-    ):
-        pieces = len(owners)
-        weights[part].reshape(pieces, order)[...] *= line_weights[owners][:, None]
-        # y = basis (t, across): the line's foot plus t along the first basis vector
-        block = nodes[:, part].reshape(r, pieces, order)
-        np.multiply(lines.basis[:, :1, None], t[part].reshape(1, pieces, order), out=block)
-        block += feet[:, owners][:, :, None]
+    line = np.concatenate([np.repeat(owner, layout.mapped_orders), np.repeat(plain_owner, layout.plain_orders)])
+    weights *= layout.line_weights[line] * (1.0 / SQRT_2PI)
+    # y = basis (t, across): the line's foot plus t along the first basis vector
+    np.multiply(lines.basis[:, :1], t, out=nodes)
+    nodes += (lines.basis[:, 1:] @ layout.across)[:, line]
     return nodes, weights
 
 
@@ -261,15 +284,16 @@ def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, 
 _WORKSPACE = threading.local()
 
 
-def _prune_pieces(pieces: Sequence[np.ndarray], line_weights: np.ndarray, floor: float) -> tuple[np.ndarray, ...]:
-    """The half-panels (start, stop, line, ...) whose weights can reach ``e^floor``: they add up to the piece's
-    length times the line's weight and the density's largest value on the piece."""
+def _kept_pieces(pieces: Sequence[np.ndarray], line_weights: np.ndarray, floor: float):
+    """The half-panels (start, stop, line, ...) whose weights can reach ``e^floor``, and the log of their mass bound:
+    their weights add up to at most the piece's length times the line's weight and the density's largest value on
+    the piece."""
     start, stop, owner = pieces[0], pieces[1], pieces[2]
     nearest = np.where(start * stop <= 0.0, 0.0, np.minimum(np.abs(start), np.abs(stop)))
     with np.errstate(divide="ignore"):
-        bound = np.log(np.take(line_weights, owner) * np.abs(stop - start)) - 0.5 * nearest * nearest
-    keep = bound > floor
-    return tuple(x[keep] for x in pieces)
+        mass = np.log(np.take(line_weights, owner) * np.abs(stop - start)) - 0.5 * nearest * nearest
+    keep = mass > floor
+    return tuple(x[keep] for x in pieces), mass[keep]
 
 
 def _pieces_along(alpha: np.ndarray, beta: np.ndarray, cut: float) -> tuple[tuple[np.ndarray, ...], ...]:
@@ -337,36 +361,53 @@ def _switch_points(alpha: np.ndarray, beta: np.ndarray, cut: float) -> tuple[np.
     return points, np.abs(gap)[order]
 
 
-@lru_cache(maxsize=8)
-def _legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
-    nodes, weights = np.polynomial.legendre.leggauss(order)
+@lru_cache(maxsize=4)
+def _legendre_table(top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights of every order from 1 to ``top``, one after the other (order ``m`` starts
+    at ``m (m - 1) / 2``)."""
+    rules = [np.polynomial.legendre.leggauss(m) for m in range(1, top + 1)]
+    nodes, weights = (np.concatenate([rule[k] for rule in rules]) for k in (0, 1))
     nodes.setflags(write=False)
     weights.setflags(write=False)
     return nodes, weights
 
 
-def _sinh_halves(start, stop, scale, order: int, nodes: np.ndarray, weights: np.ndarray, spare: np.ndarray) -> None:
-    """Gauss-Legendre in ``u`` on each half-panel from ``start`` (a switch point) to ``stop``, ``t = start + scale
-    sinh(u)``: nodes and weights (Jacobian included) into the flat arrays given, piece-major."""
-    x, w = _legendre(order)
-    top = np.arcsinh((stop - start) / scale)[:, None]
-    shape = (len(start), order)
-    grow, shrink = nodes.reshape(shape), spare.reshape(shape)  # e^u and e^-u: sinh and cosh from one exponential
-    np.multiply(0.5 * top, x + 1.0, out=grow)
+def _legendre_pieces(orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For pieces of Gauss-Legendre ``orders``, node after node: the nodes on ``[-1, 1]``, their weights, and the
+    piece each belongs to."""
+    total = int(orders.sum())
+    first = np.cumsum(orders) - orders  # where each piece's nodes begin
+    index = np.repeat(orders * (orders - 1) // 2 - first, orders) + np.arange(total)
+    x, w = _legendre_table(int(orders.max(initial=1)))
+    return x[index], w[index], np.repeat(np.arange(len(orders)), orders)
+
+
+def _sinh_halves(
+    start, stop, scale, orders: np.ndarray, nodes: np.ndarray, weights: np.ndarray, spare: np.ndarray
+) -> None:
+    """Gauss-Legendre of ``orders`` in ``u`` on each half-panel from ``start`` (a switch point) to ``stop``,
+    ``t = start + scale sinh(u)``: nodes and weights (Jacobian included) into the flat arrays given, piece after
+    piece."""
+    x, w, piece = _legendre_pieces(orders)
+    top = np.arcsinh((stop - start) / scale)
+    grow, shrink = nodes, spare  # e^u and e^-u: sinh and cosh from one exponential
+    np.multiply((0.5 * top)[piece], x + 1.0, out=grow)
     np.exp(grow, out=grow)
     np.divide(1.0, grow, out=shrink)
-    np.add(grow, shrink, out=weights.reshape(shape))
-    weights.reshape(shape)[...] *= (0.25 * np.abs(top) * scale[:, None]) * w
+    np.add(grow, shrink, out=weights)
+    weights *= (0.25 * np.abs(top) * scale)[piece] * w
     grow -= shrink
-    grow *= (0.5 * scale)[:, None]
-    grow += start[:, None]
+    grow *= (0.5 * scale)[piece]
+    grow += start[piece]
 
 
-def _plain_halves(start: np.ndarray, stop: np.ndarray, order: int, nodes: np.ndarray, weights: np.ndarray) -> None:
-    """Gauss-Legendre on each half-panel from ``start`` to ``stop``: nodes and weights into the flat arrays given."""
-    x, w = _legendre(order)
-    half = 0.5 * (stop - start)[:, None]
-    shape = (len(start), order)
-    np.multiply(half, x + 1.0, out=nodes.reshape(shape))
-    nodes.reshape(shape)[...] += start[:, None]
-    np.multiply(np.abs(half), w, out=weights.reshape(shape))
+def _plain_halves(
+    start: np.ndarray, stop: np.ndarray, orders: np.ndarray, nodes: np.ndarray, weights: np.ndarray
+) -> None:
+    """Gauss-Legendre of ``orders`` on each half-panel from ``start`` to ``stop``: nodes and weights into the flat
+    arrays given."""
+    x, w, piece = _legendre_pieces(orders)
+    half = (0.5 * (stop - start))[piece]
+    np.multiply(half, x + 1.0, out=nodes)
+    nodes += start[piece]
+    np.multiply(np.abs(half), w, out=weights)
