@@ -32,6 +32,7 @@ __all__ = [
     "integrand_line",
     "line_weights",
     "thread_views",
+    "logit_intercepts",
     "growth_bound",
     "tail_bound",
 ]
@@ -40,6 +41,12 @@ __all__ = [
 def output_count(n: int, r: int) -> int:
     """Number of integrand outputs for ``n`` parameters in ``r`` reduced dimensions."""
     return 1 + n * r + 2 * n
+
+
+def logit_intercepts(center: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The logits' constants: ``l_i(y) = <y, delta_i> + intercept_i`` with ``intercept_i = -<center, delta_i> -
+    |delta_i|^2 / 2`` (module docstring)."""
+    return -(offsets @ center) - 0.5 * np.einsum("ij,ij->i", offsets, offsets)
 
 
 def integrand_float(y: np.ndarray, center: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -163,7 +170,7 @@ def weighted_sums_float(
     n, r = offsets.shape
     w, s, mean_offset, v, column, dot = _workspace(n, r, y.shape[1])
     np.matmul(offsets, y, out=w)  # the logits, then the weights
-    w -= (offsets @ center + 0.5 * np.einsum("ij,ij->i", offsets, offsets))[:, None]
+    w += logit_intercepts(center, offsets)[:, None]
     np.max(w, axis=0, out=column)
     w -= column
     np.exp(w, out=w)

@@ -41,7 +41,7 @@ from functools import lru_cache
 import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
-from numeric.expectation.integrand import output_count, tail_bound, thread_views
+from numeric.expectation.integrand import logit_intercepts, output_count, tail_bound, thread_views
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.tensor import (
     DOMINANCE_MARGIN,
@@ -120,8 +120,7 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
         return None
     basis = _turned_basis(normals, needs, digits)
     center, offsets = float_parts(red)
-    intercept = -(offsets @ center) - 0.5 * np.einsum("ij,ij->i", offsets, offsets)
-    lines = _Lines(basis, offsets @ basis, intercept, cut, product_log_target(red, FAST))
+    lines = _Lines(basis, offsets @ basis, logit_intercepts(center, offsets), cut, product_log_target(red, FAST))
     search = _Search(lines, red, center, offsets, estimate)
     most = node_budget(output_count(*offsets.shape), red.rank, None)  # a stored node (r + 3 doubles) weighs less
     orders = (START_ORDER,) * (red.rank - 1)

@@ -26,7 +26,13 @@ import mpmath
 import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
-from numeric.expectation.integrand import growth_bound, output_count, tail_bound, weighted_sums_float
+from numeric.expectation.integrand import (
+    growth_bound,
+    logit_intercepts,
+    output_count,
+    tail_bound,
+    weighted_sums_float,
+)
 from numeric.expectation.quadrature import (
     POLE_STRIP,
     hermite_ball,
@@ -189,8 +195,7 @@ def switches(
     if n < 2:
         r = offsets.shape[1]
         return np.zeros((0, r)), np.zeros(0), np.zeros((0, r)), np.zeros(0)
-    half = 0.5 * np.sum(offsets * offsets, axis=1)
-    slopes, intercepts = offsets, -(offsets @ center) - half  # logit_i(y) = slopes_i . y + intercepts_i
+    slopes, intercepts = offsets, logit_intercepts(center, offsets)  # logit_i(y) = slopes_i . y + intercepts_i
     first, second, sides, twice = _pairs(n)
     normal = slopes[first] - slopes[second]  # (P, r)
     size = np.sqrt(np.einsum("pr,pr->p", normal, normal))
