@@ -42,6 +42,7 @@ import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.integrand import logit_intercepts, output_count, tail_bound, thread_views
+from numeric.expectation.quadrature import legendre_float
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.tensor import (
     DOMINANCE_MARGIN,
@@ -283,7 +284,9 @@ def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, 
 _WORKSPACE = threading.local()
 
 
-def _kept_pieces(pieces: Sequence[np.ndarray], line_weights: np.ndarray, floor: float):
+def _kept_pieces(
+    pieces: Sequence[np.ndarray], line_weights: np.ndarray, floor: float
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The half-panels (start, stop, line, ...) whose weights can reach ``e^floor``, and the log of their mass bound:
     their weights add up to at most the piece's length times the line's weight and the density's largest value on
     the piece."""
@@ -364,7 +367,7 @@ def _switch_points(alpha: np.ndarray, beta: np.ndarray, cut: float) -> tuple[np.
 def _legendre_table(top: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights of every order from 1 to ``top``, one after the other (order ``m`` starts
     at ``m (m - 1) / 2``)."""
-    rules = [np.polynomial.legendre.leggauss(m) for m in range(1, top + 1)]
+    rules = [legendre_float(m) for m in range(1, top + 1)]
     nodes, weights = (np.concatenate([rule[k] for rule in rules]) for k in (0, 1))
     nodes.setflags(write=False)
     weights.setflags(write=False)
