@@ -53,8 +53,8 @@ def float_parts(red: Reduction) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _radius(rows: Sequence[Sequence[float]] | np.ndarray) -> float:
-    if isinstance(rows, np.ndarray):
-        largest = float(np.sqrt(np.max(np.einsum("ij,ij->i", rows, rows), initial=0.0)))
+    if isinstance(rows, np.ndarray):  # a few rows: Python's max and sqrt cost less than numpy's calls, same bits
+        largest = math.sqrt(max(np.einsum("ij,ij->i", rows, rows).tolist(), default=0.0))
     else:
         largest = max((sum(x * x for x in row) ** 0.5 for row in rows), default=0.0)
     return largest * (1 + 1e-9) + 1e-300
@@ -84,7 +84,10 @@ def reduce_onto(mu: np.ndarray, basis: np.ndarray) -> Reduction | None:
 
 def _negligible_spread(mu: np.ndarray) -> float:
     """The spread below rounding level, which a double-precision reduction drops."""
-    return 16 * np.finfo(float).eps * (1.0 + float(np.abs(mu).max()))
+    return 16 * _EPS * (1.0 + float(np.abs(mu).max()))
+
+
+_EPS = float(np.finfo(float).eps)
 
 
 def _in_basis(basis: np.ndarray, mean: np.ndarray, offsets: np.ndarray) -> Reduction:
