@@ -27,10 +27,12 @@ import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.integrand import (
+    COMPILED_WORK,
     growth_bound,
     logit_intercepts,
     output_count,
     tail_bound,
+    weighted_sums_compiled,
     weighted_sums_float,
 )
 from numeric.expectation.quadrature import (
@@ -646,8 +648,11 @@ class ReusableRule:
         return red.basis is self.basis and bool(np.all(np.abs(red.center + red.offsets - self.points) <= self.slack))
 
     def sums(self, red: Reduction) -> np.ndarray:
-        """The expectations of every output at a covered configuration (no error figure), in memory-capped chunks."""
+        """The expectations of every output at a covered configuration (no error figure): compiled for a small rule,
+        else in memory-capped chunks (:data:`~numeric.expectation.integrand.COMPILED_WORK`)."""
         n, r = red.offsets.shape
+        if n * len(self.weights) <= COMPILED_WORK:
+            return weighted_sums_compiled(self.nodes, self.weights, red.center, red.offsets)
         chunk = chunk_nodes(output_count(n, r), r, None)
         parts = (
             (self.nodes[:, start : start + chunk], self.weights[start : start + chunk])
