@@ -259,9 +259,11 @@ def _weighted_outputs(y, weights, center, offsets):  # pragma: no cover - runs c
     for i in range(1, n):
         for j in range(size):
             column[j] += w[i, j]
+    for j in range(size):
+        column[j] = 1.0 / column[j]  # one division a node, as weighted_sums_float
     for i in range(n):
         for j in range(size):
-            w[i, j] /= column[j]
+            w[i, j] *= column[j]
     dot = column  # <mean offset, v>
     dot[:] = 0.0
     for k in range(r):  # v = center + mean offset
