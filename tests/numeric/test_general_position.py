@@ -29,6 +29,7 @@ from numeric.expectation.reduction import reduce_float, reduce_precise
 from numeric.expectation.separable import separable_sums
 from numeric.expectation.tensor import AxisRule, switches
 from numeric.model import evaluate
+from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice
 
 
@@ -130,11 +131,8 @@ def _far_cluster(draw_seed: int, rank: int) -> np.ndarray:
     """A cluster of 2-4 parameters at distance 3-8 spread by 0.05-0.5, and one parameter near 0: a sharp switch."""
     rng = np.random.default_rng(draw_seed)
     size = int(rng.integers(2, 5))
-    far = np.zeros(rank)
-    far[0] = rng.uniform(3.0, 8.0)
-    spread = rng.uniform(0.05, 0.5)
-    cluster = far + spread * rng.standard_normal((size, rank))
-    return np.vstack([cluster, 0.1 * rng.standard_normal((1, rank))])
+    distance = rng.uniform(3.0, 8.0)
+    return far_cluster(rng, size, rank, distance, rng.uniform(0.05, 0.5), 0.1)
 
 
 @settings(max_examples=10, deadline=None)

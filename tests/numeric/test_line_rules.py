@@ -13,6 +13,7 @@ from numeric.expectation import lines, tensor
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float
 from numeric.model import evaluate
+from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice
 
 #: bench.py's general configuration at spread 2, to three decimals: a line rule is the fast tier's choice there.
@@ -30,8 +31,7 @@ JUNCTION = [[6.888, -2.833], [5.605, 5.512], [9.342, -1.563], [4.585, -1.951], [
 def _far_cluster(seed: int, n: int, rank: int, spread: float) -> np.ndarray:
     """``n - 1`` parameters spread by ``spread`` around a point 3 to 8 from the origin, one near the origin."""
     rng = np.random.default_rng(seed)
-    far = [rng.uniform(3.0, 8.0)] + [0.0] * (rank - 1)
-    return np.vstack([far + spread * rng.standard_normal((n - 1, rank)), 0.3 * rng.standard_normal((1, rank))])
+    return far_cluster(rng, n - 1, rank, rng.uniform(3.0, 8.0), spread, 0.3)
 
 
 def _lines(red):

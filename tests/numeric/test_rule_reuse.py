@@ -21,15 +21,14 @@ from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float, reduce_onto
 from numeric.expectation.tensor import RULE_SLACK, reusable_rule
 from numeric.model import loss_and_gradient_float, loss_and_gradient_reusing
+from tests.numeric.far_clusters import far_cluster
 
 
 def _general_position(seed: int, rank: int) -> np.ndarray:
     """A far cluster of 2-4 parameters spread by 0.05-1 and one near 0, in ``rank`` dimensions (rank ``rank``)."""
     rng = np.random.default_rng(seed)
-    far = np.zeros(rank)
-    far[0] = rng.uniform(1.0, 7.5)
-    cluster = far + rng.uniform(0.05, 1.0) * rng.standard_normal((int(rng.integers(2, 5)), rank))
-    return np.vstack([cluster, 0.1 * rng.standard_normal((1, rank))])
+    distance, spread = rng.uniform(1.0, 7.5), rng.uniform(0.05, 1.0)
+    return far_cluster(rng, int(rng.integers(2, 5)), rank, distance, spread, 0.1)
 
 
 def _moved(mu: np.ndarray, basis: np.ndarray, shift: np.ndarray) -> np.ndarray:

@@ -14,13 +14,13 @@ from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float
 from numeric.expectation.tensor import FAST, rule_count, rule_inputs
 from numeric.model import evaluate
+from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice
 
 
 def _far_cluster_and_one(seed: int, spread: float) -> np.ndarray:
     """Three parameters near ``(7.4, 0, 0)`` spread by ``spread`` and one near the origin (the paper's layout)."""
-    rng = np.random.default_rng(seed)
-    return np.vstack([[7.4, 0.0, 0.0] + spread * rng.standard_normal((3, 3)), 0.3 * rng.standard_normal((1, 3))])
+    return far_cluster(np.random.default_rng(seed), 3, 3, 7.4, spread, 0.3)
 
 
 def _with_slabs(red, allowed: bool):
