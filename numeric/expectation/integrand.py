@@ -229,7 +229,11 @@ def _compiled_kernel() -> Callable:
     import numba  # imported here: compiling takes seconds (loading it from the cache half a second)
 
     array1, array2 = numba.float64[::1], numba.float64[:, ::1]
-    return numba.njit(array2(array2, array1, array1, array2), cache=True, nogil=True)(_weighted_outputs)
+    signature = array2(array2, array1, array1, array2)
+    try:
+        return numba.njit(signature, cache=True, nogil=True)(_weighted_outputs)
+    except RuntimeError:  # no writable place for numba's cache (a read-only install, no home): compile each process
+        return numba.njit(signature, nogil=True)(_weighted_outputs)
 
 
 def _weighted_outputs(y, weights, center, offsets):  # pragma: no cover - runs compiled (its test runs it as Python)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import numeric.expectation.integrand as integrand
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     _weighted_outputs,
@@ -85,3 +86,24 @@ def test_a_reused_rule_takes_the_compiled_path_only_when_small(monkeypatch, spre
     monkeypatch.setattr("numeric.expectation.tensor.weighted_sums_compiled", lambda *a: calls.append(a) or 0.0)
     kept.sums(red)
     assert bool(calls) == compiled
+
+
+def test_without_a_writable_cache_the_kernel_is_compiled_uncached(monkeypatch):
+    """numba raises at decoration where it finds nowhere to write its cache (a read-only install without a home)."""
+    import numba
+
+    njit = numba.njit
+
+    def no_cache(*args, **options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function '_weighted_outputs': no locator available")
+        return njit(*args, **options)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    integrand._compiled_kernel.cache_clear()
+    try:
+        y, weights, center, offsets = _case(9, 3, 2, 30, 0.5)
+        expected = _weighted_outputs(y, weights, center, offsets).sum(axis=1)
+        assert np.array_equal(weighted_sums_compiled(y, weights, center, offsets), expected)
+    finally:
+        integrand._compiled_kernel.cache_clear()
