@@ -233,8 +233,8 @@ def general_spreads(repeat: int, spreads: tuple[float, ...] = (0.1, 0.3, 1.0, 2.
     """Issue 15 item 2 over its whole range of spreads, O(0.1-3): one loss and gradient (as in GD, no estimate)
     against the strongest Monte-Carlo, with the fast tier's own error estimate (it overstates the error 20-fold or
     more; a reference at dps 30 is out of reach beyond spread 0.1, where the precise rule exceeds the memory cap).
-    From spread 1 on the fast tier takes line rules (numeric/expectation/lines.py) where they cost less than tensor
-    or slab rules; the speed target is not met there."""
+    From spread 1 on the fast tier takes line rules (numeric/expectation/cubature/lines.py) where they cost less than
+    tensor or slab rules; the speed target is not met there."""
     rows = {}
     for spread in spreads:
         mu = np.array(general_configuration(spread=spread))

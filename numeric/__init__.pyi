@@ -71,9 +71,9 @@ from .dynamics.validated import (
     certified_gd as certified_gd,
     validated_gd as validated_gd,
 )
+from .expectation.cubature.qmc import QMCRule as QMCRule
 from .expectation.gaussian import gaussian_expectation as gaussian_expectation, qmc_expectation as qmc_expectation
 from .expectation.integrand import growth_bound as growth_bound
-from .expectation.qmc import QMCRule as QMCRule
 from .expectation.quadrature import truncation_radius as truncation_radius
 from .expectation.reduction import reduce_float as reduce_float, reduce_precise as reduce_precise
 from .expectation.tiers import (

@@ -32,9 +32,9 @@ import mpmath
 import numpy as np
 
 from numeric.config import InputError, as_decimal_string, check_mu, parse_number
+from numeric.expectation.cubature.tensor import ReusableRule, reusable_rule
 from numeric.expectation.gaussian import Expectation, gaussian_expectation
 from numeric.expectation.reduction import Reduction, reduce_exact, reduce_float, reduce_onto, reduce_precise
-from numeric.expectation.tensor import ReusableRule, reusable_rule
 from numeric.expectation.tiers import TIER_NAMES, CertifiedTier, FastTier, PreciseTier, Tier, precision_bits, tier_of
 
 __all__ = [
@@ -227,8 +227,8 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
     """Loss and gradient as ``loss_and_gradient_float(mu, False)`` for a loop of small moves (gradient descent).
 
     ``anchor`` is where the loop last built a tensor rule (None at first): while ``mu`` stays within
-    :data:`~numeric.expectation.tensor.RULE_SLACK` of it, that rule, chosen for every configuration so close
-    (:class:`~numeric.expectation.tensor.ReusableRule`), is summed again; otherwise one is built at ``mu``.
+    :data:`~numeric.expectation.cubature.tensor.RULE_SLACK` of it, that rule, chosen for every configuration so close
+    (:class:`~numeric.expectation.cubature.tensor.ReusableRule`), is summed again; otherwise one is built at ``mu``.
     Returns the anchor to pass next time (None where the fast tier integrates otherwise).  The rule is a function
     of the anchor alone, so a run resumed with its anchor repeats an uninterrupted one bit for bit.
     """

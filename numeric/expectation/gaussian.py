@@ -14,13 +14,13 @@
   are split.  Budgets and node counts are computed in logarithms, so ``dps`` up to 5000 never underflows.
 * two or three reduced dimensions (fast and precise only), and one dimension whose offsets are so
   close that a few Gauss-Hermite nodes suffice: a tensor product of per-axis rules in the reduced basis,
-  chosen by the softmax switches that matter (:mod:`numeric.expectation.tensor`), with a lower-order
+  chosen by the softmax switches that matter (:mod:`numeric.expectation.cubature.tensor`), with a lower-order
   companion rule for the error estimate.  Where such a rule is large, the fast tier tries a line rule
-  (:mod:`numeric.expectation.lines`): lines along the sharpest switches, cut at the points where they cross them,
-  through a Gauss-Hermite rule across whose orders are chosen a posteriori; it keeps the cheaper of the two.
+  (:mod:`numeric.expectation.cubature.lines`): lines along the sharpest switches, cut at the points where they cross
+  them, through a Gauss-Hermite rule across whose orders are chosen a posteriori; it keeps the cheaper of the two.
 * four or more reduced dimensions, or a tensor rule that would exceed the memory cap
   (:mod:`numeric.expectation.budget`): the fast tier answers by randomized quasi-Monte-Carlo
-  (:mod:`numeric.expectation.qmc`, a statistical error bar, labelled so); the precise tier, which
+  (:mod:`numeric.expectation.cubature.qmc`, a statistical error bar, labelled so); the precise tier, which
   promises ``dps`` digits, refuses up front with an :class:`~numeric.config.InputError` saying why.
 """
 
@@ -37,6 +37,10 @@ import numpy as np
 
 from numeric.config import InputError
 from numeric.expectation.budget import chunk_nodes, describe_bytes, max_memory, node_budget, node_bytes
+from numeric.expectation.cubature.lines import line_expectation
+from numeric.expectation.cubature.qmc import DEFAULT_QMC, QMCRule, qmc_sums
+from numeric.expectation.cubature.slabs import fast_rules
+from numeric.expectation.cubature.tensor import QMC_RANK, axis_rules, nearly_polynomial, rule_count, tensor_expectation
 from numeric.expectation.integrand import (
     growth_bound,
     integrand_float,
@@ -45,8 +49,6 @@ from numeric.expectation.integrand import (
     tail_bound,
     weighted_sums_float,
 )
-from numeric.expectation.lines import line_expectation
-from numeric.expectation.qmc import DEFAULT_QMC, QMCRule, qmc_sums
 from numeric.expectation.quadrature import (
     MAX_ORDER,
     Layout,
@@ -58,8 +60,6 @@ from numeric.expectation.quadrature import (
     truncation_radius,
 )
 from numeric.expectation.reduction import Reduction, float_parts
-from numeric.expectation.slabs import fast_rules
-from numeric.expectation.tensor import QMC_RANK, axis_rules, nearly_polynomial, rule_count, tensor_expectation
 from numeric.expectation.tiers import Expectation, Tier, as_tier
 
 __all__ = ["Expectation", "gaussian_expectation", "qmc_expectation", "QMC_RANK"]

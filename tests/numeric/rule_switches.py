@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from numeric.expectation import lines, slabs
+from numeric.expectation.cubature import lines, slabs
 
 #: A size no rule reaches: the kind of rule it gates is never taken.
 NEVER = math.inf

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import numeric.expectation.integrand as integrand
+from numeric.expectation.cubature.tensor import reusable_rule
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     _weighted_outputs,
@@ -21,7 +22,6 @@ from numeric.expectation.integrand import (
     weighted_sums_float,
 )
 from numeric.expectation.reduction import reduce_float
-from numeric.expectation.tensor import reusable_rule
 
 EPS = np.finfo(float).eps
 
@@ -83,7 +83,7 @@ def test_a_reused_rule_takes_the_compiled_path_only_when_small(monkeypatch, spre
     kept = reusable_rule(red)
     assert kept is not None and (len(mu) * len(kept.weights) <= COMPILED_WORK) == compiled
     calls = []
-    monkeypatch.setattr("numeric.expectation.tensor.weighted_sums_compiled", lambda *a: calls.append(a) or 0.0)
+    monkeypatch.setattr("numeric.expectation.cubature.tensor.weighted_sums_compiled", lambda *a: calls.append(a) or 0.0)
     kept.sums(red)
     assert bool(calls) == compiled
 

@@ -20,14 +20,14 @@ import pytest
 from hypothesis import assume, example, given, reject, settings, strategies as st
 
 from numeric.config import InputError
-from numeric.expectation import tensor
+from numeric.expectation.cubature import tensor
+from numeric.expectation.cubature.qmc import QMCRule
+from numeric.expectation.cubature.separable import separable_sums
+from numeric.expectation.cubature.tensor import AxisRule, switches
 from numeric.expectation.gaussian import gaussian_expectation, qmc_expectation
 from numeric.expectation.integrand import integrand_scalar
-from numeric.expectation.qmc import QMCRule
 from numeric.expectation.quadrature import hermite_float, hermite_pole_orders
 from numeric.expectation.reduction import reduce_float, reduce_precise
-from numeric.expectation.separable import separable_sums
-from numeric.expectation.tensor import AxisRule, switches
 from numeric.model import evaluate
 from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice

@@ -1,4 +1,4 @@
-"""Line rules (numeric/expectation/lines.py): lines along the sharpest switches through an a-posteriori
+"""Line rules (numeric/expectation/cubature/lines.py): lines along the sharpest switches through an a-posteriori
 Gauss-Hermite rule across, against tensor rules of more digits, within the error estimates."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 from hypothesis import assume, given, settings, strategies as st
 
-from numeric.expectation import lines, tensor
+from numeric.expectation.cubature import lines, tensor
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float
 from numeric.model import evaluate

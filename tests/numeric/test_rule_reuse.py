@@ -1,4 +1,5 @@
-"""One tensor rule for many nearby calls (numeric.expectation.tensor.ReusableRule), as gradient descent uses it.
+"""One tensor rule for many nearby calls (numeric.expectation.cubature.tensor.ReusableRule), as gradient descent uses
+it.
 
 A reused rule is checked where it claims to serve: at random configurations inside its box, against the fast tier's
 own rule built there (whose error estimate is honest, see test_general_position), and not outside the box.  Gradient
@@ -17,9 +18,9 @@ from hypothesis import assume, given, settings, strategies as st
 import numeric.model as model
 from numeric.dynamics.checkpoint import _checksum, load_checkpoint, save_checkpoint
 from numeric.dynamics.gd import advance, cluster_start, finish, make_config, run_gd, start_state
+from numeric.expectation.cubature.tensor import RULE_SLACK, reusable_rule
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float, reduce_onto
-from numeric.expectation.tensor import RULE_SLACK, reusable_rule
 from numeric.model import loss_and_gradient_float, loss_and_gradient_reusing
 from tests.numeric.far_clusters import far_cluster
 

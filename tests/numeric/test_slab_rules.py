@@ -1,5 +1,5 @@
-"""Slab rules (numeric/expectation/slabs.py): transverse rules chosen per slab of the main axis, against the tensor
-rule they replace and against the precise tier, within the error estimates."""
+"""Slab rules (numeric/expectation/cubature/slabs.py): transverse rules chosen per slab of the main axis, against the
+tensor rule they replace and against the precise tier, within the error estimates."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from numeric.expectation import slabs, tensor as tensor_module
+from numeric.expectation.cubature import slabs, tensor as tensor_module
+from numeric.expectation.cubature.tensor import FAST, rule_count, rule_inputs
 from numeric.expectation.gaussian import gaussian_expectation
 from numeric.expectation.reduction import reduce_float
-from numeric.expectation.tensor import FAST, rule_count, rule_inputs
 from numeric.model import evaluate
 from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice

@@ -26,6 +26,7 @@ import mpmath
 import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
+from numeric.expectation.cubature.separable import separable_sums
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     growth_bound,
@@ -49,7 +50,6 @@ from numeric.expectation.quadrature import (
     truncation_radius,
 )
 from numeric.expectation.reduction import Reduction, float_parts
-from numeric.expectation.separable import separable_sums
 from numeric.expectation.tiers import LN10, Expectation, Tier, tier_of
 
 __all__ = [
@@ -440,7 +440,8 @@ SINH_WIDTHS = np.linspace(0.1, 1.0, 10)
 
 
 class ProductRule(Protocol):
-    """A product rule other than a plain list of per-axis rules (:class:`numeric.expectation.slabs.SlabRule`)."""
+    """A product rule other than a plain list of per-axis rules
+    (:class:`numeric.expectation.cubature.slabs.SlabRule`)."""
 
     @property
     def radius(self) -> float: ...
@@ -555,7 +556,8 @@ def _log_weights(rule: AxisRule, prec: int) -> list[float]:
 
 
 def _separable_ball_sum(rules: Sequence[AxisRule], log_threshold: float, red: Reduction, prec: int, chunk: int):
-    """The tensor rule's sums in balls (:func:`numeric.expectation.separable.separable_sums`), and its node count."""
+    """The tensor rule's sums in balls (:func:`numeric.expectation.cubature.separable.separable_sums`), and its node
+    count."""
     axes = [rule.balls(prec) for rule in rules]
     logs = [_log_weights(rule, prec) for rule in rules]
     return separable_sums(axes, logs, log_threshold, red.center, red.offsets, chunk)

@@ -1,21 +1,22 @@
 """Slab rules: a tensor rule whose transverse rules change along its finest axis (fast tier).
 
 A switch needs ``digits - D^2 / (2 ln 10)`` digits, ``D`` the distance from the origin of the nearest place where it
-can have poles (:func:`numeric.expectation.tensor.switches`): the density is ``e^(-D^2 / 2)`` smaller there.  The
-rules across a slab ``a <= y_m <= b`` of the main axis ``m`` (at each of its nodes, a product over the other axes)
-integrate where the density is at most ``e^(-t^2 / 2)``, ``t`` the slab's point nearest the origin, so there every
-switch needs at most ``digits - t^2 / (2 ln 10)`` digits, and the slabs far out along the main axis take coarser rules
-across.  Only the main axis's density counts, not how far across the slab a switch's hyperplane lies: a switch whose
-hyperplane crosses the slab far out still shapes the weights across all of it through its exponential tail, which
-has no pole but is no polynomial either (a first version counted that distance too, and two Gauss-Hermite nodes
-across the last slab then missed such a tail by ``3e-10``; its error estimate said so).
+can have poles (:func:`numeric.expectation.cubature.tensor.switches`): the density is ``e^(-D^2 / 2)`` smaller
+there.  The rules across a slab ``a <= y_m <= b`` of the main axis ``m`` (at each of its nodes, a product over the
+other axes) integrate where the density is at most ``e^(-t^2 / 2)``, ``t`` the slab's point nearest the origin, so
+there every switch needs at most ``digits - t^2 / (2 ln 10)`` digits, and the slabs far out along the main axis take
+coarser rules across.  Only the main axis's density counts, not how far across the slab a switch's hyperplane lies:
+a switch whose hyperplane crosses the slab far out still shapes the weights across all of it through its exponential
+tail, which has no pole but is no polynomial either (a first version counted that distance too, and two
+Gauss-Hermite nodes across the last slab then missed such a tail by ``3e-10``; its error estimate said so).
 
 The main axis keeps its rule; the slabs' transverse rules are chosen by the same criteria as a tensor rule's
-(:func:`numeric.expectation.tensor.axis_choices`) at the digits the switches need there, or are the tensor rule's
-where those have fewer nodes.  The companion (the error estimate) is the main axis's companion with each slab's
+(:func:`numeric.expectation.cubature.tensor.axis_choices`) at the digits the switches need there, or are the tensor
+rule's where those have fewer nodes.  The companion (the error estimate) is the main axis's companion with each slab's
 transverse companions, on the same slabs.  The fast tier takes slab rules for tensor rules above
 :data:`SLAB_FROM_NODES` nodes (below, choosing them costs more than they save) when they keep at most
-:data:`SLAB_GAIN` of the nodes; GD's reused rules (:class:`numeric.expectation.tensor.ReusableRule`) stay tensor rules.
+:data:`SLAB_GAIN` of the nodes; GD's reused rules (:class:`numeric.expectation.cubature.tensor.ReusableRule`) stay
+tensor rules.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from numeric.expectation.reduction import Reduction
-from numeric.expectation.tensor import (
+from numeric.expectation.cubature.tensor import (
     CACHED_NODES,
     FAST,
     AxisRule,
@@ -40,6 +40,7 @@ from numeric.expectation.tensor import (
     rule_count,
     rule_inputs,
 )
+from numeric.expectation.reduction import Reduction
 from numeric.expectation.tiers import LN10
 
 __all__ = ["SlabRule", "fast_rules", "slab_rules", "slab_needs", "SLAB_WIDTH"]
@@ -57,7 +58,8 @@ SLAB_FROM_NODES = 1 << 16
 @dataclass(frozen=True)
 class SlabRule:
     """Rule ``main`` along ``axis``; its nodes in ``edges[j] <= y < edges[j + 1]`` take ``transverse[j]`` (one rule
-    per other axis, in order) across.  A product rule for :func:`numeric.expectation.tensor.tensor_expectation`."""
+    per other axis, in order) across.  A product rule for
+    :func:`numeric.expectation.cubature.tensor.tensor_expectation`."""
 
     axis: int
     main: AxisRule
@@ -156,7 +158,7 @@ def slab_rules(
 ) -> tuple[SlabRule, SlabRule] | None:
     """Fine and coarse slab rules along the axis where ``fine`` has the most nodes, or None where they would keep
     more than :data:`SLAB_GAIN` of the tensor rule's nodes.  Each slab takes, along each other axis, the rule chosen
-    for its own switches (:func:`numeric.expectation.tensor.axis_choices`) or the tensor rule's, whichever is
+    for its own switches (:func:`numeric.expectation.cubature.tensor.axis_choices`) or the tensor rule's, whichever is
     smaller."""
     axis = max(range(len(fine)), key=lambda k: fine[k].count())
     others = [k for k in range(len(fine)) if k != axis]

@@ -7,8 +7,8 @@ reduced basis so that its first axis ``e`` is the sharpest switches' common norm
 node of a Gauss-Hermite product rule across it.
 
 **Along a line** the logits are affine in the line's coordinate ``t``, so the points where two of them cross within
-:data:`~numeric.expectation.tensor.DOMINANCE_MARGIN` of the leader (the only places the softmax can have poles
-nearby, :func:`~numeric.expectation.tensor.switches`) are known exactly, line by line.  Each switch point has a
+:data:`~numeric.expectation.cubature.tensor.DOMINANCE_MARGIN` of the leader (the only places the softmax can have poles
+nearby, :func:`~numeric.expectation.cubature.tensor.switches`) are known exactly, line by line.  Each switch point has a
 window of :data:`WINDOW` over its slope difference (at most a fixed panel), sinh-mapped: Gauss-Legendre nodes in
 ``u`` with ``t = p + a sinh(u)``, ``a`` = :data:`SINH_SCALE` over the slope difference, crowd at the switch at its
 scale.  A switch point inside a sharper one's window takes the sharper slope.  Outside the windows, plain
@@ -41,10 +41,7 @@ from functools import lru_cache
 import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
-from numeric.expectation.integrand import logit_intercepts, output_count, tail_bound, thread_views
-from numeric.expectation.quadrature import legendre_float
-from numeric.expectation.reduction import Reduction, float_parts
-from numeric.expectation.tensor import (
+from numeric.expectation.cubature.tensor import (
     DOMINANCE_MARGIN,
     FAST,
     AxisRule,
@@ -54,6 +51,9 @@ from numeric.expectation.tensor import (
     prune_threshold,
     rule_inputs,
 )
+from numeric.expectation.integrand import logit_intercepts, output_count, tail_bound, thread_views
+from numeric.expectation.quadrature import legendre_float
+from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.tiers import LN10, Expectation
 
 __all__ = ["line_expectation", "LINE_FROM_NODES", "LINE_GAIN"]
