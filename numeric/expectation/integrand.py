@@ -219,8 +219,8 @@ def weighted_sums_compiled(y: np.ndarray, weights: np.ndarray, center: np.ndarra
     agree to rounding, not bit for bit.  For more than :data:`COMPILED_WORK` node-parameter pairs the numpy
     version is faster (its ``exp`` is vectorized).  Compiled on first use and cached on disk.
     """
-    dense = np.ascontiguousarray
-    return _compiled_kernel()(dense(y), dense(weights), dense(center), dense(offsets)).sum(axis=1)
+    y, weights, center, offsets = (np.ascontiguousarray(a) for a in (y, weights, center, offsets))
+    return _compiled_kernel()(y, weights, center, offsets, logit_intercepts(center, offsets)).sum(axis=1)
 
 
 @functools.cache
@@ -229,26 +229,24 @@ def _compiled_kernel() -> Callable:
     import numba  # imported here: compiling takes seconds (loading it from the cache half a second)
 
     array1, array2 = numba.float64[::1], numba.float64[:, ::1]
-    signature = array2(array2, array1, array1, array2)
+    signature = array2(array2, array1, array1, array2, array1)
     try:
         return numba.njit(signature, cache=True, nogil=True)(_weighted_outputs)
     except RuntimeError:  # no writable place for numba's cache (a read-only install, no home): compile each process
         return numba.njit(signature, nogil=True)(_weighted_outputs)
 
 
-def _weighted_outputs(y, weights, center, offsets):  # pragma: no cover - runs compiled (its test runs it as Python)
-    """Every output times its node's weight, ``(K, N)``; ``w``, ``v``, ``s`` as in :func:`weighted_sums_float`."""
+def _weighted_outputs(y, weights, center, offsets, intercepts):  # pragma: no cover - runs compiled (and as Python)
+    """Every output times its node's weight, ``(K, N)``; ``w``, ``v``, ``s`` as in :func:`weighted_sums_float`,
+    ``intercepts`` the logits' constants (:func:`logit_intercepts`)."""
     n, r = offsets.shape
     size = y.shape[1]
     outputs = np.empty((1 + n * r + 2 * n, size))
     w, s = outputs[1 + n * r : 1 + n * r + n], outputs[1 + n * r + n :]  # w_i, then w_i s_i
     v, column = np.empty((r, size)), np.empty(size)
     for i in range(n):  # the logits
-        intercept = 0.0
-        for k in range(r):
-            intercept -= offsets[i, k] * (center[k] + 0.5 * offsets[i, k])
         for j in range(size):
-            w[i, j] = intercept
+            w[i, j] = intercepts[i]
         for k in range(r):
             for j in range(size):
                 w[i, j] += offsets[i, k] * y[k, j]

@@ -18,6 +18,7 @@ from numeric.expectation.cubature.tensor import reusable_rule
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     _weighted_outputs,
+    logit_intercepts,
     weighted_sums_compiled,
     weighted_sums_float,
 )
@@ -65,7 +66,9 @@ def test_compiled_sums_agree_with_numpy_to_rounding(seed, n, r, size, spread):
 def test_the_compiled_kernel_repeats_its_python_loops():
     y, weights, center, offsets = _case(3, 4, 3, 25, 0.5)
     compiled = weighted_sums_compiled(y, weights, center, offsets)
-    assert np.array_equal(compiled, _weighted_outputs(y, weights, center, offsets).sum(axis=1))
+    assert np.array_equal(
+        compiled, _weighted_outputs(y, weights, center, offsets, logit_intercepts(center, offsets)).sum(axis=1)
+    )
 
 
 def test_non_contiguous_inputs_are_accepted():
@@ -103,7 +106,7 @@ def test_without_a_writable_cache_the_kernel_is_compiled_uncached(monkeypatch):
     integrand._compiled_kernel.cache_clear()
     try:
         y, weights, center, offsets = _case(9, 3, 2, 30, 0.5)
-        expected = _weighted_outputs(y, weights, center, offsets).sum(axis=1)
+        expected = _weighted_outputs(y, weights, center, offsets, logit_intercepts(center, offsets)).sum(axis=1)
         assert np.array_equal(weighted_sums_compiled(y, weights, center, offsets), expected)
     finally:
         integrand._compiled_kernel.cache_clear()
