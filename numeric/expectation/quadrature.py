@@ -156,8 +156,11 @@ HERMITE_STRIP = POLE_STRIP / math.sqrt(2.0)
 def hermite_order(digits: float, slope: float, cap: int = 64) -> int | None:
     """Gauss-Hermite nodes for an axis whose logits change with ``slope``, or None if unsuitable.
 
-    With ``m`` nodes the rule is exact to degree ``2m - 1``; the integrand's Taylor coefficients decay
-    like ``(slope / pi)^k``, so the error is about ``(slope / pi)^(2m) * (2m - 1)!!``.
+    With ``m`` nodes the rule is exact to degree ``2m - 1``; the weights' Taylor coefficients decay like
+    ``(slope / pi)^k``, and the outputs are the weights times polynomials of degree at most one in ``y`` (the
+    gradient's ``w_i s_i (y - b_i)``), whose coefficients of degree ``2m`` are those of degree ``2m - 1`` of the
+    weights: the error is about ``(slope / pi)^(2m - 1) * (2m - 1)!!``.  (The weights' own exponent ``2m`` took
+    two Gauss-Hermite nodes where three were needed: a slab rule's companion then erred by ``4e-9``.)
     """
     order = int(hermite_orders(np.array([digits]), np.array([slope]), cap)[0])
     return order or None
@@ -170,7 +173,7 @@ def hermite_orders(digits: np.ndarray, slopes: np.ndarray, cap: int = 64) -> np.
         log_ratio = np.log(slopes * (1.0 / math.pi))[..., None]
     twice_m, log_double_factorials = _hermite_terms(cap)
     target = (np.asarray(digits, dtype=float) * -math.log(10.0) - 2.0)[:, None]
-    enough = twice_m * log_ratio + log_double_factorials < target  # (..., S, m = 2 .. cap)
+    enough = (twice_m - 1.0) * log_ratio + log_double_factorials < target  # (..., S, m = 2 .. cap)
     orders = np.where(enough.any(axis=-1), np.argmax(enough, axis=-1) + 2, 0)
     return np.where(slopes == 0.0, 1, orders)
 

@@ -26,7 +26,7 @@ from numeric.expectation.cubature.separable import separable_sums
 from numeric.expectation.cubature.tensor import AxisRule, switches
 from numeric.expectation.gaussian import gaussian_expectation, qmc_expectation
 from numeric.expectation.integrand import integrand_scalar
-from numeric.expectation.quadrature import hermite_float, hermite_pole_orders
+from numeric.expectation.quadrature import hermite_float, hermite_order, hermite_pole_orders
 from numeric.expectation.reduction import reduce_float, reduce_precise
 from numeric.model import evaluate
 from tests.numeric.far_clusters import far_cluster
@@ -203,6 +203,25 @@ def test_gauss_hermite_orders_from_the_nearest_pole_reach_their_digits(slope, sh
         density = lambda y: mpmath.npdf(y) / (1 + mpmath.exp(-(slope * y + shift * slope)))  # noqa: E731
         exact = mpmath.quad(density, [-mpmath.inf, -shift - 1, -shift, -shift + 1, mpmath.inf])
     assert abs(value - float(exact)) <= 10.0**-digits + 4 * np.finfo(float).eps
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.02, 1.5), st.floats(-3.0, 3.0), st.floats(4.0, 13.0))
+@example(slope=0.02064, intercept=-0.387, digits=7.12)  # the weights' exponent 2m took 2 nodes here: 4x off
+def test_gauss_hermite_orders_from_the_taylor_bound_reach_their_digits_with_a_degree_one_factor(
+    slope, intercept, digits
+):
+    """The Taylor bound's order (:func:`hermite_order`) integrates a logistic of that slope times ``1 + y`` (the
+    outputs are weights times polynomials of degree at most one) to the digits asked."""
+    order = hermite_order(digits, slope, cap=64)
+    assume(order is not None)
+    nodes, weights = hermite_float(order)
+    value = float(np.sum(weights * (1.0 + nodes) / (1.0 + np.exp(-(slope * nodes + intercept)))))
+    with mpmath.workdps(30):
+        density = lambda y: mpmath.npdf(y) * (1 + y) / (1 + mpmath.exp(-(slope * y + intercept)))  # noqa: E731
+        switch = [mpmath.mpf(-intercept / slope)] if abs(intercept / slope) < 8 else []
+        exact = mpmath.quad(density, sorted([-mpmath.inf, mpmath.mpf(0), mpmath.inf] + switch))
+    assert abs(value - float(exact)) <= 10.0**-digits + 8 * np.finfo(float).eps
 
 
 @settings(max_examples=8, deadline=None)

@@ -54,6 +54,18 @@ def test_slab_rules_agree_with_a_precise_reference_within_the_estimate(seed, mon
     assert max(abs(a - b) for a, b in zip(ours, reference)) <= fast.error
 
 
+def test_a_slow_switch_across_a_slab_takes_enough_nodes_for_its_companion():
+    """Found by hypothesis (the test above, seed 230, spread 0.6): in the slab beside the sharp switch, a switch of
+    slope 0.1 along axis 3 took Gauss-Hermite 3 with companion 2, as the Taylor bound counted the weights but not the
+    gradient's factor ``y - b_i``; the companion erred by ``4e-9`` and so did the error figure."""
+    red = reduce_float(_far_cluster_and_one(230, 0.6))
+    slab, tensor = _with_slabs(red, True), _with_slabs(red, False)
+    assert "slab rule" in slab.method
+    gap = np.abs(np.array(slab.values) - np.array(tensor.values))
+    assert np.all(gap <= np.array(slab.errors) + np.array(tensor.errors))
+    assert max(slab.errors) <= 1e-11 * (1 + red.radius**2)
+
+
 def test_a_slab_needs_no_more_digits_than_anywhere_and_fewer_far_out_along_the_main_axis():
     red = reduce_float(_far_cluster_and_one(0, 0.3))
     found, cut, digits, _ = rule_inputs(red, FAST)
