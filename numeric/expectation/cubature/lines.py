@@ -87,8 +87,10 @@ COMPANION_DROP = 4
 #: The fast tier tries lines for tensor or slab rules of more nodes than this (before pruning), and keeps them when
 #: they cost at most LINE_GAIN of those nodes (counting, before pruning, every rule the transverse search evaluates):
 #: a line node, built for one configuration, costs 85-140 ns, an unpruned node of a tensor or slab rule 75-120 ns
-#: (measured at spreads 1 to 3 of bench.py's general configuration).
-LINE_FROM_NODES = 1 << 14
+#: (measured at spreads 1 to 3 of bench.py's general configuration).  No line rule kept so far had fewer than 31,000
+#: nodes, 79,000 with its companions (on 66 configurations of ranks 2-3, spreads 0.1-3), so below 65,536 rival nodes
+#: trying lines is wasted: from 16,384, laying out the first lines added 2.8 ms to a 1.2 ms call at spread 0.3.
+LINE_FROM_NODES = 1 << 16
 LINE_GAIN = 0.6
 EPS = np.finfo(float).eps
 SQRT_2PI = math.sqrt(2.0 * math.pi)
