@@ -26,7 +26,12 @@ from numeric.expectation.cubature.separable import separable_sums
 from numeric.expectation.cubature.tensor import AxisRule, switches
 from numeric.expectation.gaussian import gaussian_expectation, qmc_expectation
 from numeric.expectation.integrand import integrand_scalar
-from numeric.expectation.quadrature import hermite_float, hermite_order, hermite_pole_orders
+from numeric.expectation.quadrature import (
+    hermite_exponential_orders,
+    hermite_float,
+    hermite_order,
+    hermite_pole_orders,
+)
 from numeric.expectation.reduction import reduce_float, reduce_precise
 from numeric.model import evaluate
 from tests.numeric.far_clusters import far_cluster
@@ -64,6 +69,30 @@ def test_two_dimensions_agree_with_a_precise_reference_within_the_estimate(mu):
 def test_three_dimensions_agree_with_a_precise_reference_within_the_estimate(mu, shift):
     mu = [[str(float(row[0]) + shift)] + row[1:] for row in mu]
     _check_against_precise(mu)
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    st.integers(2, 4),
+    st.floats(4.0, 9.0).map(lambda x: round(x, 2)),
+    st.floats(0.2, 1.0),
+    st.integers(0, 10**6),
+)
+@example(n=3, far=8.0, spread=0.0, seed=0)  # the case of the old notes: (7.5, 0), (8.5, 0), (8, 0.3), error 7.5e-9
+@example(n=4, far=8.0, spread=0.0, seed=1)  # (7.11, 0), (8.67, -0.12), (7.88, 0.12), (8.56, 0.34): error 2e-7
+def test_clusters_far_from_the_truth_agree_with_a_precise_reference_within_the_estimate(n, far, spread, seed):
+    """No parameter near the truth: every switch is far out and dropped, but the weights' exponential tails reach
+    the Gaussian's mass (numeric/expectation/cubature/tails.py).  Counted as polynomials, they took 6 Gauss-Hermite
+    nodes where 11-14 were needed, and the fast tier's error (and estimate) reached 1e-5 of the integrand's scale."""
+    known = {
+        (3, 0): [[7.5, 0.0], [8.5, 0.0], [8.0, 0.3]],
+        (4, 1): [[7.11, 0.0], [8.67, -0.12], [7.88, 0.12], [8.56, 0.34]],
+    }
+    if spread == 0.0:
+        mu = known[n, seed]
+    else:
+        mu = np.round([far, 0.0] + spread * np.random.default_rng(seed).standard_normal((n, 2)), 2).tolist()
+    _check_against_precise([[repr(x) for x in row] for row in mu], dps=16)
 
 
 @pytest.mark.parametrize(
@@ -203,6 +232,22 @@ def test_gauss_hermite_orders_from_the_nearest_pole_reach_their_digits(slope, sh
         density = lambda y: mpmath.npdf(y) / (1 + mpmath.exp(-(slope * y + shift * slope)))  # noqa: E731
         exact = mpmath.quad(density, [-mpmath.inf, -shift - 1, -shift, -shift + 1, mpmath.inf])
     assert abs(value - float(exact)) <= 10.0**-digits + 4 * np.finfo(float).eps
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.0, 6.0), st.floats(4.0, 14.0))
+def test_gauss_hermite_orders_for_exponentials_reach_their_digits(slope, digits):
+    """The order for a tail (:func:`hermite_exponential_orders`) integrates ``(1 + y) e^(a y)``, whose expectation is
+    ``(1 + a) e^(a^2 / 2)``, to the digits asked relative to ``e^(a^2 / 2)``."""
+    order = int(hermite_exponential_orders(np.array([digits]), np.array([slope]), cap=64)[0])
+    nodes, weights = hermite_float(order)
+    with mpmath.workdps(30):
+        exact = (1 + mpmath.mpf(slope)) * mpmath.exp(mpmath.mpf(slope) ** 2 / 2)
+        value = mpmath.fsum(
+            mpmath.mpf(w) * (1 + mpmath.mpf(x)) * mpmath.exp(slope * mpmath.mpf(x)) for x, w in zip(nodes, weights)
+        )
+        gap = abs(value - exact) / mpmath.exp(mpmath.mpf(slope) ** 2 / 2)
+    assert gap <= 10.0**-digits + 1e-15 * order
 
 
 @settings(max_examples=25, deadline=None)

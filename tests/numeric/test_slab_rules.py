@@ -68,7 +68,7 @@ def test_a_slow_switch_across_a_slab_takes_enough_nodes_for_its_companion():
 
 def test_a_slab_needs_no_more_digits_than_anywhere_and_fewer_far_out_along_the_main_axis():
     red = reduce_float(_far_cluster_and_one(0, 0.3))
-    found, cut, digits, _ = rule_inputs(red, FAST)
+    found, cut, digits, _, _ = rule_inputs(red, FAST)
     lows, highs = np.array([-np.inf, -1.0, 5.0]), np.array([-1.0, 5.0, np.inf])
     needs = slabs.slab_needs(found, lows, highs, digits)
     assert np.all(needs <= found[1][None, :])

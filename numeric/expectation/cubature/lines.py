@@ -118,7 +118,7 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
     the transverse orders; the one along the lines and the rounding term are skipped."""
     if red.rank not in (2, 3) or rival <= LINE_FROM_NODES:
         return None
-    (normals, needs, _, _), cut, digits, _ = rule_inputs(red, FAST)
+    (normals, needs, _, _), cut, digits, _, _ = rule_inputs(red, FAST)
     if not len(needs):
         return None
     basis = _turned_basis(normals, needs, digits)

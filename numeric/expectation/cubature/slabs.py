@@ -154,7 +154,7 @@ def slab_needs(found: Switches, lows: np.ndarray, highs: np.ndarray, digits: flo
 
 
 def slab_rules(
-    fine: list[AxisRule], coarse: list[AxisRule], found: Switches, cut: float, digits: float
+    fine: list[AxisRule], coarse: list[AxisRule], found: Switches, cut: float, digits: float, floors: np.ndarray
 ) -> tuple[SlabRule, SlabRule] | None:
     """Fine and coarse slab rules along the axis where ``fine`` has the most nodes, or None where they would keep
     more than :data:`SLAB_GAIN` of the tensor rule's nodes.  Each slab takes, along each other axis, the rule chosen
@@ -164,7 +164,8 @@ def slab_rules(
     others = [k for k in range(len(fine)) if k != axis]
     inner = np.arange(-cut + SLAB_WIDTH, cut, SLAB_WIDTH)
     lows, highs = np.concatenate([[-np.inf], inner]), np.concatenate([inner, [np.inf]])
-    choices = axis_choices(np.abs(found[0][:, others]), slab_needs(found, lows, highs, digits), cut, digits)
+    needs = slab_needs(found, lows, highs, digits)
+    choices = axis_choices(np.abs(found[0][:, others]), needs, cut, digits, floors[others])
     edges: list[float] = []
     across: list[tuple[tuple[AxisRule, ...], tuple[AxisRule, ...]]] = []  # per slab: fine and coarse rules
     whole = [(fine[k], coarse[k], fine[k].count()) for k in others]  # the tensor rule's, where smaller
@@ -194,10 +195,10 @@ def _sizes(rule: AxisRule, edges: tuple[float, ...]) -> tuple[int, ...]:
 def fast_rules(red: Reduction) -> tuple[Rules, Rules]:
     """The fast tier's fine and coarse product rules for ``red``: slab rules where they save nodes, else the
     tensor rule's per-axis rules."""
-    found, cut, digits, slack = rule_inputs(red, FAST)
-    fine, coarse = choose_rules(found, range(red.rank), cut, digits, slack)
+    found, cut, digits, slack, floors = rule_inputs(red, FAST)
+    fine, coarse = choose_rules(found, range(red.rank), cut, digits, slack, floors)
     if red.rank >= 2 and rule_count(fine) > SLAB_FROM_NODES:
-        slab = slab_rules(fine, coarse, found, cut, digits)
+        slab = slab_rules(fine, coarse, found, cut, digits, floors)
         if slab is not None:
             return slab
     return fine, coarse

@@ -27,6 +27,7 @@ import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.cubature.separable import separable_sums
+from numeric.expectation.cubature.tails import tail_orders
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     growth_bound,
@@ -261,21 +262,23 @@ def axis_rules(red: Reduction, tier: Tier, slack: np.ndarray | None = None) -> t
     """Fine and coarse rules per axis, set by the switches that matter (see :func:`switches`); with ``slack``
     (per axis), by those of every configuration within it of ``red`` (each slope ``|D_k|`` may grow by
     ``2 slack_k``)."""
-    found, cut, digits, slack = rule_inputs(red, tier, slack)
-    return choose_rules(found, range(red.rank), cut, digits, slack)
+    found, cut, digits, slack, floors = rule_inputs(red, tier, slack)
+    return choose_rules(found, range(red.rank), cut, digits, slack, floors)
 
 
 def rule_inputs(
     red: Reduction, tier: Tier, slack: np.ndarray | None = None
-) -> tuple[Switches, float, float, np.ndarray]:
+) -> tuple[Switches, float, float, np.ndarray, np.ndarray]:
     """What the choice of rules starts from: the switches that matter, the truncation radius, the digits asked
-    of the product rule, and the slack (zeros without one)."""
+    of the product rule, the slack (zeros without one), and the Gauss-Hermite order each axis needs at least for the
+    weights' exponential tails (:func:`numeric.expectation.cubature.tails.tail_orders`)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = float_parts(red)
     move = 0.0 if slack is None else float(np.linalg.norm(slack))
     cut = _cut(red, digits, move)
     found = switches(center, offsets, cut, digits, slack)
-    return found, cut, digits, np.zeros(red.rank) if slack is None else slack
+    slack = np.zeros(red.rank) if slack is None else slack
+    return found, cut, digits, slack, tail_orders(center, offsets, digits, hermite_cap(digits), slack)
 
 
 def _cut(red: Reduction, digits: float, move: float = 0.0) -> float:
@@ -284,15 +287,16 @@ def _cut(red: Reduction, digits: float, move: float = 0.0) -> float:
 
 
 def choose_rules(
-    found: Switches, axes: Iterable[int], cut: float, digits: float, slack: np.ndarray
+    found: Switches, axes: Iterable[int], cut: float, digits: float, slack: np.ndarray, floors: np.ndarray
 ) -> tuple[list[AxisRule], list[AxisRule]]:
     """Fine and coarse rules along ``axes`` for the switches ``found`` (normals, needs, feet, blur, as
-    :func:`switches` returns them): Gauss-Hermite where its order suffices for every switch, else the trapezoid
-    (uniform or sinh-mapped, whichever has fewer nodes)."""
+    :func:`switches` returns them) and the tails' least Gauss-Hermite orders ``floors`` (per axis): Gauss-Hermite
+    where its order suffices for every switch, else the trapezoid (uniform or sinh-mapped, whichever has fewer
+    nodes)."""
     normals, needs, feet, blur = found
     axes = list(axes)
     slopes = np.abs(normals[:, axes]) + 2.0 * slack[axes] if np.any(slack) else np.abs(normals[:, axes])
-    choices = axis_choices(slopes, needs[None, :], cut, digits)
+    choices = axis_choices(slopes, needs[None, :], cut, digits, floors[axes])
     fine, coarse = [], []
     for j, k in enumerate(axes):
         rules = choices[j][0]
@@ -305,12 +309,18 @@ def choose_rules(
     return fine, coarse
 
 
+def hermite_cap(digits: float) -> int:
+    """The most Gauss-Hermite nodes an axis takes for ``digits`` (beyond, the trapezoid)."""
+    return max(24, int(digits / 2))
+
+
 def axis_choices(
-    slopes: np.ndarray, needs: np.ndarray, cut: float, digits: float
+    slopes: np.ndarray, needs: np.ndarray, cut: float, digits: float, floors: np.ndarray
 ) -> list[list[tuple[AxisRule, AxisRule]]]:
     """Fine and coarse rules ``[axis][group]`` for switches of ``slopes`` ``(S, axes)`` that need ``needs[g]``
-    ``(G, S)`` digits in each of ``G`` groups of nodes (below one digit a switch is left out of its group):
-    Gauss-Hermite where its order suffices for every switch, else the uniform trapezoid.
+    ``(G, S)`` digits in each of ``G`` groups of nodes (below one digit a switch is left out of its group), with at
+    least ``floors`` ``(axes,)`` Gauss-Hermite nodes for the tails (the order the companion takes; the rule takes one
+    more): Gauss-Hermite where its order suffices for every switch, else the uniform trapezoid.
 
     A switch takes the Gauss-Hermite order of the better of two bounds: the Taylor one
     (:func:`numeric.expectation.quadrature.hermite_orders`) and the nearest pole's (``hermite_pole_orders``), each at
@@ -321,13 +331,15 @@ def axis_choices(
     sloped = np.where(live[:, :, None], slopes[None, :, :], 0.0)  # (G, S, axes)
     flat = sloped.reshape(groups * count, slopes.shape[1]).T
     digits_flat = np.where(live, needs, digits).ravel()
-    cap = max(24, int(digits / 2))
+    cap = hermite_cap(digits)
     taylor = hermite_orders(digits_flat, flat, cap).reshape(slopes.shape[1], groups, count)  # (axes, G, S)
     pole = hermite_pole_orders(digits_flat, flat, cap).reshape(slopes.shape[1], groups, count)
     orders = np.where((taylor == 0) | ((pole > 0) & (pole < taylor)), pole, taylor)  # 0 where Gauss-Hermite fails
     suits: list[list[bool]] = np.asarray(orders.all(axis=2)).tolist()
-    largest = orders.max(axis=2, initial=1)
-    by_pole: list[list[bool]] = np.asarray(~taylor.all(axis=2) | (taylor.max(axis=2, initial=1) > largest)).tolist()
+    switch_orders = orders.max(axis=2, initial=1)
+    largest = np.maximum(switch_orders, np.asarray(floors)[:, None])  # (axes, G)
+    by_pole = ~taylor.all(axis=2) | (taylor.max(axis=2, initial=1) > switch_orders)
+    by_pole = np.asarray(by_pole & (switch_orders >= largest)).tolist()  # a tail's order: its companion is one less
     sharpest = sloped.max(axis=1, initial=0.0).T.tolist()
     if not all(all(row) for row in suits):  # the trapezoidal steps, switches without slope left out
         with np.errstate(divide="ignore"):
