@@ -213,8 +213,7 @@ def hermite_exponential_orders(digits: np.ndarray, slopes: np.ndarray, cap: int 
     orders stay low even for slopes of several units.
     """
     slopes = np.abs(np.asarray(slopes, dtype=float))
-    m = np.arange(1, cap + 1, dtype=float)
-    log_ratio = np.array([math.lgamma(k + 1) - math.lgamma(2 * k + 1) for k in range(1, cap + 1)])
+    m, log_ratio = _exponential_terms(cap)
     with np.errstate(divide="ignore"):
         log_slopes = np.log(slopes)[..., None]
         error = log_ratio + (2.0 * m - 1.0) * log_slopes + np.log(slopes[..., None] + 2.0 * m)
@@ -231,6 +230,13 @@ def hermite_companion(order: int, slope: float) -> int:
     strip = root if slope == 0.0 else min(HERMITE_STRIP / slope, root)
     lower = math.floor(max(root - 1.5 / strip, 0.0) ** 2 / 2.0)
     return max(1, min(order - 1, lower))
+
+
+@cache
+def _exponential_terms(cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` and ``log (m! / (2m)!)`` for ``m = 1 .. cap``, as arrays."""
+    m = np.arange(1, cap + 1, dtype=float)
+    return m, np.array([math.lgamma(k + 1) - math.lgamma(2 * k + 1) for k in range(1, cap + 1)])
 
 
 @cache

@@ -60,6 +60,7 @@ __all__ = [
     "rule_inputs",
     "choose_rules",
     "axis_choices",
+    "hermite_cap",
     "rule_count",
     "product_of",
     "chunk_sums",
@@ -271,7 +272,7 @@ def rule_inputs(
 ) -> tuple[Switches, float, float, np.ndarray, np.ndarray]:
     """What the choice of rules starts from: the switches that matter, the truncation radius, the digits asked
     of the product rule, the slack (zeros without one), and the Gauss-Hermite order each axis needs at least for the
-    weights' exponential tails (:func:`numeric.expectation.cubature.tails.tail_orders`)."""
+    weights' exponential tails, ``(1, r)`` (:func:`numeric.expectation.cubature.tails.tail_orders`)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = float_parts(red)
     move = 0.0 if slack is None else float(np.linalg.norm(slack))
@@ -290,13 +291,13 @@ def choose_rules(
     found: Switches, axes: Iterable[int], cut: float, digits: float, slack: np.ndarray, floors: np.ndarray
 ) -> tuple[list[AxisRule], list[AxisRule]]:
     """Fine and coarse rules along ``axes`` for the switches ``found`` (normals, needs, feet, blur, as
-    :func:`switches` returns them) and the tails' least Gauss-Hermite orders ``floors`` (per axis): Gauss-Hermite
+    :func:`switches` returns them) and the tails' least Gauss-Hermite orders ``floors`` ``(1, r)``: Gauss-Hermite
     where its order suffices for every switch, else the trapezoid (uniform or sinh-mapped, whichever has fewer
     nodes)."""
     normals, needs, feet, blur = found
     axes = list(axes)
     slopes = np.abs(normals[:, axes]) + 2.0 * slack[axes] if np.any(slack) else np.abs(normals[:, axes])
-    choices = axis_choices(slopes, needs[None, :], cut, digits, floors[axes])
+    choices = axis_choices(slopes, needs[None, :], cut, digits, floors[:, axes])
     fine, coarse = [], []
     for j, k in enumerate(axes):
         rules = choices[j][0]
@@ -319,7 +320,7 @@ def axis_choices(
 ) -> list[list[tuple[AxisRule, AxisRule]]]:
     """Fine and coarse rules ``[axis][group]`` for switches of ``slopes`` ``(S, axes)`` that need ``needs[g]``
     ``(G, S)`` digits in each of ``G`` groups of nodes (below one digit a switch is left out of its group), with at
-    least ``floors`` ``(axes,)`` Gauss-Hermite nodes for the tails (the order the companion takes; the rule takes one
+    least ``floors`` ``(G, axes)`` Gauss-Hermite nodes for the tails (the order the companion takes; the rule takes one
     more): Gauss-Hermite where its order suffices for every switch, else the uniform trapezoid.
 
     A switch takes the Gauss-Hermite order of the better of two bounds: the Taylor one
@@ -337,9 +338,11 @@ def axis_choices(
     orders = np.where((taylor == 0) | ((pole > 0) & (pole < taylor)), pole, taylor)  # 0 where Gauss-Hermite fails
     suits: list[list[bool]] = np.asarray(orders.all(axis=2)).tolist()
     switch_orders = orders.max(axis=2, initial=1)
-    largest = np.maximum(switch_orders, np.asarray(floors)[:, None])  # (axes, G)
-    by_pole = ~taylor.all(axis=2) | (taylor.max(axis=2, initial=1) > switch_orders)
-    by_pole = np.asarray(by_pole & (switch_orders >= largest)).tolist()  # a tail's order: its companion is one less
+    largest = np.maximum(switch_orders, np.asarray(floors).T)  # (axes, G)
+    # where the pole bound set a switch's order, the error falls slowly with the order, above a tail's floor too
+    by_pole: list[list[bool]] = np.asarray(
+        ~taylor.all(axis=2) | (taylor.max(axis=2, initial=1) > switch_orders)
+    ).tolist()
     sharpest = sloped.max(axis=1, initial=0.0).T.tolist()
     if not all(all(row) for row in suits):  # the trapezoidal steps, switches without slope left out
         with np.errstate(divide="ignore"):
