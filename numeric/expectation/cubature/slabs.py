@@ -22,13 +22,13 @@ tensor rules.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
 
-from numeric.expectation.cubature.tails import tail_orders
+from numeric.expectation.cubature.tails import Tails
 from numeric.expectation.cubature.tensor import (
     CACHED_NODES,
     FAST,
@@ -42,7 +42,7 @@ from numeric.expectation.cubature.tensor import (
     rule_count,
     rule_inputs,
 )
-from numeric.expectation.reduction import Reduction, float_parts
+from numeric.expectation.reduction import Reduction
 from numeric.expectation.tiers import LN10
 
 __all__ = ["SlabRule", "fast_rules", "slab_rules", "slab_needs", "SLAB_WIDTH"]
@@ -161,19 +161,20 @@ def slab_rules(
     found: Switches,
     cut: float,
     digits: float,
-    tails: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
+    tails: Tails,
 ) -> tuple[SlabRule, SlabRule] | None:
     """Fine and coarse slab rules along the axis where ``fine`` has the most nodes, or None where they would keep
     more than :data:`SLAB_GAIN` of the tensor rule's nodes.  Each slab takes, along each other axis, the rule chosen
-    for its own switches (:func:`numeric.expectation.cubature.tensor.axis_choices`) and tails (``tails(axis, lows,
-    highs)``: the least Gauss-Hermite orders per slab and axis, ``(G, r)``,
-    :func:`numeric.expectation.cubature.tails.tail_orders`) or the tensor rule's, whichever is smaller."""
+    for its own switches (:func:`numeric.expectation.cubature.tensor.axis_choices`) and ``tails`` (their least
+    Gauss-Hermite orders in that slab, :meth:`numeric.expectation.cubature.tails.Tails.orders`) or the tensor rule's,
+    whichever is smaller."""
     axis = max(range(len(fine)), key=lambda k: fine[k].count())
     others = [k for k in range(len(fine)) if k != axis]
     inner = np.arange(-cut + SLAB_WIDTH, cut, SLAB_WIDTH)
     lows, highs = np.concatenate([[-np.inf], inner]), np.concatenate([inner, [np.inf]])
     needs = slab_needs(found, lows, highs, digits)
-    choices = axis_choices(np.abs(found[0][:, others]), needs, cut, digits, tails(axis, lows, highs)[:, others])
+    floors = tails.orders(digits, hermite_cap(digits), (axis, lows, highs))[:, others]
+    choices = axis_choices(np.abs(found[0][:, others]), needs, cut, digits, floors)
     edges: list[float] = []
     across: list[tuple[tuple[AxisRule, ...], tuple[AxisRule, ...]]] = []  # per slab: fine and coarse rules
     whole = [(fine[k], coarse[k], fine[k].count()) for k in others]  # the tensor rule's, where smaller
@@ -203,15 +204,9 @@ def _sizes(rule: AxisRule, edges: tuple[float, ...]) -> tuple[int, ...]:
 def fast_rules(red: Reduction) -> tuple[Rules, Rules]:
     """The fast tier's fine and coarse product rules for ``red``: slab rules where they save nodes, else the
     tensor rule's per-axis rules."""
-    found, cut, digits, slack, floors = rule_inputs(red, FAST)
-    fine, coarse = choose_rules(found, range(red.rank), cut, digits, slack, floors)
+    found, cut, digits, slack, tails = rule_inputs(red, FAST)
+    fine, coarse = choose_rules(found, range(red.rank), cut, digits, slack, tails)
     if red.rank >= 2 and rule_count(fine) > SLAB_FROM_NODES:
-        center, offsets = float_parts(red)
-        cap = hermite_cap(digits)
-
-        def tails(axis: int, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
-            return tail_orders(center, offsets, digits, cap, slack, (axis, lows, highs))
-
         slab = slab_rules(fine, coarse, found, cut, digits, tails)
         if slab is not None:
             return slab

@@ -22,6 +22,7 @@ switch's logistic needs a few nodes.  Degrees 1 and 2 are counted (:data:`TAIL_D
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -30,7 +31,7 @@ from numeric.expectation.integrand import logit_intercepts
 from numeric.expectation.quadrature import hermite_exponential_orders
 from numeric.expectation.tiers import LN10
 
-__all__ = ["tail_peaks", "tail_orders"]
+__all__ = ["Tails", "tails_of", "tail_peaks"]
 
 
 #: Degrees of the tails' monomials counted.  Degree 1 alone left 19 of 13,645 random 2-D configurations with estimates
@@ -99,37 +100,45 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
     return [(first, *rest) for first in range(total + 1) for rest in _compositions(total - first, parts - 1)]
 
 
-def tail_orders(
-    center: np.ndarray,
-    offsets: np.ndarray,
-    digits: float,
-    cap: int,
-    slack: np.ndarray,
-    slabs: tuple[int, np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """Per reduced axis, the fewest Gauss-Hermite nodes the weights' tails need for ``digits`` (at most ``cap``),
-    for every configuration within ``slack`` (per axis) of this one (each slope ``|Y_k|`` may grow by
-    ``2 slack_k``), ``(1, r)``.
+@dataclass(frozen=True)
+class Tails:
+    """The tails' monomials that set Gauss-Hermite floors (:func:`tails_of`): their peaks ``Y`` ``(P, r)`` (also their
+    slopes), the log of their sizes ``(P,)`` (:func:`tail_peaks`), and the slack per axis they were found for (each
+    slope ``|Y_k|`` may grow by ``2 slack_k``)."""
 
-    With ``slabs = (axis, lows, highs)``, per slab ``lows[g] <= y_axis <= highs[g]``, ``(G, r)``: a monomial times the
-    density is ``e^(peak - |y - Y|^2 / 2)``, so in a slab whose nearest point along ``axis`` lies ``t`` from
-    ``Y_axis`` it weighs ``e^(-t^2 / 2)`` less (as :func:`numeric.expectation.cubature.slabs.slab_needs` counts the
-    density for the switches)."""
-    r = offsets.shape[1]
-    groups = 1 if slabs is None else len(slabs[1])
+    peaks_at: np.ndarray
+    sizes: np.ndarray
+    slack: np.ndarray
+
+    def orders(self, digits: float, cap: int, slabs: tuple[int, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Per reduced axis, the fewest Gauss-Hermite nodes the tails need for ``digits`` (at most ``cap``), ``(1, r)``.
+
+        With ``slabs = (axis, lows, highs)``, per slab ``lows[g] <= y_axis <= highs[g]``, ``(G, r)``: a monomial times
+        the density is ``e^(size - |y - Y|^2 / 2)``, so in a slab whose nearest point along ``axis`` lies ``t`` from
+        ``Y_axis`` it weighs ``e^(-t^2 / 2)`` less (as :func:`numeric.expectation.cubature.slabs.slab_needs` counts
+        the density for the switches)."""
+        r = len(self.slack)
+        groups = 1 if slabs is None else len(slabs[1])
+        sizes = self.sizes[None, :]
+        if slabs is not None:
+            axis, lows, highs = slabs
+            at = self.peaks_at[None, :, axis]
+            apart = np.maximum(np.maximum(lows[:, None] - at, at - highs[:, None]), 0.0)
+            sizes = sizes - 0.5 * apart**2  # (G, P)
+        needs = digits + sizes / LN10
+        live = needs >= 1.0
+        if not live.any():
+            return np.ones((groups, r), dtype=int)
+        slopes = np.abs(self.peaks_at) + 2.0 * self.slack[None, :]  # (P, r)
+        orders = hermite_exponential_orders(
+            np.where(live, needs, 0.0).ravel(), np.repeat(slopes.T, groups, axis=1), cap
+        )
+        orders = np.where(live.ravel()[None, :], orders, 1).reshape(r, groups, len(self.sizes))
+        return orders.max(axis=2).T
+
+
+def tails_of(center: np.ndarray, offsets: np.ndarray, slack: np.ndarray) -> Tails:
+    """The tails of every configuration within ``slack`` (per axis) of ``center + offsets`` (none for one parameter)."""
     if len(offsets) < 2:
-        return np.ones((groups, r), dtype=int)
-    slope, peak = tail_peaks(center, offsets, float(np.linalg.norm(slack)))
-    peaks = peak[None, :]
-    if slabs is not None:
-        axis, lows, highs = slabs
-        apart = np.maximum(np.maximum(lows[:, None] - slope[None, :, axis], slope[None, :, axis] - highs[:, None]), 0.0)
-        peaks = peak[None, :] - 0.5 * apart**2  # (G, P)
-    needs = digits + peaks / LN10
-    live = needs >= 1.0
-    if not live.any():
-        return np.ones((groups, r), dtype=int)
-    slopes = np.abs(slope) + 2.0 * slack[None, :]  # (P, r)
-    orders = hermite_exponential_orders(np.where(live, needs, 0.0).ravel(), np.repeat(slopes.T, groups, axis=1), cap)
-    orders = np.where(live.ravel()[None, :], orders, 1).reshape(r, groups, len(peak))
-    return orders.max(axis=2).T
+        return Tails(np.zeros((0, offsets.shape[1])), np.zeros(0), slack)
+    return Tails(*tail_peaks(center, offsets, float(np.linalg.norm(slack))), slack)

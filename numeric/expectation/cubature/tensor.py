@@ -27,7 +27,7 @@ import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
 from numeric.expectation.cubature.separable import separable_sums
-from numeric.expectation.cubature.tails import tail_orders
+from numeric.expectation.cubature.tails import Tails, tails_of
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     growth_bound,
@@ -263,23 +263,23 @@ def axis_rules(red: Reduction, tier: Tier, slack: np.ndarray | None = None) -> t
     """Fine and coarse rules per axis, set by the switches that matter (see :func:`switches`); with ``slack``
     (per axis), by those of every configuration within it of ``red`` (each slope ``|D_k|`` may grow by
     ``2 slack_k``)."""
-    found, cut, digits, slack, floors = rule_inputs(red, tier, slack)
-    return choose_rules(found, range(red.rank), cut, digits, slack, floors)
+    found, cut, digits, slack, tails = rule_inputs(red, tier, slack)
+    return choose_rules(found, range(red.rank), cut, digits, slack, tails)
 
 
 def rule_inputs(
     red: Reduction, tier: Tier, slack: np.ndarray | None = None
-) -> tuple[Switches, float, float, np.ndarray, np.ndarray]:
+) -> tuple[Switches, float, float, np.ndarray, Tails]:
     """What the choice of rules starts from: the switches that matter, the truncation radius, the digits asked
-    of the product rule, the slack (zeros without one), and the Gauss-Hermite order each axis needs at least for the
-    weights' exponential tails, ``(1, r)`` (:func:`numeric.expectation.cubature.tails.tail_orders`)."""
+    of the product rule, the slack (zeros without one), and the weights' exponential tails, which set least
+    Gauss-Hermite orders (:class:`numeric.expectation.cubature.tails.Tails`)."""
     digits = tier.digits if tier.balls else FAST_PRODUCT_DIGITS
     center, offsets = float_parts(red)
     move = 0.0 if slack is None else float(np.linalg.norm(slack))
     cut = _cut(red, digits, move)
     found = switches(center, offsets, cut, digits, slack)
     slack = np.zeros(red.rank) if slack is None else slack
-    return found, cut, digits, slack, tail_orders(center, offsets, digits, hermite_cap(digits), slack)
+    return found, cut, digits, slack, tails_of(center, offsets, slack)
 
 
 def _cut(red: Reduction, digits: float, move: float = 0.0) -> float:
@@ -288,16 +288,16 @@ def _cut(red: Reduction, digits: float, move: float = 0.0) -> float:
 
 
 def choose_rules(
-    found: Switches, axes: Iterable[int], cut: float, digits: float, slack: np.ndarray, floors: np.ndarray
+    found: Switches, axes: Iterable[int], cut: float, digits: float, slack: np.ndarray, tails: Tails
 ) -> tuple[list[AxisRule], list[AxisRule]]:
     """Fine and coarse rules along ``axes`` for the switches ``found`` (normals, needs, feet, blur, as
-    :func:`switches` returns them) and the tails' least Gauss-Hermite orders ``floors`` ``(1, r)``: Gauss-Hermite
+    :func:`switches` returns them) and the ``tails`` (their least Gauss-Hermite orders): Gauss-Hermite
     where its order suffices for every switch, else the trapezoid (uniform or sinh-mapped, whichever has fewer
     nodes)."""
     normals, needs, feet, blur = found
     axes = list(axes)
     slopes = np.abs(normals[:, axes]) + 2.0 * slack[axes] if np.any(slack) else np.abs(normals[:, axes])
-    choices = axis_choices(slopes, needs[None, :], cut, digits, floors[:, axes])
+    choices = axis_choices(slopes, needs[None, :], cut, digits, tails.orders(digits, hermite_cap(digits))[:, axes])
     fine, coarse = [], []
     for j, k in enumerate(axes):
         rules = choices[j][0]
