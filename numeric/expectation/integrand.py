@@ -23,6 +23,8 @@ import flint
 import mpmath
 import numpy as np
 
+from numeric.expectation.compiled import compile_kernel
+
 if TYPE_CHECKING:
     from numeric.expectation.tiers import Tier
 
@@ -226,14 +228,12 @@ def weighted_sums_compiled(y: np.ndarray, weights: np.ndarray, center: np.ndarra
 @functools.cache
 def _compiled_kernel() -> Callable:
     """:func:`_weighted_outputs` compiled for C-ordered float arrays, the one signature (so it is compiled once)."""
-    import numba  # imported here: compiling takes seconds (loading it from the cache half a second)
 
-    array1, array2 = numba.float64[::1], numba.float64[:, ::1]
-    signature = array2(array2, array1, array1, array2, array1)
-    try:
-        return numba.njit(signature, cache=True, nogil=True)(_weighted_outputs)
-    except RuntimeError:  # no writable place for numba's cache (a read-only install, no home): compile each process
-        return numba.njit(signature, nogil=True)(_weighted_outputs)
+    def signature(numba):
+        array1, array2 = numba.float64[::1], numba.float64[:, ::1]
+        return array2(array2, array1, array1, array2, array1)
+
+    return compile_kernel(_weighted_outputs, signature)
 
 
 def _weighted_outputs(y, weights, center, offsets, intercepts):  # pragma: no cover - runs compiled (and as Python)
