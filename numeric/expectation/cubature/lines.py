@@ -7,13 +7,13 @@ reduced basis so that its first axis ``e`` is the sharpest switches' common norm
 node of a Gauss-Hermite product rule across it.
 
 **Along a line** the logits are affine in the line's coordinate ``t``, so the points where two of them cross within
-:data:`~numeric.expectation.cubature.tensor.DOMINANCE_MARGIN` of the leader (the only places the softmax can have poles
-nearby, :func:`~numeric.expectation.cubature.tensor.switches`) are known exactly, line by line.  Each switch point has a
-window of :data:`WINDOW` over its slope difference (at most a fixed panel), sinh-mapped: Gauss-Legendre nodes in
-``u`` with ``t = p + a sinh(u)``, ``a`` = :data:`SINH_SCALE` over the slope difference, crowd at the switch at its
-scale.  A switch point inside a sharper one's window takes the sharper slope.  Outside the windows, plain
-Gauss-Legendre pieces, at most :data:`LINE_PANELS` fixed panels over ``[-cut, cut]``, each ending at least its own
-length from any switch point (so its Bernstein ellipse keeps clear of the poles).  The heaviest pieces take the
+:data:`~numeric.expectation.cubature.tensor.DOMINANCE_MARGIN` of the leader (the only places the softmax can have
+poles nearby, :func:`~numeric.expectation.cubature.tensor.switches`) are known exactly, line by line
+(:mod:`numeric.expectation.cubature.pieces`).  Each switch point has a window over its slope difference,
+sinh-mapped: Gauss-Legendre nodes in ``u`` with ``t = p + a sinh(u)``, ``a`` a few times the inverse slope
+difference, crowd at the switch at its scale.  Outside the windows, plain Gauss-Legendre pieces, at most a few fixed
+panels over ``[-cut, cut]``, each ending at least its own length from any switch point (so its Bernstein ellipse
+keeps clear of the poles).  The heaviest pieces take the
 full orders (:data:`SWITCH_ORDERS`, :data:`PANEL_ORDERS`); a piece whose Gaussian mass bound is far below its
 share of the target takes fewer nodes, graded by the digits it needs (:func:`_graded_orders`), and the estimate's
 companion takes lower orders on the same pieces, graded alike.
@@ -36,13 +36,12 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from numeric.expectation.budget import chunk_nodes, node_budget
+from numeric.expectation.cubature.pieces import LINE_PANELS, piece_nodes, pieces_along
 from numeric.expectation.cubature.tensor import (
-    DOMINANCE_MARGIN,
     FAST,
     AxisRule,
     chunk_sums,
@@ -52,25 +51,17 @@ from numeric.expectation.cubature.tensor import (
     rule_inputs,
 )
 from numeric.expectation.integrand import logit_intercepts, output_count, tail_bound, thread_views
-from numeric.expectation.quadrature import legendre_float
 from numeric.expectation.reduction import Reduction, float_parts
 from numeric.expectation.tiers import LN10, Expectation
 
 __all__ = ["line_expectation", "LINE_FROM_NODES", "LINE_GAIN"]
 
-#: Fixed Gauss-Legendre panels over ``[-cut, cut]`` on every line (where no switch point's window covers them).
-LINE_PANELS = 4
 #: Gauss-Legendre nodes on a half-panel beside a switch point, and on a plain piece: (rule, companion).
 SWITCH_ORDERS = (20, 17)
 PANEL_ORDERS = (16, 14)
 #: Gauss-Legendre orders along the lines (beside switch points, on plain pieces): the rule's and its companion's.
 FINE = (SWITCH_ORDERS[0], PANEL_ORDERS[0])
 COARSE = (SWITCH_ORDERS[1], PANEL_ORDERS[1])
-#: The sinh map's scale beside a switch point, over the crossing logits' slope difference along the line.
-SINH_SCALE = 3.0
-#: A switch point's sinh-mapped window, over the slope difference (its logistic's tail is ``e^-WINDOW`` at the
-#: window's edge), at most a fixed panel; where the plain pieces begin is a matter of cost, not of accuracy.
-WINDOW = 24.0
 #: Graded orders along the lines: a piece whose mass (its line's weight, its length and the density's largest value
 #: on it, times the growth bound) is far below the target takes fewer nodes than the full orders above, which are
 #: sized for ``FULL_DIGITS`` digits of the heaviest pieces: ``ceil(full * digits / FULL_DIGITS)`` for the digits it
@@ -235,7 +226,7 @@ def _layout(lines: _Lines, red: Reduction, orders: tuple[int, ...], inner: tuple
     rules = [AxisRule(order=m).floats() for m in orders]
     across, line_weights = product_of(rules, floor - math.log(lines.cut), 0, count)
     alpha = across.T @ lines.slope[:, 1:].T + lines.intercept
-    kept = [_kept_pieces(pieces, line_weights, floor) for pieces in _pieces_along(alpha, lines.slope[:, 0], lines.cut)]
+    kept = [_kept_pieces(pieces, line_weights, floor) for pieces in pieces_along(alpha, lines.slope[:, 0], lines.cut)]
     (mapped, mapped_mass), (plain, plain_mass) = kept
     # each piece's share of the error: GRADED_SHARE of the target over the pieces, per unit of the growth bound
     share = prune_threshold(
@@ -263,26 +254,16 @@ def _nodes(lines: _Lines, red: Reduction, layout: _Layout) -> tuple[np.ndarray, 
     (:func:`numeric.expectation.integrand.thread_views`; valid until the next call): fresh arrays of this size were
     mapped and page-faulted at every call, which cost a third of the search.  The pieces were pruned
     (:func:`_layout`); the nodes are not, as gathering the survivors cost about what summing them does."""
-    (start, stop, owner, scale), (plain_start, plain_stop, plain_owner) = layout.mapped, layout.plain
-    r, mapped_count, count = len(lines.basis), int(layout.mapped_orders.sum()), layout.count
-    t, weights, spare, nodes = thread_views(_WORKSPACE, [(count,), (count,), (count,), (r, count)])
-    _sinh_halves(
-        start, stop, scale, layout.mapped_orders, t[:mapped_count], weights[:mapped_count], spare[:mapped_count]
-    )
-    _plain_halves(plain_start, plain_stop, layout.plain_orders, t[mapped_count:], weights[mapped_count:])
-    np.multiply(t, t, out=spare)
-    spare *= -0.5
-    np.exp(spare, out=spare)
-    weights *= spare
-    line = np.concatenate([np.repeat(owner, layout.mapped_orders), np.repeat(plain_owner, layout.plain_orders)])
-    weights *= layout.line_weights[line] * (1.0 / SQRT_2PI)
-    # y = basis (t, across): the line's foot plus t along the first basis vector
-    np.multiply(lines.basis[:, :1], t, out=nodes)
-    nodes += (lines.basis[:, 1:] @ layout.across)[:, line]
+    weights, nodes = thread_views(_WORKSPACE, [(layout.count,), (len(lines.basis), layout.count)])
+    feet = lines.basis[:, 1:] @ layout.across
+    piece_nodes(
+        layout.mapped, layout.mapped_orders, layout.plain, layout.plain_orders, layout.line_weights,
+        lines.basis[:, 0], feet, nodes, weights,
+    )  # fmt: skip
     return nodes, weights
 
 
-#: The per-thread buffer of :func:`_nodes` (``t``, weights, a spare array, the nodes).
+#: The per-thread buffer of :func:`_nodes` (the weights, the nodes).
 _WORKSPACE = threading.local()
 
 
@@ -298,120 +279,3 @@ def _kept_pieces(
         mass = np.log(np.take(line_weights, owner) * np.abs(stop - start)) - 0.5 * nearest * nearest
     keep = mass > floor
     return tuple(x[keep] for x in pieces), mass[keep]
-
-
-def _pieces_along(alpha: np.ndarray, beta: np.ndarray, cut: float) -> tuple[tuple[np.ndarray, ...], ...]:
-    """The half-panels along lines of logits ``alpha + beta t`` (``alpha`` ``(L, n)``, one row per line) on
-    ``[-cut, cut]``: those from a switch point (start, stop, line, sinh scale) and the plain ones (start, stop,
-    line)."""
-    lines = len(alpha)
-    points, slopes = _switch_points(alpha, beta, cut)
-    spacing = 2.0 * cut / LINE_PANELS
-    reach = np.minimum(WINDOW / slopes, spacing)
-    # a switch point inside a sharper one's window takes its slope: its half-panels would otherwise run, at its own
-    # scale, up to the sharper switch's poles
-    near = np.abs(points[:, :, None] - points[:, None, :]) < reach[:, None, :]  # (L, P, P): j inside k's window
-    slopes = np.max(np.where(near, slopes[:, None, :], slopes[:, :, None]), axis=2)
-    reach = np.minimum(WINDOW / slopes, spacing)
-    fixed = np.broadcast_to(np.linspace(-cut, cut, LINE_PANELS + 1), (lines, LINE_PANELS + 1))
-    edges = np.clip(np.concatenate([points - reach, points + reach], 1), -cut, cut)
-    own = np.concatenate([np.arange(points.shape[1])] * 2)
-    # inner fixed cuts and window edges inside some (other) window are dropped (moved onto ``cut``, where they make
-    # empty pieces): every plain piece then lies outside all windows, at least its own length from any switch point
-    inside = np.abs(fixed[:, :, None] - points[:, None, :]) < reach[:, None, :]  # NaN compares False
-    fixed = np.where(inside.any(axis=2) & (np.abs(fixed) < cut), cut, fixed)  # the ends stay
-    other = own[:, None] != np.arange(points.shape[1])[None, :]
-    inside = (np.abs(edges[:, :, None] - points[:, None, :]) < reach[:, None, :]) & other[None, :, :]
-    edges = np.where(inside.any(axis=2) | np.isnan(edges), cut, edges)
-    cuts = np.concatenate([fixed, edges, np.where(np.isnan(points), cut, points)], 1)
-    plain_cut = np.full((lines, fixed.shape[1] + edges.shape[1]), np.inf)
-    scales = np.concatenate([plain_cut, np.where(np.isnan(points), np.inf, SINH_SCALE / slopes)], 1)
-    windows = np.concatenate([plain_cut, np.where(np.isnan(points), np.inf, reach)], 1)
-    order = np.argsort(cuts, axis=1, kind="stable")
-    cuts, scales, windows = (np.take_along_axis(x, order, 1) for x in (cuts, scales, windows))
-    left, right = cuts[:, :-1].ravel(), cuts[:, 1:].ravel()
-    left_scale, right_scale = scales[:, :-1].ravel(), scales[:, 1:].ravel()
-    left_switch, right_switch = np.isfinite(left_scale), np.isfinite(right_scale)
-    both = left_switch & right_switch
-    with np.errstate(invalid="ignore"):  # a piece between two switch points is split by their windows' share
-        share = np.where(both, windows[:, :-1].ravel() / (windows[:, :-1].ravel() + windows[:, 1:].ravel()), 1.0)
-    split = left + (right - left) * share
-    owner = np.repeat(np.arange(lines), cuts.shape[1] - 1)
-    open_piece = right > left
-    from_left, from_right = left_switch & open_piece, right_switch & open_piece
-    plain = ~left_switch & ~right_switch & open_piece
-    mapped = (
-        np.concatenate([left[from_left], right[from_right]]),
-        np.concatenate([split[from_left], np.where(both, split, left)[from_right]]),
-        np.concatenate([owner[from_left], owner[from_right]]),
-        np.concatenate([left_scale[from_left], right_scale[from_right]]),
-    )
-    return mapped, (left[plain], right[plain], owner[plain])
-
-
-def _switch_points(alpha: np.ndarray, beta: np.ndarray, cut: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per line, where two logits cross within the dominance margin of the leader, sorted (NaN where none), and the
-    difference of their slopes, ``(L, P)`` each."""
-    first, second = np.triu_indices(len(beta), 1)
-    gap = beta[first] - beta[second]
-    live = gap != 0.0
-    first, second, gap = first[live], second[live], gap[live]
-    t = (alpha[:, second] - alpha[:, first]) / gap  # (L, P)
-    logits = alpha[:, None, :] + t[:, :, None] * beta[None, None, :]  # (L, P, n)
-    crossing = logits[:, np.arange(len(first)), first]
-    near = (crossing >= logits.max(axis=2) - DOMINANCE_MARGIN) & (np.abs(t) < cut)
-    order = np.argsort(np.where(near, t, np.inf), axis=1)[:, : max(1, int(near.sum(axis=1).max()))]
-    points = np.take_along_axis(np.where(near, t, np.nan), order, 1)  # only as many columns as some line needs
-    return points, np.abs(gap)[order]
-
-
-@lru_cache(maxsize=4)
-def _legendre_table(top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights of every order from 1 to ``top``, one after the other (order ``m`` starts
-    at ``m (m - 1) / 2``)."""
-    rules = [legendre_float(m) for m in range(1, top + 1)]
-    nodes, weights = (np.concatenate([rule[k] for rule in rules]) for k in (0, 1))
-    nodes.setflags(write=False)
-    weights.setflags(write=False)
-    return nodes, weights
-
-
-def _legendre_pieces(orders: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For pieces of Gauss-Legendre ``orders``, node after node: the nodes on ``[-1, 1]``, their weights, and the
-    piece each belongs to."""
-    total = int(orders.sum())
-    first = np.cumsum(orders) - orders  # where each piece's nodes begin
-    index = np.repeat(orders * (orders - 1) // 2 - first, orders) + np.arange(total)
-    x, w = _legendre_table(int(orders.max(initial=1)))
-    return x[index], w[index], np.repeat(np.arange(len(orders)), orders)
-
-
-def _sinh_halves(
-    start, stop, scale, orders: np.ndarray, nodes: np.ndarray, weights: np.ndarray, spare: np.ndarray
-) -> None:
-    """Gauss-Legendre of ``orders`` in ``u`` on each half-panel from ``start`` (a switch point) to ``stop``,
-    ``t = start + scale sinh(u)``: nodes and weights (Jacobian included) into the flat arrays given, piece after
-    piece."""
-    x, w, piece = _legendre_pieces(orders)
-    top = np.arcsinh((stop - start) / scale)
-    grow, shrink = nodes, spare  # e^u and e^-u: sinh and cosh from one exponential
-    np.multiply((0.5 * top)[piece], x + 1.0, out=grow)
-    np.exp(grow, out=grow)
-    np.divide(1.0, grow, out=shrink)
-    np.add(grow, shrink, out=weights)
-    weights *= (0.25 * np.abs(top) * scale)[piece] * w
-    grow -= shrink
-    grow *= (0.5 * scale)[piece]
-    grow += start[piece]
-
-
-def _plain_halves(
-    start: np.ndarray, stop: np.ndarray, orders: np.ndarray, nodes: np.ndarray, weights: np.ndarray
-) -> None:
-    """Gauss-Legendre of ``orders`` on each half-panel from ``start`` to ``stop``: nodes and weights into the flat
-    arrays given."""
-    x, w, piece = _legendre_pieces(orders)
-    half = (0.5 * (stop - start))[piece]
-    np.multiply(half, x + 1.0, out=nodes)
-    nodes += start[piece]
-    np.multiply(np.abs(half), w, out=weights)
