@@ -130,6 +130,8 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
         gap = np.abs(fine - search.sums(lowered, FINE)[0])
         if np.max(gap) <= target:
             break
+        if all(math.ceil(1.5 * m) > MAX_ORDER for m in orders):
+            return None  # whichever axes are short, raising them passes the most: the companions below would be waste
         alone = [orders[:k] + (lowered[k],) + orders[k + 1 :] for k in range(len(orders))]
         short = [k for k, low in enumerate(alone) if np.max(np.abs(fine - search.sums(low, FINE)[0])) > target]
         orders = tuple(math.ceil(1.5 * m) if k in short or not short else m for k, m in enumerate(orders))
