@@ -32,7 +32,7 @@ from numeric.expectation.quadrature import (
     hermite_order,
     hermite_pole_orders,
 )
-from numeric.expectation.reduction import reduce_float, reduce_precise
+from numeric.expectation.reduction import float_parts, reduce_float, reduce_precise
 from numeric.model import evaluate
 from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice
@@ -152,6 +152,22 @@ def test_rank_4_is_answered_by_qmc_labelled_statistical_and_reproducible():
     assert "randomized QMC (statistical)" in first.method and not first.rigorous
     assert first.to_json()["rigorous"] is False
     assert first.loss == again.loss  # seeded scramblings
+
+
+@pytest.mark.parametrize("rank", [3, 5])
+def test_kept_qmc_points_give_the_sums_of_points_drawn_chunk_by_chunk(monkeypatch, rank):
+    """A rule's points kept for later calls are the very points a call draws when they are not kept (a small cap
+    or a large rule): the same sums, bit for bit, with chunks of 2^12 points either way."""
+    from numeric.expectation.cubature import qmc
+
+    rule = QMCRule(log2_points=13, scramblings=3, seed=rank)
+    mu = np.random.default_rng(rank).standard_normal((4, rank)) * 1.5
+    center, offsets = float_parts(reduce_float(mu))
+    monkeypatch.setattr(qmc, "chunk_nodes", lambda *args: 1 << 12)
+    kept = qmc.qmc_sums(rule, center, offsets)
+    monkeypatch.setattr(qmc, "QMC_CACHED_BYTES", 0)
+    drawn = qmc.qmc_sums(rule, center, offsets)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, drawn))
 
 
 def test_the_strongest_monte_carlo_baseline_is_the_same_estimator():
