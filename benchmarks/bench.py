@@ -229,39 +229,70 @@ def general_vs_mc(repeat: int, reference_dps: int = 30) -> dict:
     }
 
 
-def general_spreads(repeat: int, spreads: tuple[float, ...] = (0.1, 0.3, 1.0, 2.0, 3.0)) -> dict:
-    """Issue 15 item 2 over its whole range of spreads, O(0.1-3): one loss and gradient (as in GD, no estimate)
-    against the strongest Monte-Carlo, with the fast tier's own error estimate (it overstates the error 20-fold or
-    more; a reference at dps 30 is out of reach beyond spread 0.1, where the precise rule exceeds the memory cap).
-    From spread 1 on the fast tier takes line rules (numeric/expectation/cubature/lines.py) where they cost less than
-    tensor or slab rules; the speed target is not met there."""
+def _rule_kind(method: str) -> str:
+    """The family of a fast-tier rule from its ``method`` text."""
+    for kind, mark in (("QMC", "randomized QMC"), ("line", "line rule"), ("slab", "slab rule"), ("tensor", "tensor")):
+        if mark in method:
+            return kind
+    return "other"
+
+
+def general_spreads(
+    repeat: int, spreads: tuple[float, ...] = (0.1, 0.3, 1.0, 2.0, 3.0), seeds: tuple[int, ...] = tuple(range(8))
+) -> dict:
+    """Issue 15 item 2 over its whole range of spreads, O(0.1-3), and over several configurations per spread (the
+    seeds of :func:`general_configuration`; seed 0 alone, as measured before 2026-12-04, was the one that took a
+    cheap line rule at spreads 1 to 3): one loss and gradient (as in GD, no estimate) against the strongest
+    Monte-Carlo, the rule family the fast tier took, and its own error figure (an estimate that overstates the error
+    20-fold or more; a reference at dps 30 is out of reach beyond spread 0.1, where the precise rule exceeds the memory
+    cap).  Where no deterministic rule fits the memory cap or a line rule declines, the fast tier answers by
+    randomized QMC, whose figure is a statistical error bar."""
     rows = {}
     for spread in spreads:
+        configurations = {}
+        for seed in seeds:
+            mu = np.array(general_configuration(seed=seed, spread=spread))
+            ours_time, _ = best_time(partial(loss_and_gradient_float, mu, estimate_error=False), repeat)
+            loss, grad, errors, method = loss_and_gradient_float(mu)
+            configurations[f"seed={seed}"] = {
+                "ours_seconds": ours_time,
+                "rule": _rule_kind(method),
+                "relative_error_figure": max(errors) / max(abs(loss), float(np.max(np.abs(grad)))),  # normwise
+                "method": method,
+            }
         mu = np.array(general_configuration(spread=spread))
-        ours_time, _ = best_time(partial(loss_and_gradient_float, mu, estimate_error=False), repeat)
-        loss, grad, errors, method = loss_and_gradient_float(mu)
-        mc_time, _ = best_time(partial(seeded_monte_carlo(mu), mu), repeat)
-        estimate = max(errors) / max(abs(loss), float(np.max(np.abs(grad))))  # normwise, as general_vs_mc's error
+        mc_time, _ = best_time(partial(seeded_monte_carlo(mu), mu), repeat)  # the same cost for every seed
+        times = [row["ours_seconds"] for row in configurations.values()]
+        exact = [row for row in configurations.values() if row["rule"] != "QMC"]
+        statistical = [row for row in configurations.values() if row["rule"] == "QMC"]
         rows[f"spread={spread:g}"] = {
-            "ours_seconds": ours_time,
+            "ours_seconds_median": float(np.median(times)),
+            "ours_seconds_max": max(times),
             "baseline_seconds": mc_time,
-            "ratio": mc_time / ours_time,
-            "ours_relative_error_estimate": estimate,
-            "meets_speed_target": ours_time <= 2e-3 and mc_time / ours_time >= 4,
-            "statistical": "statistical" in method,
-            "method": method,
+            "ratio": mc_time / float(np.median(times)),
+            "rules": {kind: sum(row["rule"] == kind for row in configurations.values()) for kind in _RULE_KINDS},
+            "worst_relative_error_estimate": max((row["relative_error_figure"] for row in exact), default=None),
+            "worst_relative_error_bar_statistical": max(
+                (row["relative_error_figure"] for row in statistical), default=None
+            ),
+            "meets_speed_target": all(t <= 2e-3 and mc_time / t >= 4 for t in times),
+            "configurations": configurations,
         }
     return {
         "name": "general_spreads",
-        "what": "one loss + gradient at n=5, d=3, rank 3, four near (7.4,0,0) and one near 0, spread 0.1 to 3: fast "
-        "tier (no estimate, as in GD) vs the strongest Monte-Carlo (20,000 samples); error: the fast tier's estimate "
-        "(normwise relative), which overstates the error at least 20-fold on random configurations",
+        "what": f"one loss + gradient at n=5, d=3, rank 3, four near (7.4,0,0) and one near 0, spread 0.1 to 3, "
+        f"{len(seeds)} configurations each: fast tier (no estimate, as in GD; median and slowest) vs the strongest "
+        "Monte-Carlo (20,000 samples); the rules taken; error: the fast tier's own figure (normwise relative), an "
+        "estimate that overstates the error at least 20-fold for deterministic rules, a 99.9% statistical bar for QMC",
         "ratio": min(row["ratio"] for row in rows.values()),
         "meets_speed_target": all(row["meets_speed_target"] for row in rows.values()),
-        "target": "<= 2 ms and >= 4x faster than Monte-Carlo for every spread (the error target is judged against a "
+        "target": "<= 2 ms and >= 4x faster than Monte-Carlo for every spread, error <= 1e-12 (judged against a "
         "reference in general_vs_mc, at spread 0.1)",
         "runs": rows,
     }
+
+
+_RULE_KINDS = ("tensor", "slab", "line", "QMC")
 
 
 def precise_rank2(repeat: int, dps: int = 30) -> dict:
