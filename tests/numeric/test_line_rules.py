@@ -7,6 +7,7 @@ import math
 
 import mpmath
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from numeric.expectation.cubature import lines, tensor
@@ -137,15 +138,24 @@ DECLINED = [
 ]
 
 
-def test_a_search_that_can_raise_no_axis_declines_without_more_companions(monkeypatch):
-    """Per-axis companions only say which axes to raise; once raising any axis passes MAX_ORDER, the search declines
-    at once (it spent 46,000 more nodes on them, a third of its cost, before it declined all the same)."""
+@pytest.mark.parametrize(
+    "hopeless, rounds",
+    [
+        (lines.HOPELESS_GAP, [(18, 18), (14, 14)]),
+        (math.inf, [(18, 18), (14, 14), (14, 18), (18, 14), (27, 27), (23, 23)]),
+    ],
+)
+def test_a_hopeless_search_declines_early(monkeypatch, hopeless, rounds):
+    """Its first gap is 5e6 times the target: it declines after one round.  Without that test, it raises both axes
+    to 27 and, once raising any axis would pass MAX_ORDER, declines without a companion per axis (they only say
+    which axes to raise; it spent 46,000 more nodes on them, a third of its cost, before declining all the same)."""
     red = reduce_float(np.array(DECLINED))
     evaluated = []
     sums = lines._Search.sums
     monkeypatch.setattr(
         lines._Search, "sums", lambda self, orders, inner: evaluated.append(orders) or sums(self, orders, inner)
     )
+    monkeypatch.setattr(lines, "HOPELESS_GAP", hopeless)
     with rule_choice(line_from=0):
         assert lines.line_expectation(red, 10**9, estimate=False) is None
-    assert evaluated == [(18, 18), (14, 14), (14, 18), (18, 14), (27, 27), (23, 23)]
+    assert evaluated == rounds

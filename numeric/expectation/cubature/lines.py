@@ -26,8 +26,9 @@ posteriori: from :data:`START_ORDER` per axis, the orders are raised by half unt
 :data:`COMPANION_DROP` changes no output by more than the target (where it does, companions lowered along one axis
 each say which axes to raise); that difference is the transverse part of the error figure, and the search runs in
 every call (gradient descent included, where no figure is reported).  Where the orders would pass
-:data:`MAX_ORDER`, the lines would cost more than :data:`LINE_GAIN` of the rival tensor or slab rule's nodes, or one
-line rule would exceed the memory cap's node budget, the caller keeps its rule.
+:data:`MAX_ORDER`, the first round's gap is too far above the target for one raise to close (:data:`HOPELESS_GAP`),
+the lines would cost more than :data:`LINE_GAIN` of the rival tensor or slab rule's nodes, or one line rule would
+exceed the memory cap's node budget, the caller keeps its rule.
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ LOWEST_ORDER = 3
 START_ORDER = 18
 MAX_ORDER = 40
 COMPANION_DROP = 4
+#: A first round whose gap exceeds the target more than this many times declines at once.  Raising the orders by half
+#: (18 to 27; once more passes MAX_ORDER) cut the gap at most 1,800-fold in 60 configurations (bench.py's general
+#: configuration, seeds 0-9, spreads 0.3-3, n = 4 and 5; 2026-12-04): the 24 searches that succeeded began at most
+#: 620 times above the target, and each of the 35 that began more than 1,000 times above failed, after spending
+#: 170,000-320,000 nodes (10-20 ms) on it.  Declining early changes no rule taken on those 60 configurations.
+HOPELESS_GAP = 1e4
 #: The fast tier tries lines for tensor or slab rules of more nodes than this (before pruning), and keeps them when
 #: they cost at most LINE_GAIN of those nodes (counting, before pruning, every rule the transverse search evaluates):
 #: a line node, built for one configuration, costs 85-140 ns, an unpruned node of a tensor or slab rule 75-120 ns
@@ -101,12 +108,13 @@ class _Lines:
 
 def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation | None:
     """The fast tier's expectations of ``red`` by a line rule, or None: below rank 2 or above 3, where the rival
-    tensor or slab rule has at most :data:`LINE_FROM_NODES` nodes, and where the lines would cost more than
-    ``LINE_GAIN * rival`` nodes, need transverse orders beyond :data:`MAX_ORDER`, or one rule would have more nodes than
-    the memory cap allows a tensor rule (:func:`numeric.expectation.budget.node_budget`).
+        tensor or slab rule has at most :data:`LINE_FROM_NODES` nodes, and where the lines would cost more than
+        ``LINE_GAIN * rival`` nodes, need transverse orders beyond :data:`MAX_ORDER` (or begin too far above the target
+    to get there, :data:`HOPELESS_GAP`), or one rule would have more nodes than
+        the memory cap allows a tensor rule (:func:`numeric.expectation.budget.node_budget`).
 
-    ``estimate=False`` reports no error figure (NaN): the companions across are evaluated either way, as they choose
-    the transverse orders; the one along the lines and the rounding term are skipped."""
+        ``estimate=False`` reports no error figure (NaN): the companions across are evaluated either way, as they choose
+        the transverse orders; the one along the lines and the rounding term are skipped."""
     if red.rank not in (2, 3) or rival <= LINE_FROM_NODES:
         return None
     (normals, needs, _, _), cut, digits, _, _ = rule_inputs(red, FAST)
@@ -117,7 +125,7 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
     lines = _Lines(basis, offsets @ basis, logit_intercepts(center, offsets), cut, product_log_target(red, FAST))
     search = _Search(lines, red, center, offsets, estimate)
     most = node_budget(output_count(*offsets.shape), red.rank, None)  # a stored node (r + 3 doubles) weighs less
-    orders = (START_ORDER,) * (red.rank - 1)
+    orders = first = (START_ORDER,) * (red.rank - 1)
     target = math.exp(lines.log_target)
     while True:
         # one companion lower across every axis (and, where it disagrees, one per axis, to see which to raise)
@@ -130,6 +138,8 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
         gap = np.abs(fine - search.sums(lowered, FINE)[0])
         if np.max(gap) <= target:
             break
+        if orders == first and np.max(gap) > HOPELESS_GAP * target:
+            return None  # one raise by half would have to cut the gap further than any search's raise has
         if all(math.ceil(1.5 * m) > MAX_ORDER for m in orders):
             return None  # whichever axes are short, raising them passes the most: the companions below would be waste
         alone = [orders[:k] + (lowered[k],) + orders[k + 1 :] for k in range(len(orders))]
