@@ -159,3 +159,13 @@ def test_a_hopeless_search_declines_early(monkeypatch, hopeless, rounds):
     with rule_choice(line_from=0):
         assert lines.line_expectation(red, 10**9, estimate=False) is None
     assert evaluated == rounds
+
+
+def test_an_error_that_oscillates_with_the_order_along_the_lines_is_still_counted():
+    """Found by a scan of 6,899 line rules: beside a switch point orders 17 and 20 erred alike (``8.6e-13`` and
+    ``9.5e-13``, differing by ``8.8e-14``), so the lower companion alone gave a figure 1.8 times below the error; the
+    higher companion (order 25: ``7e-16``) sees it."""
+    red = reduce_float(_far_cluster(544764, 5, 2, 0.3))
+    line = _lines(red)
+    assert "line rule" in line.method
+    _agree(line, _tight(red))
