@@ -63,7 +63,7 @@ def _scrambling_mean(rule: QMCRule, stream: int, center: np.ndarray, offsets: np
     else:
         chunks = _normal_points(rule, stream, r, chunk)
     for y in chunks:
-        sums += weighted_sums_float(y, np.full(y.shape[1], 1.0 / total), center, offsets)[0]
+        sums += weighted_sums_float(y, np.full(y.shape[1], 1.0 / total), center, offsets, with_sizes=False)[0]
     return sums
 
 
