@@ -295,6 +295,42 @@ def general_spreads(
 _RULE_KINDS = ("tensor", "slab", "line", "QMC")
 
 
+def line_pieces(repeat: int, spread: float = 1.0) -> dict:
+    """The line rules' half-panels, compiled loops vs the numpy version they replaced (benchmarks/numpy_pieces.py),
+    on the lines of the general configuration's first line rule at ``spread`` (captured from one fast-tier call)."""
+    import numpy_pieces
+
+    from numeric.expectation.cubature import lines
+
+    captured: list = []
+    compiled = lines.pieces_along
+
+    def capture(alpha, beta, cut):
+        captured.append((alpha.copy(), beta.copy(), cut))
+        return compiled(alpha, beta, cut)
+
+    lines.pieces_along = capture
+    try:
+        loss_and_gradient_float(np.array(general_configuration(spread=spread)), estimate_error=False)
+    finally:
+        lines.pieces_along = compiled
+    alpha, beta, cut = captured[0]
+    ours_time, ours = best_time(partial(compiled, alpha, beta, cut), repeat)
+    numpy_time, reference = best_time(partial(numpy_pieces.pieces_along, alpha, beta, cut), repeat)
+    same = all(np.array_equal(a, b) for group, other in zip(ours, reference) for a, b in zip(group, other))
+    return {
+        "name": "line_pieces",
+        "what": f"the half-panels along {len(alpha)} lines (n={len(beta)}) of the general configuration's line rule "
+        f"at spread {spread:g}: compiled loops (numeric/expectation/cubature/pieces.py) vs the numpy version they "
+        "replaced",
+        "ours_seconds": ours_time,
+        "baseline_seconds": numpy_time,
+        "ratio": numpy_time / ours_time,
+        "bit_identical": same,
+        "pieces": int(len(ours[0][0]) + len(ours[1][0])),
+    }
+
+
 def precise_rank2(repeat: int, dps: int = 30) -> dict:
     """Issue 15 item 3: the precise tier in two reduced dimensions (n = 3), CPU seconds and error."""
     rows = [["1", "0"], ["0", "1"], ["0", "0"]]
@@ -636,6 +672,7 @@ COMPARISONS = {
     "fast_vs_mc": fast_vs_mc,
     "general_vs_mc": general_vs_mc,
     "general_spreads": general_spreads,
+    "line_pieces": line_pieces,
     "precise_rank2": precise_rank2,
     "qmc_rank4": qmc_rank4,
     "precise_vs_mpquad": precise_vs_mpquad,

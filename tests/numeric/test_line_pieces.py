@@ -2,12 +2,16 @@
 
 The pieces on each line must tile ``[-cut, cut]``, start from every switch point (a crossing of two logits within
 the dominance margin of the leader) and keep every plain piece clear of them; the nodes must integrate the density
-along the line; and the compiled loops must repeat their plain-Python run.
+along the line; and the compiled loops must repeat their plain-Python run and the numpy version they replaced (kept
+as the benchmark's baseline).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
@@ -111,3 +115,21 @@ def test_the_compiled_nodes_repeat_their_python_loops():
         np.array([1.0]), direction, feet, python_nodes, python_weights,
     )  # fmt: skip
     assert np.array_equal(python_nodes, nodes) and np.array_equal(python_weights, weights)
+
+
+@functools.cache
+def _numpy_pieces():
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "numpy_pieces.py"
+    spec = importlib.util.spec_from_file_location("numpy_pieces", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 40), st.integers(2, 6), st.sampled_from([0.3, 1.0, 3.0, 8.0]))
+def test_the_pieces_are_those_of_the_numpy_version_they_replaced(seed, lines, n, sharpness):
+    """benchmarks/numpy_pieces.py, the line_pieces benchmark's baseline: the same pieces bit for bit."""
+    alpha, beta = _logits(seed, lines, n, sharpness)
+    for ours, theirs in zip(pieces_along(alpha, beta, 7.5), _numpy_pieces().pieces_along(alpha, beta, 7.5)):
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))

@@ -90,10 +90,12 @@ COMPANION_DROP = 4
 HOPELESS_GAP = 1e4
 #: The fast tier tries lines for tensor or slab rules of more nodes than this (before pruning), and keeps them when
 #: they cost at most LINE_GAIN of those nodes (counting, before pruning, every rule the transverse search evaluates):
-#: a line node, built for one configuration, costs 85-140 ns, an unpruned node of a tensor or slab rule 75-120 ns
-#: (measured at spreads 1 to 3 of bench.py's general configuration).  No line rule kept so far had fewer than 31,000
-#: nodes, 79,000 with its companions (on 66 configurations of ranks 2-3, spreads 0.1-3), so below 65,536 rival nodes
-#: trying lines is wasted: from 16,384, laying out the first lines added 2.8 ms to a 1.2 ms call at spread 0.3.
+#: a line node, built for one configuration, costs 53-108 ns (median 70) since its pieces and nodes are compiled, an
+#: unpruned node of a tensor or slab rule 38-154 ns (median 78; 60 configurations of bench.py's general configuration,
+#: spreads 0.3-3, 2026-12-04; before, 85-140 and 75-120 ns).  A gain of 1.0 took three more line rules there, faster
+#: than their slab rules in one run and slower in another: the margin stays.  No line rule kept so far had fewer than
+#: 31,000 nodes, 79,000 with its companions (on 66 configurations of ranks 2-3, spreads 0.1-3), so below 65,536 rival
+#: nodes trying lines is wasted: from 16,384, laying out the first lines added 2.8 ms to a 1.2 ms call at spread 0.3.
 LINE_FROM_NODES = 1 << 16
 LINE_GAIN = 0.6
 EPS = np.finfo(float).eps
