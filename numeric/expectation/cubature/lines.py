@@ -116,13 +116,13 @@ class _Lines:
 
 def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation | None:
     """The fast tier's expectations of ``red`` by a line rule, or None: below rank 2 or above 3, where the rival
-        tensor or slab rule has at most :data:`LINE_FROM_NODES` nodes, and where the lines would cost more than
-        ``LINE_GAIN * rival`` nodes, need transverse orders beyond :data:`MAX_ORDER` (or begin too far above the target
-    to get there, :data:`HOPELESS_GAP`), or one rule would have more nodes than
-        the memory cap allows a tensor rule (:func:`numeric.expectation.budget.node_budget`).
+    tensor or slab rule has at most :data:`LINE_FROM_NODES` nodes, and where the lines would cost more than
+    ``LINE_GAIN * rival`` nodes, need transverse orders beyond :data:`MAX_ORDER` (or begin too far above the target to
+    get there, :data:`HOPELESS_GAP`), or one rule would have more nodes than the memory cap allows a tensor rule
+    (:func:`numeric.expectation.budget.node_budget`).
 
-        ``estimate=False`` reports no error figure (NaN): the companions across are evaluated either way, as they choose
-        the transverse orders; the two along the lines and the rounding term are skipped."""
+    ``estimate=False`` reports no error figure (NaN): the companions across are evaluated either way, as they choose
+    the transverse orders; the two along the lines and the rounding term are skipped."""
     if red.rank not in (2, 3) or rival <= LINE_FROM_NODES:
         return None
     (normals, needs, _, _), cut, digits, _, _ = rule_inputs(red, FAST)
@@ -149,7 +149,7 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
         if orders == first and np.max(gap) > HOPELESS_GAP * target:
             return None  # one raise by half would have to cut the gap further than any search's raise has
         if all(math.ceil(1.5 * m) > MAX_ORDER for m in orders):
-            return None  # whichever axes are short, raising them passes the most: the companions below would be waste
+            return None  # whichever axes are short, raising them passes MAX_ORDER: the companions below would be waste
         alone = [orders[:k] + (lowered[k],) + orders[k + 1 :] for k in range(len(orders))]
         short = [k for k, low in enumerate(alone) if np.max(np.abs(fine - search.sums(low, FINE)[0])) > target]
         orders = tuple(math.ceil(1.5 * m) if k in short or not short else m for k, m in enumerate(orders))
@@ -157,9 +157,9 @@ def line_expectation(red: Reduction, rival: int, estimate: bool) -> Expectation 
             return None
     values, magnitude, size = search.sums(orders, FINE)
     if estimate:
-        along = np.maximum(*(np.abs(values - search.sums(orders, inner)[0]) for inner in (COARSE, FINER)))
+        along_error = np.maximum(*(np.abs(values - search.sums(orders, inner)[0]) for inner in (COARSE, FINER)))
         tail = tail_bound(red.radius, cut, FAST) + 2.0 * target  # + the pruned lines, pieces and nodes
-        errors = along + gap + tail + 64.0 * EPS * magnitude
+        errors = along_error + gap + tail + 64.0 * EPS * magnitude
     else:
         errors = np.full_like(values, np.nan)
     along = ", ".join(f"{x:.3g}" for x in basis[:, 0])
