@@ -229,12 +229,14 @@ def general_vs_mc(repeat: int, reference_dps: int = 30) -> dict:
     }
 
 
+#: The fast tier's rule families and what their ``method`` text says, in the order to test them (a QMC method says
+#: why: "its tensor rule needs ...").
+_RULE_MARKS = (("QMC", "randomized QMC"), ("line", "line rule"), ("slab", "slab rule"), ("tensor", "tensor"))
+
+
 def _rule_kind(method: str) -> str:
     """The family of a fast-tier rule from its ``method`` text."""
-    for kind, mark in (("QMC", "randomized QMC"), ("line", "line rule"), ("slab", "slab rule"), ("tensor", "tensor")):
-        if mark in method:
-            return kind
-    return "other"
+    return next((kind for kind, mark in _RULE_MARKS if mark in method), "other")
 
 
 def general_spreads(
@@ -270,7 +272,7 @@ def general_spreads(
             "ours_seconds_max": max(times),
             "baseline_seconds": mc_time,
             "ratio": mc_time / float(np.median(times)),
-            "rules": {kind: sum(row["rule"] == kind for row in configurations.values()) for kind in _RULE_KINDS},
+            "rules": {kind: sum(row["rule"] == kind for row in configurations.values()) for kind, _ in _RULE_MARKS},
             "worst_relative_error_estimate": max((row["relative_error_figure"] for row in exact), default=None),
             "worst_relative_error_bar_statistical": max(
                 (row["relative_error_figure"] for row in statistical), default=None
@@ -290,9 +292,6 @@ def general_spreads(
         "reference in general_vs_mc, at spread 0.1)",
         "runs": rows,
     }
-
-
-_RULE_KINDS = ("tensor", "slab", "line", "QMC")
 
 
 def line_pieces(repeat: int, spread: float = 1.0) -> dict:

@@ -99,7 +99,6 @@ HOPELESS_GAP = 1e4
 LINE_FROM_NODES = 1 << 16
 LINE_GAIN = 0.6
 EPS = np.finfo(float).eps
-SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
@@ -204,7 +203,7 @@ def piece_nodes(
     )
 
 
-@lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=4)
 def _legendre_table(top: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights of every order from 1 to ``top``, one after the other (order ``m`` starts
     at ``m (m - 1) / 2``)."""
