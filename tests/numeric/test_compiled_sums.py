@@ -17,8 +17,8 @@ import numeric.expectation.integrand as integrand
 from numeric.expectation.cubature.tensor import reusable_rule
 from numeric.expectation.integrand import (
     COMPILED_WORK,
-    _weighted_outputs,
     logit_intercepts,
+    weighted_outputs,
     weighted_sums_compiled,
     weighted_sums_float,
 )
@@ -66,9 +66,14 @@ def test_compiled_sums_agree_with_numpy_to_rounding(seed, n, r, size, spread):
 def test_the_compiled_kernel_repeats_its_python_loops():
     y, weights, center, offsets = _case(3, 4, 3, 25, 0.5)
     compiled = weighted_sums_compiled(y, weights, center, offsets)
-    assert np.array_equal(
-        compiled, _weighted_outputs(y, weights, center, offsets, logit_intercepts(center, offsets)).sum(axis=1)
-    )
+    assert np.array_equal(compiled, _python_sums(y, weights, center, offsets))
+
+
+def _python_sums(y, weights, center, offsets):
+    """The kernels' outputs from their uncompiled Python functions, summed as the compiled ones are."""
+    outputs = np.empty((1 + len(offsets) * (2 + offsets.shape[1]), y.shape[1]))
+    weighted_outputs(y, weights, center, offsets, logit_intercepts(center, offsets), outputs)
+    return outputs.sum(axis=1)
 
 
 def test_non_contiguous_inputs_are_accepted():
@@ -99,14 +104,14 @@ def test_without_a_writable_cache_the_kernel_is_compiled_uncached(monkeypatch):
 
     def no_cache(*args, **options):
         if options.get("cache"):
-            raise RuntimeError("cannot cache function '_weighted_outputs': no locator available")
+            raise RuntimeError("cannot cache function '_shifted_logits': no locator available")
         return njit(*args, **options)
 
     monkeypatch.setattr(numba, "njit", no_cache)
-    integrand._compiled_kernel.cache_clear()
+    integrand.compiled_kernels.cache_clear()
     try:
         y, weights, center, offsets = _case(9, 3, 2, 30, 0.5)
-        expected = _weighted_outputs(y, weights, center, offsets, logit_intercepts(center, offsets)).sum(axis=1)
+        expected = _python_sums(y, weights, center, offsets)
         assert np.array_equal(weighted_sums_compiled(y, weights, center, offsets), expected)
     finally:
-        integrand._compiled_kernel.cache_clear()
+        integrand.compiled_kernels.cache_clear()
