@@ -234,6 +234,9 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
     """
     kept = _rule_at(anchor) if anchor is not None else None
     if kept is not None:
+        found = kept.loss_and_gradient(mu)
+        if found is not None:
+            return (*found, anchor)
         red = reduce_onto(mu, kept.basis)
         if red is not None and kept.covers(red):
             return (*_loss_and_gradient(mu, red, kept.sums(red)), anchor)
@@ -244,7 +247,8 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
         return loss, grad, None
     anchor = np.array(mu, dtype=float)
     _keep_rule(anchor, kept)
-    return (*_loss_and_gradient(mu, red, kept.sums(red)), anchor)
+    found = kept.loss_and_gradient(mu)
+    return (*(found or _loss_and_gradient(mu, red, kept.sums(red))), anchor)
 
 
 #: Reusable rules by anchor (a few: gradient descent needs its current one; resumed runs rebuild theirs), shared by

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 import flint
@@ -51,6 +51,7 @@ from numeric.expectation.quadrature import (
     truncation_radius,
 )
 from numeric.expectation.reduction import Reduction, float_parts
+from numeric.expectation.reused import reused_loss_and_gradient
 from numeric.expectation.tiers import LN10, Expectation, Tier, tier_of
 
 __all__ = [
@@ -663,6 +664,18 @@ class ReusableRule:
     def covers(self, red: Reduction) -> bool:
         """Is ``red`` (in this rule's basis) within ``slack`` of the configuration the rule was built for?"""
         return red.basis is self.basis and bool(np.all(np.abs(red.center + red.offsets - self.points) <= self.slack))
+
+    def loss_and_gradient(self, mu: np.ndarray) -> tuple[float, np.ndarray] | None:
+        """Loss and gradient at ``mu`` if this rule covers it and is small enough for the compiled sums
+        (:data:`~numeric.expectation.integrand.COMPILED_WORK`), in compiled calls
+        (:func:`numeric.expectation.reused.reused_loss_and_gradient`); else None."""
+        if len(mu) * len(self.weights) > COMPILED_WORK:
+            return None
+        return reused_loss_and_gradient(np.ascontiguousarray(mu, dtype=float), *self._arrays)
+
+    @cached_property
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.ascontiguousarray(a) for a in (self.basis, self.points, self.slack, self.nodes, self.weights))
 
     def sums(self, red: Reduction) -> np.ndarray:
         """The expectations of every output at a covered configuration (no error figure): compiled for a small rule,
