@@ -63,11 +63,12 @@ class FastArithmetic:
     def update(self, mu: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return mu - self.step * grad
 
+    # Norms with the fewest numpy calls: gradient descent takes both at every step (5 us of ~60 before).
     def norms(self, mu: np.ndarray) -> tuple[float, ...]:
-        return tuple(np.sqrt(np.sum(mu * mu, axis=1)).tolist())
+        return tuple(map(math.sqrt, np.einsum("ij,ij->i", mu, mu).tolist()))
 
     def total_norm(self, grad: np.ndarray) -> float:
-        return float(np.sqrt(np.sum(grad * grad)))
+        return math.sqrt(float(np.vdot(grad, grad)))
 
     def original(self, mu: np.ndarray) -> np.ndarray:
         return mu / self.scale + self.truth
