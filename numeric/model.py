@@ -233,13 +233,9 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
     of the anchor alone, so a run resumed with its anchor repeats an uninterrupted one bit for bit.
     """
     kept = _rule_at(anchor) if anchor is not None else None
-    if kept is not None:
-        found = kept.loss_and_gradient(mu)
-        if found is not None:
-            return (*found, anchor)
-        red = reduce_onto(mu, kept.basis)
-        if red is not None and kept.covers(red):
-            return (*_loss_and_gradient(mu, red, kept.sums(red)), anchor)
+    found = _reused(kept, mu) if kept is not None else None
+    if found is not None:
+        return (*found, anchor)
     red = reduce_float(mu)
     kept = reusable_rule(red)
     if kept is None:
@@ -247,8 +243,16 @@ def loss_and_gradient_reusing(mu: np.ndarray, anchor: np.ndarray | None) -> tupl
         return loss, grad, None
     anchor = np.array(mu, dtype=float)
     _keep_rule(anchor, kept)
-    found = kept.loss_and_gradient(mu)
+    found = _reused(kept, mu)  # None only where rounding puts the anchor a hair outside its own box or span
     return (*(found or _loss_and_gradient(mu, red, kept.sums(red))), anchor)
+
+
+def _reused(kept: ReusableRule, mu: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Loss and gradient at ``mu`` from ``kept`` if it covers ``mu`` (in compiled calls for a small rule), else None."""
+    if kept.compiled:
+        return kept.loss_and_gradient(mu)
+    red = reduce_onto(mu, kept.basis)
+    return _loss_and_gradient(mu, red, kept.sums(red)) if red is not None and kept.covers(red) else None
 
 
 #: Reusable rules by anchor (a few: gradient descent needs its current one; resumed runs rebuild theirs), shared by

@@ -40,7 +40,7 @@ def _small_rule(seed: int, rank: int, equal_pair: bool = False):
         if equal_pair:
             mu[1] = mu[0]
         kept = reusable_rule(reduce_float(mu))
-        if kept is not None and kept.loss_and_gradient(mu) is not None:
+        if kept is not None and kept.compiled:
             return mu, kept
         seed += 1
 
@@ -55,7 +55,7 @@ def _inside(mu, kept, seed: int) -> np.ndarray:
 @given(st.integers(0, 10**6), st.sampled_from([2, 3]))
 def test_the_compiled_step_agrees_with_the_fast_tier_within_its_error_estimate(seed, rank):
     mu, kept = _kept_rule(seed, rank)
-    assume(kept is not None and kept.loss_and_gradient(mu) is not None)  # small rules only take this path
+    assume(kept is not None and kept.compiled)  # small rules only take this path
     moved = _inside(mu, kept, seed)
     loss, grad = kept.loss_and_gradient(moved)
     fresh_loss, fresh_grad, errors, _ = loss_and_gradient_float(moved)

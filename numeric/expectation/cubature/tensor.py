@@ -665,12 +665,14 @@ class ReusableRule:
         """Is ``red`` (in this rule's basis) within ``slack`` of the configuration the rule was built for?"""
         return red.basis is self.basis and bool(np.all(np.abs(red.center + red.offsets - self.points) <= self.slack))
 
+    @property
+    def compiled(self) -> bool:
+        """Is the rule small enough for compiled sums (:data:`~numeric.expectation.integrand.COMPILED_WORK`)?"""
+        return len(self.points) * len(self.weights) <= COMPILED_WORK
+
     def loss_and_gradient(self, mu: np.ndarray) -> tuple[float, np.ndarray] | None:
-        """Loss and gradient at ``mu`` if this rule covers it and is small enough for the compiled sums
-        (:data:`~numeric.expectation.integrand.COMPILED_WORK`), in compiled calls
-        (:func:`numeric.expectation.reused.reused_loss_and_gradient`); else None."""
-        if len(mu) * len(self.weights) > COMPILED_WORK:
-            return None
+        """For a :attr:`compiled` rule: loss and gradient at ``mu`` if the rule covers it, in compiled calls
+        (:func:`numeric.expectation.reused.reused_loss_and_gradient`), else None."""
         return reused_loss_and_gradient(np.ascontiguousarray(mu, dtype=float), *self._arrays)
 
     @cached_property
@@ -681,7 +683,7 @@ class ReusableRule:
         """The expectations of every output at a covered configuration (no error figure): compiled for a small rule,
         else in memory-capped chunks (:data:`~numeric.expectation.integrand.COMPILED_WORK`)."""
         n, r = red.offsets.shape
-        if n * len(self.weights) <= COMPILED_WORK:
+        if self.compiled:
             return weighted_sums_compiled(self.nodes, self.weights, red.center, red.offsets)
         chunk = chunk_nodes(output_count(n, r), r, None)
         parts = (
