@@ -208,9 +208,10 @@ def weighted_sums_float(
 
 
 #: Up to this many node-parameter pairs (``N n``) :func:`weighted_sums_compiled` is the faster; beyond, numpy's
-#: vectorized arithmetic wins.  Measured at ``n = 5, r = 3`` (2026-12-04, exp vectorized in both): 29 vs 57 us at 700
-#: nodes, 67 vs 93 us at 2,000, 177 vs 142 us at 5,000.
-COMPILED_WORK = 10_000
+#: vectorized arithmetic wins.  Measured at ``r = 3`` (2026-12-04, exp vectorized in both; runs vary by ~20%):
+#: ``n = 5``: 29 vs 57 us at 700 nodes, 95 vs 126 at 2,000, 152 vs 204 at 3,000, 167 vs 138 at 3,500, 177 vs 142 at
+#: 5,000; ``n = 3``: 72 vs 102 us at 3,000 nodes.
+COMPILED_WORK = 15_000
 
 
 def weighted_sums_compiled(y: np.ndarray, weights: np.ndarray, center: np.ndarray, offsets: np.ndarray) -> np.ndarray:
