@@ -34,32 +34,30 @@ def reused_loss_and_gradient(
     along each axis) or the differences leave the basis' span (as ``reduce_onto`` refuses).  Arrays C-ordered."""
     n, r = points.shape
     reduced = np.empty(r + n * r + mu.shape[1] + n)  # center, offsets, orth, logit intercepts
-    if not _project_kernel()(mu, basis, points, slack, reduced):
+    project, assemble = _kernels()
+    if not project(mu, basis, points, slack, reduced):
         return None
     center, offsets = reduced[:r], reduced[r : r + n * r].reshape(n, r)
     orth, intercepts = reduced[r + n * r : -n], reduced[-n:]
     values = compiled_sums(nodes, weights, center, offsets, intercepts)
     grad = np.empty_like(mu)
-    loss = _assemble_kernel()(mu, basis, orth, values, grad)
+    loss = assemble(mu, basis, orth, values, grad)
     return loss, grad
 
 
 @functools.cache
-def _project_kernel() -> Callable:
-    def signature(numba):
+def _kernels() -> tuple[Callable, Callable]:
+    """:func:`_project` and :func:`_assemble` compiled for C-ordered float arrays, one signature each."""
+
+    def project_signature(numba):
         array1, array2 = numba.float64[::1], numba.float64[:, ::1]
         return numba.boolean(array2, array2, array2, array1, array1)
 
-    return compile_kernel(_project, signature)
-
-
-@functools.cache
-def _assemble_kernel() -> Callable:
-    def signature(numba):
+    def assemble_signature(numba):
         array1, array2 = numba.float64[::1], numba.float64[:, ::1]
         return numba.float64(array2, array2, array1, array1, array2)
 
-    return compile_kernel(_assemble, signature)
+    return compile_kernel(_project, project_signature), compile_kernel(_assemble, assemble_signature)
 
 
 def _project(mu, basis, points, slack, reduced):  # pragma: no cover - runs compiled (and as Python)

@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings, strategies as st
 import numeric.model as model
 from numeric.expectation.cubature.tensor import reusable_rule
 from numeric.expectation.reduction import reduce_float, reduce_onto
-from numeric.expectation.reused import _assemble, _assemble_kernel, _project, _project_kernel
+from numeric.expectation.reused import _assemble, _kernels, _project
 from numeric.model import loss_and_gradient_float
 from tests.numeric.far_clusters import far_cluster
 
@@ -71,7 +71,7 @@ def test_the_compiled_reduction_agrees_with_reduce_onto_to_rounding(seed, rank):
     moved = _inside(mu, kept, seed)
     (n, d), r = moved.shape, kept.basis.shape[1]
     reduced = np.empty(r + n * r + d + n)
-    assert _project_kernel()(moved, *(np.ascontiguousarray(a) for a in (kept.basis, kept.points, kept.slack)), reduced)
+    assert _kernels()[0](moved, *(np.ascontiguousarray(a) for a in (kept.basis, kept.points, kept.slack)), reduced)
     red = reduce_onto(moved, kept.basis)
     bound = 4 * d * EPS * (1 + np.abs(moved).max())
     assert np.abs(reduced[:r] - red.center).max() <= bound
@@ -85,12 +85,12 @@ def test_the_compiled_loops_repeat_their_python_versions():
     arrays = [np.ascontiguousarray(a) for a in (kept.basis, kept.points, kept.slack)]
     (n, d), r = moved.shape, kept.basis.shape[1]
     compiled, python = np.empty(r + n * r + d + n), np.empty(r + n * r + d + n)
-    assert _project_kernel()(moved, *arrays, compiled) and _project(moved, *arrays, python)
+    assert _kernels()[0](moved, *arrays, compiled) and _project(moved, *arrays, python)
     assert np.array_equal(compiled, python)
     values = np.random.default_rng(4).standard_normal(1 + n * r + 2 * n)
     orth = compiled[r + n * r : -n]
     grads = np.empty_like(moved), np.empty_like(moved)
-    assert _assemble_kernel()(moved, arrays[0], orth, values, grads[0]) == _assemble(
+    assert _kernels()[1](moved, arrays[0], orth, values, grads[0]) == _assemble(
         moved, arrays[0], orth, values, grads[1]
     )
     assert np.array_equal(*grads)
