@@ -88,7 +88,7 @@ def _project(mu, basis, points, slack, reduced):  # pragma: no cover - runs comp
                 for k in range(r):
                     inside += offsets[i, k] * basis[a, k]
                 outside += (mu[i, a] - mean[a] - inside) ** 2
-    if math.sqrt(outside) > 16 * _EPS * (1.0 + largest):  # what reduce_float would drop
+    if not math.sqrt(outside) <= 16 * _EPS * (1.0 + largest):  # what reduce_float would drop (and NaN)
         return False
     for k in range(r):
         total = 0.0
@@ -103,7 +103,7 @@ def _project(mu, basis, points, slack, reduced):  # pragma: no cover - runs comp
     for i in range(n):
         tilt, square = 0.0, 0.0
         for k in range(r):
-            if abs(center[k] + offsets[i, k] - points[i, k]) > slack[k]:
+            if not abs(center[k] + offsets[i, k] - points[i, k]) <= slack[k]:  # NaN is outside too
                 return False
             tilt += offsets[i, k] * center[k]
             square += offsets[i, k] * offsets[i, k]

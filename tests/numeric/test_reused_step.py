@@ -104,6 +104,9 @@ def test_no_answer_outside_the_box_or_the_span():
     off_span = mu.copy()
     off_span[1, -1] += 1e-9  # the rank-2 differences gain a third direction
     assert kept.loss_and_gradient(off_span) is None
+    broken = mu.copy()
+    broken[2, 0] = np.nan
+    assert kept.loss_and_gradient(broken) is None  # as covers() refuses it
 
 
 def test_equal_parameters_get_exactly_equal_gradients():
