@@ -4,10 +4,11 @@ Gradient descent sums one small tensor rule again at every step while the parame
 (:class:`numeric.expectation.cubature.tensor.ReusableRule`).  Summing the rule's ~700 nodes takes ~25 us; written
 as numpy calls, the work around it (the reduction onto the rule's basis, the box check, the loss and gradient
 assembled from the reduced sums, equal parameters given equal gradients) took ~20 us more, in a few dozen calls on
-arrays of five rows (measured at the paper's configuration, 2026-12-04: 60 -> 29 us a step with these loops).  Here that work is two compiled loops, :func:`_project` and :func:`_assemble`, on
-either side of the compiled sums (:func:`numeric.expectation.integrand.weighted_sums_compiled`'s kernel).  They
-compute what ``reduce_onto``, ``ReusableRule.covers`` and ``numeric.model``'s assembly compute, in loops instead
-of matrix products, so they agree with them to rounding (tested), not bit for bit.
+arrays of five rows.  Here that work is two compiled loops, :func:`_project` and :func:`_assemble`, on either side
+of the compiled sums (:func:`numeric.expectation.integrand.weighted_sums_compiled`'s kernel): 60 -> 29 us a step at
+the paper's configuration (2026-12-04).  They compute what ``reduce_onto``, ``ReusableRule.covers`` and
+``numeric.model``'s assembly compute, in loops instead of matrix products, so they agree with them to rounding
+(tested), not bit for bit.
 """
 
 from __future__ import annotations
