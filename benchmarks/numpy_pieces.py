@@ -48,7 +48,7 @@ def pieces_along(alpha: np.ndarray, beta: np.ndarray, cut: float) -> tuple[tuple
     both = left_switch & right_switch
     with np.errstate(invalid="ignore"):  # a piece between two switch points is split by their windows' share
         share = np.where(both, windows[:, :-1].ravel() / (windows[:, :-1].ravel() + windows[:, 1:].ravel()), 1.0)
-    split = left + (right - left) * share
+    split = np.where(both, left + (right - left) * share, right)  # else exactly where the next piece begins
     owner = np.repeat(np.arange(lines), cuts.shape[1] - 1)
     open_piece = right > left
     from_left, from_right = left_switch & open_piece, right_switch & open_piece

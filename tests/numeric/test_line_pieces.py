@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from numeric.expectation.cubature.pieces import _line_pieces, _piece_nodes, piece_nodes, pieces_along
 from numeric.expectation.cubature.tensor import DOMINANCE_MARGIN
@@ -49,6 +49,7 @@ def _switch_points(alpha: np.ndarray, beta: np.ndarray, cut: float) -> list[list
     st.sampled_from([0.3, 1.0, 3.0, 8.0]),
     st.sampled_from([5.0, 7.5, 8.6]),
 )
+@example(2000, 23, 5, 8.0, 7.5)  # a mapped half-panel ended an ulp short of the plain piece after it (fixed)
 def test_pieces_tile_each_line_and_start_from_every_switch_point(seed, lines, n, sharpness, cut):
     alpha, beta = _logits(seed, lines, n, sharpness)
     (start, stop, owner, scale), (plain_start, plain_stop, plain_owner) = pieces_along(alpha, beta, cut)

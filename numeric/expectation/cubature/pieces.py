@@ -148,8 +148,10 @@ def _line_pieces(alpha, beta, first, second, fixed, constants):  # pragma: no co
             if not right > left:
                 continue
             left_switch, right_switch = math.isfinite(scales[a]), math.isfinite(scales[a + 1])
-            share = windows[a] / (windows[a] + windows[a + 1]) if left_switch and right_switch else 1.0
-            split = left + (right - left) * share
+            # between two switch points the windows share the piece; else it ends where the next begins, exactly
+            # (left + (right - left) can miss right by an ulp, a gap or overlap in the tiling)
+            both = left_switch and right_switch
+            split = left + (right - left) * (windows[a] / (windows[a] + windows[a + 1])) if both else right
             if left_switch:
                 from_left[0, left_count], from_left[1, left_count] = left, split
                 from_left[2, left_count], from_left[3, left_count] = line, scales[a]
