@@ -14,7 +14,7 @@ no accuracy.  High-precision nodes are built from the float breakpoints exactly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -279,14 +279,13 @@ def hermite_float(m: int) -> tuple[np.ndarray, np.ndarray]:
 
 def float_rule(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights (Gaussian density included) for ``E[f(y)]`` on panels with orders, in double precision."""
-    nodes, weights = [], []
-    for panel in layout.panels:
-        half = 0.5 * (panel.b - panel.a)
-        x, w = legendre_float(panel.order)
-        y = 0.5 * (panel.a + panel.b) + half * x
-        nodes.append(y)
-        weights.append(half * w * np.exp(-0.5 * y * y) / math.sqrt(2.0 * math.pi))
-    return np.concatenate(nodes), np.concatenate(weights)
+    # all panels at once, each number by the same operations as panel by panel (five numpy calls a panel cost more)
+    orders = [panel.order for panel in layout.panels]
+    rules = [legendre_float(m) for m in orders]
+    halves = np.repeat([0.5 * (panel.b - panel.a) for panel in layout.panels], orders)
+    mids = np.repeat([0.5 * (panel.a + panel.b) for panel in layout.panels], orders)
+    y = mids + halves * np.concatenate([x for x, _ in rules])
+    return y, halves * np.concatenate([w for _, w in rules]) * np.exp(-0.5 * y * y) / math.sqrt(2.0 * math.pi)
 
 
 @cache
@@ -365,25 +364,26 @@ def refine_panels(layout: Layout, log_target: float, sup, max_order: int) -> tup
     done, bounds, splits = [], [], 0
     while queue:
         batch, queue = queue, []
-        for panel, sup_values in zip(batch, sup(batch)):
+        with np.errstate(divide="ignore"):  # a batch's logarithms and largest ones at once (per panel: 15 us)
+            log_sups = np.log(np.array(sup(batch), dtype=float))
+        largest = log_sups.reshape(len(batch), -1).max(axis=1).tolist()
+        for panel, log_sup, top in zip(batch, log_sups, largest):
             half = 0.5 * (panel.b - panel.a)
             log_share = log_target + math.log((panel.b - panel.a) / (2 * layout.radius))
             log_factor = math.log(64.0 / 15.0 / (panel.rho**2 - 1.0) * half)
-            with np.errstate(divide="ignore"):
-                log_sup = np.log(sup_values)
-            worst = float(np.max(log_sup)) + log_factor
-            if not np.isfinite(worst):
+            worst = top + log_factor
+            if not math.isfinite(worst):
                 m = 4 if worst == -math.inf else max_order + 4
             else:
                 m = legendre_order(panel.rho, log_share - worst, max_order)
             if m <= max_order or splits >= MAX_SPLITS or half < 1e-12:
                 m = min(m, max_order)
-                done.append(replace(panel, order=m))
-                bound = log_sup + log_factor - 2 * m * math.log(panel.rho)
-                bounds.append(np.where(np.isnan(bound), np.inf, bound))
+                done.append(Panel(panel.a, panel.b, panel.rho, m))
+                bounds.append(log_sup + log_factor - 2 * m * math.log(panel.rho))
             else:
                 splits += 1
                 mid = 0.5 * (panel.a + panel.b)
                 queue.extend([make_panel(panel.a, mid, layout.poles), make_panel(mid, panel.b, layout.poles)])
     order = np.argsort([p.a for p in done])
-    return [done[k] for k in order], np.array([bounds[k] for k in order])
+    sorted_bounds = np.array([bounds[k] for k in order])
+    return [done[k] for k in order], np.where(np.isnan(sorted_bounds), np.inf, sorted_bounds)
