@@ -53,6 +53,7 @@ import numpy as np
 from scipy.integrate import LSODA
 
 from numeric.config import InputError, check_mu, positive_real
+from numeric.expectation.reduction import negligible_spread
 from numeric.model import loss_and_gradient_float
 
 __all__ = ["FlowFailure", "FlowRun", "Reduced", "run_flow", "flow_grid", "reduce_start", "widened"]
@@ -153,8 +154,9 @@ class Reduced:
 def reduce_start(mu0: np.ndarray) -> Reduced:
     """Group exactly equal rows and take an orthonormal basis of their span (rank >= 1; any axis if all are 0).
 
-    Directions whose singular value is below rounding (``16 eps (1 + max |mu|)``) are dropped, as the fast
-    tier's own span reduction drops them."""
+    Directions whose singular value is below rounding (``16 eps (1 + max |mu|)``,
+    :func:`numeric.expectation.reduction.negligible_spread`) are dropped, as the fast tier's own span reduction drops
+    them."""
     _, first, members = np.unique(mu0, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(first)  # groups numbered in the order their first member appears
     rank_of = np.empty_like(order)
@@ -162,8 +164,7 @@ def reduce_start(mu0: np.ndarray) -> Reduced:
     members = rank_of[members.ravel()]
     representatives = mu0[np.sort(first)]
     _, singular, vt = np.linalg.svd(representatives, full_matrices=False)
-    rounding = 16 * np.finfo(float).eps * (1.0 + float(np.max(np.abs(mu0), initial=0.0)))  # as reduce_float drops
-    rank = int(np.count_nonzero(singular > rounding))
+    rank = int(np.count_nonzero(singular > negligible_spread(mu0)))  # as reduce_float drops
     basis = vt[: max(rank, 1)].T if rank else np.eye(mu0.shape[1])[:, :1]
     return Reduced(basis, members, representatives @ basis)
 

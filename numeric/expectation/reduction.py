@@ -29,7 +29,16 @@ import numpy as np
 from numeric.config import InputError
 from numeric.expectation.tiers import precision_bits
 
-__all__ = ["Reduction", "reduce_float", "reduce_onto", "reduce_precise", "reduce_exact", "float_parts"]
+__all__ = [
+    "Reduction",
+    "reduce_float",
+    "reduce_onto",
+    "reduce_precise",
+    "reduce_exact",
+    "float_parts",
+    "negligible_spread",
+    "SPREAD_ROUNDING",
+]
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ def reduce_float(mu: np.ndarray) -> Reduction:
     mean = mu.mean(axis=0)
     centred = mu - mean
     _, sing, vt = np.linalg.svd(centred, full_matrices=False)
-    rank = int(np.sum(sing > _negligible_spread(mu)))
+    rank = int(np.sum(sing > negligible_spread(mu)))
     basis = vt[:rank].T
     return _in_basis(basis, mean, centred @ basis)
 
@@ -78,17 +87,19 @@ def reduce_onto(mu: np.ndarray, basis: np.ndarray) -> Reduction | None:
     offsets = centred @ basis
     if basis.shape[0] > basis.shape[1]:  # a square basis spans every difference: no check (4 us of a GD step)
         outside = (centred - offsets @ basis.T).ravel()
-        if math.sqrt(outside @ outside) > _negligible_spread(mu):
+        if math.sqrt(outside @ outside) > negligible_spread(mu):
             return None
     return _in_basis(basis, mean, offsets)
 
 
-def _negligible_spread(mu: np.ndarray) -> float:
-    """The spread below rounding level, which a double-precision reduction drops."""
-    return 16 * _EPS * (1.0 + float(np.abs(mu).max()))
+def negligible_spread(mu: np.ndarray) -> float:
+    """The spread below rounding level, which a double-precision reduction drops: ``SPREAD_ROUNDING (1 + max |mu|)``."""
+    return SPREAD_ROUNDING * (1.0 + float(np.abs(mu).max()))
 
 
-_EPS = float(np.finfo(float).eps)
+#: A spread below this times ``1 + max |mu|`` is rounding (:func:`negligible_spread`); also used by the compiled
+#: reduction of :mod:`numeric.expectation.reused` and the flows' reduction, which must drop what this one drops.
+SPREAD_ROUNDING = 16 * float(np.finfo(float).eps)
 
 
 def _in_basis(basis: np.ndarray, mean: np.ndarray, offsets: np.ndarray) -> Reduction:

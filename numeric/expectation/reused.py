@@ -21,10 +21,9 @@ import numpy as np
 
 from numeric.expectation.compiled import compile_kernel
 from numeric.expectation.integrand import compiled_sums
+from numeric.expectation.reduction import SPREAD_ROUNDING
 
 __all__ = ["reused_loss_and_gradient"]
-
-_EPS = float(np.finfo(float).eps)
 
 
 def reused_loss_and_gradient(
@@ -89,7 +88,7 @@ def _project(mu, basis, points, slack, reduced):  # pragma: no cover - runs comp
                 for k in range(r):
                     inside += offsets[i, k] * basis[a, k]
                 outside += (mu[i, a] - mean[a] - inside) ** 2
-    if not math.sqrt(outside) <= 16 * _EPS * (1.0 + largest):  # what reduce_float would drop (and NaN)
+    if not math.sqrt(outside) <= SPREAD_ROUNDING * (1.0 + largest):  # what reduce_float would drop (and NaN)
         return False
     for k in range(r):
         total = 0.0
