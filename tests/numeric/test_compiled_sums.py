@@ -18,6 +18,7 @@ from numeric.expectation.cubature.tensor import reusable_rule
 from numeric.expectation.integrand import (
     COMPILED_WORK,
     logit_intercepts,
+    output_count,
     weighted_outputs,
     weighted_sums_compiled,
     weighted_sums_float,
@@ -71,7 +72,7 @@ def test_the_compiled_kernel_repeats_its_python_loops():
 
 def _python_sums(y, weights, center, offsets):
     """The kernels' outputs from their uncompiled Python functions, summed as the compiled ones are."""
-    outputs = np.empty((1 + len(offsets) * (2 + offsets.shape[1]), y.shape[1]))
+    outputs = np.empty((output_count(*offsets.shape), y.shape[1]))
     weighted_outputs(y, weights, center, offsets, logit_intercepts(center, offsets), outputs)
     return outputs.sum(axis=1)
 
