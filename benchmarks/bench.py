@@ -335,6 +335,146 @@ def general_accuracy(
     }
 
 
+#: Steps of the textbook trapezoid rule in :func:`general_node_budget`, coarsest first; the finest is the reference.
+TRAPEZOID_STEPS = (0.4, 0.3, 0.22, 0.16, 0.12, 0.09, 0.07)
+#: Its truncation radius: the standard normal mass beyond it in three dimensions is 1.4e-15.
+TRAPEZOID_RADIUS = 8.5
+
+
+def trapezoid_sums(mu: np.ndarray, step: float, radius: float = TRAPEZOID_RADIUS) -> tuple[np.ndarray, int]:
+    """The fast tier's outputs (loss, gradient block, weight sums) for rank-3 ``mu`` by the trapezoid rule on the
+    cubic grid of spacing ``step`` in the reduced basis, cut to the ball of ``radius``, and its node count.
+
+    The textbook rule for a Gaussian-weighted integrand analytic in a strip: it converges geometrically in
+    ``1 / step`` at a rate set by the strip's width, whatever the switches' directions, so it needs no knowledge of
+    them.  Summed one grid plane at a time (memory bounded) by the fast tier's own sums.
+    """
+    from numeric import reduce_float
+    from numeric.expectation.integrand import weighted_sums_float
+    from numeric.expectation.reduction import float_parts
+
+    red = reduce_float(mu)
+    if red.rank != 3:
+        raise ValueError(f"trapezoid_sums integrates in three reduced dimensions, not {red.rank}")
+    center, offsets = float_parts(red)
+    line = step * np.arange(-int(radius / step), int(radius / step) + 1)
+    across = np.stack([a.ravel() for a in np.meshgrid(line, line, indexing="ij")])
+    total, count = np.zeros(0), 0  # the sums' length is the integrand's output count
+    for first in line:
+        squares = first * first + np.einsum("ij,ij->j", across, across)
+        inside = squares <= radius * radius
+        if not inside.any():
+            continue
+        y = np.vstack([np.full(int(inside.sum()), first), across[:, inside]])
+        weights = np.exp(-squares[inside] / 2) * (step / math.sqrt(2 * math.pi)) ** 3
+        sums = weighted_sums_float(y, weights, center, offsets, with_sizes=False)[0]
+        total, count = (total + sums if count else sums), count + len(weights)
+    return total, count
+
+
+def _summed_nodes(method: str) -> float:
+    """The nodes a fast-tier call without the error estimate sums, from its ``method`` text: its rule's, with the
+    companions a line rule sums to choose its orders across; where it answered by QMC, the tensor rule it declined."""
+    import re
+
+    found = (
+        re.search(r"(\d+) in all with the companions", method)
+        or re.search(r"\((\d+) nodes", method)
+        or re.search(r"needs ([0-9.e+]+) nodes", method)
+    )
+    return float(found.group(1)) if found else math.nan
+
+
+def _seconds_per_node(mu: np.ndarray, repeat: int, count: int = 8_000) -> float:
+    """The faster of the fast tier's two sum kernels (compiled loops, numpy), per node, at ``count`` nodes."""
+    from numeric import reduce_float
+    from numeric.expectation.integrand import weighted_sums_compiled, weighted_sums_float
+    from numeric.expectation.reduction import float_parts
+
+    center, offsets = float_parts(reduce_float(mu))
+    y = np.random.default_rng(PAPER_SEED).standard_normal((len(center), count))
+    weights = np.full(count, 1.0 / count)
+    compiled, _ = best_time(partial(weighted_sums_compiled, y, weights, center, offsets), repeat)
+    vectorized, _ = best_time(partial(weighted_sums_float, y, weights, center, offsets, with_sizes=False), repeat)
+    return min(compiled, vectorized) / count
+
+
+def trapezoid_series(mu: np.ndarray, steps: tuple[float, ...] = TRAPEZOID_STEPS) -> dict:
+    """The trapezoid rule at ``steps`` (coarsest first): each step's nodes and difference from the next finer one
+    (its error while the convergence is geometric), the nodes of the first within 1e-12 (None: none of them), and the
+    fast tier's error against the finest, with its own figure (both normwise relative)."""
+    from numeric import gaussian_expectation, reduce_float
+
+    sums = [trapezoid_sums(mu, step) for step in steps]
+    reference = sums[-1][0]
+    scale = float(np.max(np.abs(reference)))
+    gaps = [float(np.max(np.abs(a - b))) / scale for (a, _), (b, _) in zip(sums, sums[1:])]
+    fast = gaussian_expectation(reduce_float(mu), "fast")
+    return {
+        "nodes_for_1e-12": next((count for (_, count), gap in zip(sums, gaps) if gap <= 1e-12), None),
+        "steps": [
+            {"step": h, "nodes": count, "difference_from_next": gap} for h, (_, count), gap in zip(steps, sums, gaps)
+        ],
+        "reference_nodes": sums[-1][1],
+        "fast_tier_rule": _rule_kind(fast.method),
+        "fast_tier_error": float(np.max(np.abs(np.array(fast.values) - reference))) / scale,
+        "fast_tier_error_figure": max(fast.errors) / scale,
+    }
+
+
+def general_node_budget(
+    repeat: int, spreads: tuple[float, ...] = (0.1, 0.3, 1.0, 2.0, 3.0), seeds: tuple[int, ...] = tuple(range(8))
+) -> dict:
+    """Issue 15 item 2's speed target as a node budget: how many nodes an answer may sum in a quarter of the strongest
+    Monte-Carlo's time at the fast tier's measured cost a node (summing alone: no rule choice, no error estimate),
+    against how many the fast tier sums at :func:`general_spreads`' configurations and how many the textbook
+    trapezoid rule needs for 1e-12 (:func:`trapezoid_series`) at seed 0 and at the seed where the fast tier sums the
+    most.  Where the trapezoid has converged, its finest sum is a reference for the fast tier's error at spreads of
+    order one, where the precise tier's rules are out of reach."""
+    from numeric import gaussian_expectation, reduce_float
+
+    per_node = _seconds_per_node(np.array(general_configuration()), repeat)
+    rows = {}
+    for spread in spreads:
+        mu = np.array(general_configuration(spread=spread))
+        mc_time, _ = best_time(partial(seeded_monte_carlo(mu), mu), repeat)
+        budget = mc_time / 4 / per_node
+        ours = {}
+        for seed in seeds:
+            red = reduce_float(np.array(general_configuration(seed, spread)))
+            method = gaussian_expectation(red, "fast", estimate=False).method
+            ours[seed] = {"rule": _rule_kind(method), "nodes": _summed_nodes(method)}
+        counts = [row["nodes"] for row in ours.values()]
+        hardest = max(ours, key=lambda seed: ours[seed]["nodes"])
+        rows[f"spread={spread:g}"] = {
+            "baseline_seconds": mc_time,
+            "node_budget": budget,
+            "ours_nodes_median": float(np.median(counts)),
+            "ours_nodes_max": max(counts),
+            "within_budget": sum(count <= budget for count in counts),
+            "ours_by_seed": {f"seed={seed}": row for seed, row in ours.items()},
+            "trapezoid": {
+                f"seed={seed}": trapezoid_series(np.array(general_configuration(seed, spread)))
+                for seed in sorted({seeds[0], hardest})
+            },
+        }
+    return {
+        "name": "general_node_budget",
+        "what": "issue 15 item 2 as nodes, n=5, d=3, rank 3, spreads 0.1 to 3: the nodes summed in a quarter of the "
+        "strongest Monte-Carlo's time at the fast tier's cost a node (its faster sum kernel at 8,000 nodes), against "
+        f"those the fast tier sums without its estimate ({len(seeds)} configurations a spread; line rules with the "
+        "companions that choose their orders; QMC answers: the tensor rule they declined) and the textbook trapezoid "
+        "rule in the reduced basis (the first seed and the hardest; error: difference from the next finer step)",
+        "seconds_per_node": per_node,
+        "ratio": min(row["node_budget"] / row["ours_nodes_median"] for row in rows.values()),
+        "error_measure": "max |value - reference| / max |reference| over the outputs; reference: the trapezoid rule "
+        f"at step {TRAPEZOID_STEPS[-1]}, radius {TRAPEZOID_RADIUS}",
+        "target": ">= 4x faster than Monte-Carlo needs what is summed within the node budget (ratio >= 1), before "
+        "any rule choice or error estimate",
+        "runs": rows,
+    }
+
+
 def line_pieces(repeat: int, spread: float = 1.0) -> dict:
     """The line rules' half-panels, compiled loops vs the numpy version they replaced (benchmarks/numpy_pieces.py),
     on the lines of the general configuration's first line rule at ``spread`` (captured from one fast-tier call)."""
@@ -713,6 +853,7 @@ COMPARISONS = {
     "general_vs_mc": general_vs_mc,
     "general_spreads": general_spreads,
     "general_accuracy": general_accuracy,
+    "general_node_budget": general_node_budget,
     "line_pieces": line_pieces,
     "precise_rank2": precise_rank2,
     "qmc_rank4": qmc_rank4,

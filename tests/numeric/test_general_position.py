@@ -170,15 +170,46 @@ def test_kept_qmc_points_give_the_sums_of_points_drawn_chunk_by_chunk(monkeypatc
     assert all(np.array_equal(a, b) for a, b in zip(kept, drawn))
 
 
-def test_the_strongest_monte_carlo_baseline_is_the_same_estimator():
+def _bench():
+    """benchmarks/bench.py as a module (it is a script, not part of the package)."""
     path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench.py"
     spec = importlib.util.spec_from_file_location("bench", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_strongest_monte_carlo_baseline_is_the_same_estimator():
+    bench = _bench()
     mu = np.array(bench.general_configuration())
     naive = bench.monte_carlo_gradient(mu, np.random.default_rng(11))
     strong = bench.MonteCarlo(*mu.shape, np.random.default_rng(11))(mu)
     assert np.max(np.abs(strong - naive)) <= 1e-12 * np.max(np.abs(naive))
+
+
+def test_the_line_rule_agrees_with_the_textbook_trapezoid_rule_within_both_estimates():
+    """The benchmark's node-budget comparison (general_node_budget) rests on the trapezoid rule on a cubic grid, which
+    knows nothing of the switches: at spread 3 (a line rule's configuration, where the precise tier is out of reach)
+    it agrees with the fast tier within the fast tier's figure plus its own (its difference from the coarser step)."""
+    bench = _bench()
+    mu = np.array(bench.general_configuration(spread=3.0))
+    fine, fine_count = bench.trapezoid_sums(mu, 0.22)
+    coarse, coarse_count = bench.trapezoid_sums(mu, 0.3)
+    assert coarse_count < fine_count
+    fast = gaussian_expectation(reduce_float(mu), "fast")
+    assert "line rule" in fast.method
+    gap = np.abs(np.array(fast.values) - fine)
+    assert np.all(gap <= np.array(fast.errors) + np.abs(fine - coarse))
+    assert np.max(gap) > 0.0  # two rules, not one twice
+
+
+def test_the_benchmark_reads_the_nodes_a_call_sums_from_its_method():
+    bench = _bench()
+    line = "line rule [...] (34179 nodes, double; 57257 in all with the companions); error: ..."
+    assert bench._summed_nodes(line) == 57257
+    assert bench._summed_nodes("tensor rule [...] (3920 nodes, double); error: ...") == 3920
+    qmc = "randomized QMC (statistical): ... (its tensor rule needs 1.35e+06 nodes (1.1 GiB) for 16 digits)"
+    assert bench._summed_nodes(qmc) == 1.35e6
 
 
 def _far_cluster(draw_seed: int, rank: int) -> np.ndarray:
