@@ -350,39 +350,38 @@ def trapezoid_sums(mu: np.ndarray, step: float, radius: float = TRAPEZOID_RADIUS
     them.  Summed one grid plane at a time (memory bounded) by the fast tier's own sums.
     """
     from numeric import reduce_float
-    from numeric.expectation.integrand import weighted_sums_float
+    from numeric.expectation.cubature.tensor import chunk_sums
     from numeric.expectation.reduction import float_parts
 
     red = reduce_float(mu)
     if red.rank != 3:
         raise ValueError(f"trapezoid_sums integrates in three reduced dimensions, not {red.rank}")
-    center, offsets = float_parts(red)
     line = step * np.arange(-int(radius / step), int(radius / step) + 1)
     across = np.stack([a.ravel() for a in np.meshgrid(line, line, indexing="ij")])
-    total, count = np.zeros(0), 0  # the sums' length is the integrand's output count
-    for first in line:
-        squares = first * first + np.einsum("ij,ij->j", across, across)
-        inside = squares <= radius * radius
-        if not inside.any():
-            continue
-        y = np.vstack([np.full(int(inside.sum()), first), across[:, inside]])
-        weights = np.exp(-squares[inside] / 2) * (step / math.sqrt(2 * math.pi)) ** 3
-        sums = weighted_sums_float(y, weights, center, offsets, with_sizes=False)[0]
-        total, count = (total + sums if count else sums), count + len(weights)
-    return total, count
+    across_squares = np.einsum("ij,ij->j", across, across)
+
+    def planes():
+        for first in line:
+            squares = first * first + across_squares
+            inside = squares <= radius * radius
+            if inside.any():
+                weights = np.exp(-squares[inside] / 2) * (step / math.sqrt(2 * math.pi)) ** 3
+                yield np.vstack([np.full(len(weights), first), across[:, inside]]), weights
+
+    sums, _, count = chunk_sums(planes(), *float_parts(red), with_sizes=False)
+    return sums, count
 
 
-def _summed_nodes(method: str) -> float:
-    """The nodes a fast-tier call without the error estimate sums, from its ``method`` text: its rule's, with the
-    companions a line rule sums to choose its orders across; where it answered by QMC, the tensor rule it declined."""
+def _summed_nodes(expectation) -> float:
+    """The nodes a fast-tier call without the error estimate sums: its rule's, with the companions a line rule sums to
+    choose its orders across (said in its ``method`` only); where it answered by QMC, the tensor rule it declined."""
     import re
 
-    found = (
-        re.search(r"(\d+) in all with the companions", method)
-        or re.search(r"\((\d+) nodes", method)
-        or re.search(r"needs ([0-9.e+]+) nodes", method)
-    )
-    return float(found.group(1)) if found else math.nan
+    if expectation.statistical:
+        declined = re.search(r"needs ([0-9.e+]+) nodes", expectation.method)
+        return float(declined.group(1)) if declined else math.nan
+    companions = re.search(r"(\d+) in all with the companions", expectation.method)
+    return float(companions.group(1)) if companions else float(expectation.nodes)
 
 
 def _seconds_per_node(mu: np.ndarray, repeat: int, count: int = 8_000) -> float:
@@ -442,8 +441,8 @@ def general_node_budget(
         ours = {}
         for seed in seeds:
             red = reduce_float(np.array(general_configuration(seed, spread)))
-            method = gaussian_expectation(red, "fast", estimate=False).method
-            ours[seed] = {"rule": _rule_kind(method), "nodes": _summed_nodes(method)}
+            found = gaussian_expectation(red, "fast", estimate=False)
+            ours[seed] = {"rule": _rule_kind(found.method), "nodes": _summed_nodes(found)}
         counts = [row["nodes"] for row in ours.values()]
         hardest = max(ours, key=lambda seed: ours[seed]["nodes"])
         rows[f"spread={spread:g}"] = {

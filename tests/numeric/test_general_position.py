@@ -8,10 +8,8 @@ within the fast tier's stated error estimate.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
-from pathlib import Path
 
 import flint
 import mpmath
@@ -33,7 +31,9 @@ from numeric.expectation.quadrature import (
     hermite_pole_orders,
 )
 from numeric.expectation.reduction import float_parts, reduce_float, reduce_precise
+from numeric.expectation.tiers import Expectation
 from numeric.model import evaluate
+from tests.numeric.benchmark_scripts import benchmark_script
 from tests.numeric.far_clusters import far_cluster
 from tests.numeric.rule_switches import NEVER, rule_choice
 
@@ -170,17 +170,8 @@ def test_kept_qmc_points_give_the_sums_of_points_drawn_chunk_by_chunk(monkeypatc
     assert all(np.array_equal(a, b) for a, b in zip(kept, drawn))
 
 
-def _bench():
-    """benchmarks/bench.py as a module (it is a script, not part of the package)."""
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench.py"
-    spec = importlib.util.spec_from_file_location("bench", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
-
 def test_the_strongest_monte_carlo_baseline_is_the_same_estimator():
-    bench = _bench()
+    bench = benchmark_script("bench")
     mu = np.array(bench.general_configuration())
     naive = bench.monte_carlo_gradient(mu, np.random.default_rng(11))
     strong = bench.MonteCarlo(*mu.shape, np.random.default_rng(11))(mu)
@@ -191,7 +182,7 @@ def test_the_line_rule_agrees_with_the_textbook_trapezoid_rule_within_both_estim
     """The benchmark's node-budget comparison (general_node_budget) rests on the trapezoid rule on a cubic grid, which
     knows nothing of the switches: at spread 3 (a line rule's configuration, where the precise tier is out of reach)
     it agrees with the fast tier within the fast tier's figure plus its own (its difference from the coarser step)."""
-    bench = _bench()
+    bench = benchmark_script("bench")
     mu = np.array(bench.general_configuration(spread=3.0))
     fine, fine_count = bench.trapezoid_sums(mu, 0.22)
     coarse, coarse_count = bench.trapezoid_sums(mu, 0.3)
@@ -210,7 +201,7 @@ def test_fast_rules_in_general_position_agree_with_the_trapezoid_rule_within_the
     """The switch-aware rules (tensor, slab, line) at general configurations of spread 0.5-3, against the trapezoid
     rule on a cubic grid at step 0.07 (7.5 million nodes): an independent reference where the precise tier's rules are
     out of reach.  Its own error counts as its difference from step 0.09."""
-    bench = _bench()
+    bench = benchmark_script("bench")
     mu = np.array(bench.general_configuration(seed, spread))
     fast = gaussian_expectation(reduce_float(mu), "fast")
     if "QMC" in fast.method:
@@ -220,12 +211,13 @@ def test_fast_rules_in_general_position_agree_with_the_trapezoid_rule_within_the
 
 
 def test_the_benchmark_reads_the_nodes_a_call_sums_from_its_method():
-    bench = _bench()
+    bench = benchmark_script("bench")
     line = "line rule [...] (34179 nodes, double; 57257 in all with the companions); error: ..."
-    assert bench._summed_nodes(line) == 57257
-    assert bench._summed_nodes("tensor rule [...] (3920 nodes, double); error: ...") == 3920
+    assert bench._summed_nodes(Expectation([], [], False, line, 34179)) == 57257
+    tensor_rule = "tensor rule [...] (3920 nodes, double); error: ..."
+    assert bench._summed_nodes(Expectation([], [], False, tensor_rule, 3920)) == 3920
     qmc = "randomized QMC (statistical): ... (its tensor rule needs 1.35e+06 nodes (1.1 GiB) for 16 digits)"
-    assert bench._summed_nodes(qmc) == 1.35e6
+    assert bench._summed_nodes(Expectation([], [], False, qmc, 131072, statistical=True)) == 1.35e6
 
 
 def _far_cluster(draw_seed: int, rank: int) -> np.ndarray:

@@ -8,16 +8,14 @@ as the benchmark's baseline).
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 from hypothesis import example, given, settings, strategies as st
 
 from numeric.expectation.cubature.pieces import _line_pieces, _piece_nodes, piece_nodes, pieces_along
 from numeric.expectation.cubature.tensor import DOMINANCE_MARGIN
+from tests.numeric.benchmark_scripts import benchmark_script
 
 
 def _logits(seed: int, lines: int, n: int, sharpness: float) -> tuple[np.ndarray, np.ndarray]:
@@ -118,19 +116,12 @@ def test_the_compiled_nodes_repeat_their_python_loops():
     assert np.array_equal(python_nodes, nodes) and np.array_equal(python_weights, weights)
 
 
-@functools.cache
-def _numpy_pieces():
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "numpy_pieces.py"
-    spec = importlib.util.spec_from_file_location("numpy_pieces", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 40), st.integers(2, 6), st.sampled_from([0.3, 1.0, 3.0, 8.0]))
 def test_the_pieces_are_those_of_the_numpy_version_they_replaced(seed, lines, n, sharpness):
     """benchmarks/numpy_pieces.py, the line_pieces benchmark's baseline: the same pieces bit for bit."""
     alpha, beta = _logits(seed, lines, n, sharpness)
-    for ours, theirs in zip(pieces_along(alpha, beta, 7.5), _numpy_pieces().pieces_along(alpha, beta, 7.5)):
+    for ours, theirs in zip(
+        pieces_along(alpha, beta, 7.5), benchmark_script("numpy_pieces").pieces_along(alpha, beta, 7.5)
+    ):
         assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
